@@ -1,0 +1,432 @@
+r"""The scalar engine: one number per node, every operation remembered.
+
+A :class:`Value` holds a float ``data`` and, after :meth:`Value.backward`, a float ``grad``:
+the derivative of the final result with respect to this number. Each operation creates a new
+``Value`` that remembers its inputs (``_prev``) and a small function that knows the local
+derivative (``_backward``). Backpropagation is then just the chain rule applied node by node
+in reverse topological order (see :mod:`tinygrad_rnn.autograd`).
+
+Each op below is written as a pair: the forward method builds the output node, and the
+module-level ``_<op>_backward`` function right beside it says how the output's gradient flows
+to the inputs. The backward functions are plain functions rather than closures on purpose:
+a closure per node would be three more objects for Python's garbage collector to track and
+would tie the node into a reference cycle, which is what makes naive scalar engines spend most
+of their time collecting garbage. Here every node is exactly one object.
+
+Supported operations and their local derivatives:
+
+=============  ==========================  ================================================
+operation      forward                     local derivative
+=============  ==========================  ================================================
+``a + b``      :math:`a + b`               :math:`1` for each input
+``a * b``      :math:`a b`                 :math:`b` for ``a``, :math:`a` for ``b``
+``a ** k``     :math:`a^k` (``k`` number)  :math:`k a^{k-1}`
+``a.exp()``    :math:`e^a`                 :math:`e^a`
+``a.log()``    :math:`\ln a`, ``a > 0``    :math:`1 / a`
+``a.tanh()``   :math:`\tanh a`             :math:`1 - \tanh^2 a`
+``a.sigmoid``  :math:`\sigma(a)`           :math:`\sigma(a)(1 - \sigma(a))`
+``a.relu()``   :math:`\max(0, a)`          :math:`1` if :math:`a > 0` else :math:`0`
+=============  ==========================  ================================================
+
+Subtraction, negation and division are compositions (``a - b = a + (-1) b`` and
+``a / b = a b^{-1}``), so they need no backward of their own.
+
+A ``Value`` exponent (``a ** b`` with ``b`` a Value) is not supported: write
+``(b * a.log()).exp()`` instead, which also makes the requirement ``a > 0`` explicit.
+
+Example:
+    >>> a = Value(2.0, label="a")
+    >>> b = Value(-3.0, label="b")
+    >>> c = a * b + a.tanh()
+    >>> c.backward()
+    >>> round(a.grad, 4), b.grad
+    (-2.9293, 2.0)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Sequence
+
+from tinygrad_rnn import autograd
+
+__all__ = ["Value", "Neuron", "Layer", "MLP"]
+
+Number = int | float
+
+
+def _as_float(x: object, where: str) -> float:
+    """Turn a Python number into a float, or explain why it can't be one."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        try:
+            import numpy as np  # only to recognise numpy scalars; numpy is a dependency
+
+            if isinstance(x, np.generic) and np.ndim(x) == 0 and np.isrealobj(x):
+                return float(x)
+        except ImportError:  # pragma: no cover
+            pass
+        raise TypeError(
+            f"{where}: expected a real number (int or float), got {type(x).__name__} {x!r}. "
+            "A Value holds one number; for arrays use tinygrad_rnn.Tensor."
+        )
+    return float(x)
+
+
+class Value:
+    """A scalar in a computation graph, with the gradient of the output with respect to it.
+
+    Args:
+        data: the number this node holds (int or float; stored as float).
+        label: an optional name shown when the graph is drawn.
+        group: an optional cluster name for drawing (e.g. ``"t=3"`` for a time step).
+
+    Attributes:
+        data: the value computed by the forward pass.
+        grad: d(output)/d(this value), filled in by :meth:`backward`; starts at ``0.0``.
+
+    ``nan`` and ``inf`` are accepted (they are floats); an op whose result is not finite keeps
+    it, as IEEE arithmetic does, so a diverging run shows ``nan`` in its loss rather than
+    stopping with an error. :func:`tinygrad_rnn.gradcheck.gradcheck` reports non-finite values.
+    """
+
+    __slots__ = ("data", "grad", "_prev", "_backward", "_op", "_exponent", "label", "group")
+
+    def __init__(
+        self,
+        data: Number,
+        _prev: tuple[Value, ...] = (),
+        _op: str = "",
+        label: str = "",
+        group: str = "",
+    ) -> None:
+        self.data = data if type(data) is float else _as_float(data, "Value(data)")
+        self.grad = 0.0
+        self._prev = _prev
+        self._backward = None
+        self._op = _op
+        self._exponent = 0.0
+        self.label = label
+        self.group = group
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other: Value | Number) -> Value:
+        other = other if type(other) is Value else Value(_as_float(other, "Value + other"))
+        out = Value(self.data + other.data, (self, other), "+")
+        out._backward = _add_backward
+        return out
+
+    def __mul__(self, other: Value | Number) -> Value:
+        other = other if type(other) is Value else Value(_as_float(other, "Value * other"))
+        out = Value(self.data * other.data, (self, other), "*")
+        out._backward = _mul_backward
+        return out
+
+    def __pow__(self, exponent: Number) -> Value:
+        if isinstance(exponent, Value):
+            raise TypeError(
+                "Value ** Value is not supported: the exponent must be a plain number. "
+                "For a learnable exponent write (b * a.log()).exp(), which needs a > 0."
+            )
+        k = _as_float(exponent, "Value ** exponent")
+        try:
+            result = self.data**k
+        except ZeroDivisionError:
+            raise ZeroDivisionError(
+                f"pow: {self.data} ** {k} divides by zero (0 to a negative power)"
+            ) from None
+        if isinstance(result, complex):
+            raise ValueError(
+                f"pow: {self.data} ** {k} is not a real number "
+                "(a negative base needs a whole-number exponent)"
+            )
+        out = Value(result, (self,), f"**{k:g}")
+        out._exponent = k
+        out._backward = _pow_backward
+        return out
+
+    def __neg__(self) -> Value:
+        return self * -1.0
+
+    def __sub__(self, other: Value | Number) -> Value:
+        if type(other) is not Value:
+            return self + -_as_float(other, "Value - other")
+        return self + (-other)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        if type(other) is not Value:
+            other = _as_float(other, "Value / other")
+            if other == 0.0:
+                raise ZeroDivisionError(f"div: {self.data} / 0")
+            return self * (1.0 / other)
+        if other.data == 0.0:
+            raise ZeroDivisionError(f"div: {self.data} / Value(0.0) (the divisor is zero)")
+        return self * other**-1
+
+    def __radd__(self, other: Number) -> Value:  # other + self
+        return self + other
+
+    def __rmul__(self, other: Number) -> Value:  # other * self
+        return self * other
+
+    def __rsub__(self, other: Number) -> Value:  # other - self
+        return Value(_as_float(other, "other - Value")) + (-self)
+
+    def __rtruediv__(self, other: Number) -> Value:  # other / self
+        return Value(_as_float(other, "other / Value")) / self
+
+    def __rpow__(self, base: Number) -> Value:  # base ** self
+        raise TypeError(
+            "number ** Value is not supported: write (self * math.log(base)).exp() instead"
+        )
+
+    # ------------------------------------------------------------------ functions
+    def exp(self) -> Value:
+        """e to the power of this value."""
+        try:
+            result = math.exp(self.data)
+        except OverflowError:
+            result = math.inf
+        out = Value(result, (self,), "exp")
+        out._backward = _exp_backward
+        return out
+
+    def log(self) -> Value:
+        """Natural logarithm; defined only for positive values."""
+        if not self.data > 0.0:
+            raise ValueError(
+                f"log: the input must be positive, got {self.data}. "
+                "(If this is a probability, clamp it or add a small epsilon first.)"
+            )
+        out = Value(math.log(self.data), (self,), "log")
+        out._backward = _log_backward
+        return out
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent: squashes any number into (-1, 1)."""
+        out = Value(math.tanh(self.data), (self,), "tanh")
+        out._backward = _tanh_backward
+        return out
+
+    def sigmoid(self) -> Value:
+        """Logistic sigmoid 1 / (1 + e^-x): squashes any number into (0, 1)."""
+        x = self.data
+        if x >= 0.0:  # two forms so that exp never overflows
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        out = Value(s, (self,), "sigmoid")
+        out._backward = _sigmoid_backward
+        return out
+
+    def relu(self) -> Value:
+        """max(0, x). The slope at exactly 0 is taken to be 0, as in most libraries."""
+        out = Value(self.data if self.data > 0.0 else 0.0, (self,), "relu")
+        out._backward = _relu_backward
+        return out
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self) -> None:
+        """Fill ``grad`` of every node this value depends on with d(self)/d(node).
+
+        Leaves (inputs and parameters) *accumulate*: a second call adds the same gradient
+        again. Interior nodes are reset first, so they hold the gradient of the last call.
+        Use :meth:`zero_grad` (or ``MLP.zero_grad``) between training steps.
+        """
+        autograd.backward(self, 1.0, 0.0)
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to zero on this node and on every node it depends on."""
+        for node in autograd.toposort(self):
+            node.grad = 0.0
+
+    def __repr__(self) -> str:
+        name = f"{self.label}=" if self.label else ""
+        return f"Value({name}{self.data:.6g}, grad={self.grad:.6g})"
+
+
+# Backward rules. Each receives the output node `out`; its inputs are out._prev. They add
+# (+=) because a node used in several places collects gradient from every use.
+
+
+def _add_backward(out: Value) -> None:
+    a, b = out._prev
+    a.grad += out.grad
+    b.grad += out.grad
+
+
+def _mul_backward(out: Value) -> None:
+    a, b = out._prev
+    a.grad += b.data * out.grad
+    b.grad += a.data * out.grad
+
+
+def _pow_backward(out: Value) -> None:
+    (a,) = out._prev
+    k = out._exponent
+    a.grad += k * a.data ** (k - 1.0) * out.grad
+
+
+def _exp_backward(out: Value) -> None:
+    (a,) = out._prev
+    a.grad += out.data * out.grad
+
+
+def _log_backward(out: Value) -> None:
+    (a,) = out._prev
+    a.grad += out.grad / a.data
+
+
+def _tanh_backward(out: Value) -> None:
+    (a,) = out._prev
+    a.grad += (1.0 - out.data * out.data) * out.grad
+
+
+def _sigmoid_backward(out: Value) -> None:
+    (a,) = out._prev
+    a.grad += out.data * (1.0 - out.data) * out.grad
+
+
+def _relu_backward(out: Value) -> None:
+    (a,) = out._prev
+    if out.data > 0.0:
+        a.grad += out.grad
+
+
+# ---------------------------------------------------------------------- tiny networks
+
+
+class Module:
+    """Base for the scalar networks: anything with parameters."""
+
+    def parameters(self) -> list[Value]:
+        return []
+
+    def zero_grad(self) -> None:
+        """Reset the gradient of every parameter to zero (call once per training step)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+
+_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+
+class Neuron(Module):
+    r"""One neuron: :math:`\mathrm{act}(w \cdot x + b)`.
+
+    Args:
+        nin: number of inputs.
+        nonlin: ``True`` for ReLU (micrograd's convention) or ``False`` for none.
+        activation: overrides ``nonlin``: ``"relu"``, ``"tanh"``, ``"sigmoid"`` or ``"linear"``.
+        rng: a ``random.Random`` for reproducible weights (default: the module's ``random``).
+
+    Weights start uniform in [-1, 1] and the bias at 0, like micrograd.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        activation: str | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if activation is None:
+            activation = "relu" if nonlin else "linear"
+        if activation not in _ACTIVATIONS:
+            raise ValueError(f"Neuron: activation must be one of {_ACTIVATIONS}, got {activation!r}")
+        uniform = (rng or random).uniform
+        self.w = [Value(uniform(-1.0, 1.0), label=f"w{i}") for i in range(nin)]
+        self.b = Value(0.0, label="b")
+        self.activation = activation
+
+    @property
+    def nonlin(self) -> bool:
+        return self.activation != "linear"
+
+    def __call__(self, x: Sequence[Value | Number]) -> Value:
+        if len(x) != len(self.w):
+            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
+        act = self.b
+        for w_i, x_i in zip(self.w, x, strict=True):
+            act = act + w_i * x_i
+        if self.activation == "relu":
+            return act.relu()
+        if self.activation == "tanh":
+            return act.tanh()
+        if self.activation == "sigmoid":
+            return act.sigmoid()
+        return act
+
+    def parameters(self) -> list[Value]:
+        return self.w + [self.b]
+
+    def __repr__(self) -> str:
+        kind = "ReLU" if self.activation == "relu" else self.activation.capitalize()
+        return f"{kind}Neuron({len(self.w)})"
+
+
+class Layer(Module):
+    """A row of independent neurons that all see the same inputs."""
+
+    def __init__(self, nin: int, nout: int, **kwargs: object) -> None:
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers applied one after another.
+
+    Args:
+        nin: number of inputs.
+        nouts: the size of each layer, the last one being the output layer.
+        activation: hidden-layer activation (``"relu"`` by default, as in micrograd);
+            the output layer is linear.
+        seed: makes the initial weights reproducible.
+
+    Example:
+        >>> model = MLP(2, [16, 16, 1], seed=0)
+        >>> len(model.parameters())
+        337
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Iterable[int],
+        activation: str = "relu",
+        seed: int | None = None,
+    ) -> None:
+        sizes = [nin, *nouts]
+        rng = random.Random(seed) if seed is not None else None
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation=activation if i != len(sizes) - 2 else "linear",
+                rng=rng,
+            )
+            for i in range(len(sizes) - 1)
+        ]
+
+    def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
+            if isinstance(x, Value):
+                x = [x]
+        return x[0] if len(x) == 1 else x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def __repr__(self) -> str:
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
