@@ -90,36 +90,53 @@ class Value:
     stopping with an error. :func:`tinygrad_rnn.gradcheck.gradcheck` reports non-finite values.
     """
 
-    __slots__ = ("data", "grad", "_prev", "_backward", "_op", "_exponent", "label", "group")
+    # Inputs sit in two slots rather than in a tuple: a tuple would be a second object per
+    # node for the garbage collector to track, and that alone cost a third of a training step.
+    __slots__ = ("data", "grad", "_a", "_b", "_backward", "_op", "_const", "label", "group")
 
     def __init__(
         self,
         data: Number,
-        _prev: tuple[Value, ...] = (),
+        _a: Value | None = None,
+        _b: Value | None = None,
         _op: str = "",
         label: str = "",
         group: str = "",
     ) -> None:
         self.data = data if type(data) is float else _as_float(data, "Value(data)")
         self.grad = 0.0
-        self._prev = _prev
+        self._a = _a
+        self._b = _b
         self._backward = None
         self._op = _op
-        self._exponent = 0.0
+        self._const = 0.0  # the number in ops like `a * 3.0` or `a ** 2`
         self.label = label
         self.group = group
 
     # ------------------------------------------------------------------ arithmetic
+    # A plain number on one side (``a + 1``, ``2 * a``) is folded into the op: one node, not
+    # a node for the op plus a leaf for the constant. Graphs stay smaller and so does the
+    # garbage collector's work.
     def __add__(self, other: Value | Number) -> Value:
-        other = other if type(other) is Value else Value(_as_float(other, "Value + other"))
-        out = Value(self.data + other.data, (self, other), "+")
-        out._backward = _add_backward
+        if type(other) is Value:
+            out = Value(self.data + other.data, self, other, "+")
+            out._backward = _add_backward
+            return out
+        k = other if type(other) is float else _as_float(other, "Value + other")
+        out = Value(self.data + k, self, None, "+")
+        out._const = k
+        out._backward = _add_const_backward
         return out
 
     def __mul__(self, other: Value | Number) -> Value:
-        other = other if type(other) is Value else Value(_as_float(other, "Value * other"))
-        out = Value(self.data * other.data, (self, other), "*")
-        out._backward = _mul_backward
+        if type(other) is Value:
+            out = Value(self.data * other.data, self, other, "*")
+            out._backward = _mul_backward
+            return out
+        k = other if type(other) is float else _as_float(other, "Value * other")
+        out = Value(self.data * k, self, None, "*")
+        out._const = k
+        out._backward = _mul_const_backward
         return out
 
     def __pow__(self, exponent: Number) -> Value:
@@ -140,8 +157,8 @@ class Value:
                 f"pow: {self.data} ** {k} is not a real number "
                 "(a negative base needs a whole-number exponent)"
             )
-        out = Value(result, (self,), f"**{k:g}")
-        out._exponent = k
+        out = Value(result, self, None, "**")
+        out._const = k
         out._backward = _pow_backward
         return out
 
@@ -151,7 +168,7 @@ class Value:
     def __sub__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             return self + -_as_float(other, "Value - other")
-        return self + (-other)
+        return self + other * -1.0
 
     def __truediv__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
@@ -170,10 +187,12 @@ class Value:
         return self * other
 
     def __rsub__(self, other: Number) -> Value:  # other - self
-        return Value(_as_float(other, "other - Value")) + (-self)
+        return self * -1.0 + _as_float(other, "other - Value")
 
     def __rtruediv__(self, other: Number) -> Value:  # other / self
-        return Value(_as_float(other, "other / Value")) / self
+        if self.data == 0.0:
+            raise ZeroDivisionError(f"div: {other} / Value(0.0) (the divisor is zero)")
+        return self**-1 * _as_float(other, "other / Value")
 
     def __rpow__(self, base: Number) -> Value:  # base ** self
         raise TypeError(
@@ -187,7 +206,7 @@ class Value:
             result = math.exp(self.data)
         except OverflowError:
             result = math.inf
-        out = Value(result, (self,), "exp")
+        out = Value(result, self, None, "exp")
         out._backward = _exp_backward
         return out
 
@@ -198,13 +217,13 @@ class Value:
                 f"log: the input must be positive, got {self.data}. "
                 "(If this is a probability, clamp it or add a small epsilon first.)"
             )
-        out = Value(math.log(self.data), (self,), "log")
+        out = Value(math.log(self.data), self, None, "log")
         out._backward = _log_backward
         return out
 
     def tanh(self) -> Value:
         """Hyperbolic tangent: squashes any number into (-1, 1)."""
-        out = Value(math.tanh(self.data), (self,), "tanh")
+        out = Value(math.tanh(self.data), self, None, "tanh")
         out._backward = _tanh_backward
         return out
 
@@ -216,17 +235,33 @@ class Value:
         else:
             e = math.exp(x)
             s = e / (1.0 + e)
-        out = Value(s, (self,), "sigmoid")
+        out = Value(s, self, None, "sigmoid")
         out._backward = _sigmoid_backward
         return out
 
     def relu(self) -> Value:
         """max(0, x). The slope at exactly 0 is taken to be 0, as in most libraries."""
-        out = Value(self.data if self.data > 0.0 else 0.0, (self,), "relu")
+        out = Value(self.data if self.data > 0.0 else 0.0, self, None, "relu")
         out._backward = _relu_backward
         return out
 
     # ------------------------------------------------------------------ autograd
+    @property
+    def op_label(self) -> str:
+        """The op as drawn in a graph, with its constant if it has one (``*3``, ``**2``)."""
+        if self._b is None and self._op in ("+", "*", "**"):
+            return f"{self._op}{self._const:g}"
+        return self._op
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The inputs this node was computed from (empty for a leaf): what the graph walk reads."""
+        if self._a is None:
+            return ()
+        if self._b is None:
+            return (self._a,)
+        return (self._a, self._b)
+
     def backward(self) -> None:
         """Fill ``grad`` of every node this value depends on with d(self)/d(node).
 
@@ -246,50 +281,58 @@ class Value:
         return f"Value({name}{self.data:.6g}, grad={self.grad:.6g})"
 
 
-# Backward rules. Each receives the output node `out`; its inputs are out._prev. They add
+# Backward rules. Each receives the output node `out`; its inputs are out._a and out._b. They add
 # (+=) because a node used in several places collects gradient from every use.
 
 
 def _add_backward(out: Value) -> None:
-    a, b = out._prev
+    a, b = out._a, out._b
     a.grad += out.grad
     b.grad += out.grad
 
 
 def _mul_backward(out: Value) -> None:
-    a, b = out._prev
+    a, b = out._a, out._b
     a.grad += b.data * out.grad
     b.grad += a.data * out.grad
 
 
+def _add_const_backward(out: Value) -> None:
+    out._a.grad += out.grad
+
+
+def _mul_const_backward(out: Value) -> None:
+    out._a.grad += out._const * out.grad
+
+
 def _pow_backward(out: Value) -> None:
-    (a,) = out._prev
-    k = out._exponent
+    a = out._a
+    k = out._const
     a.grad += k * a.data ** (k - 1.0) * out.grad
 
 
 def _exp_backward(out: Value) -> None:
-    (a,) = out._prev
+    a = out._a
     a.grad += out.data * out.grad
 
 
 def _log_backward(out: Value) -> None:
-    (a,) = out._prev
+    a = out._a
     a.grad += out.grad / a.data
 
 
 def _tanh_backward(out: Value) -> None:
-    (a,) = out._prev
+    a = out._a
     a.grad += (1.0 - out.data * out.data) * out.grad
 
 
 def _sigmoid_backward(out: Value) -> None:
-    (a,) = out._prev
+    a = out._a
     a.grad += out.data * (1.0 - out.data) * out.grad
 
 
 def _relu_backward(out: Value) -> None:
-    (a,) = out._prev
+    a = out._a
     if out.data > 0.0:
         a.grad += out.grad
 
@@ -334,7 +377,9 @@ class Neuron(Module):
         if activation is None:
             activation = "relu" if nonlin else "linear"
         if activation not in _ACTIVATIONS:
-            raise ValueError(f"Neuron: activation must be one of {_ACTIVATIONS}, got {activation!r}")
+            raise ValueError(
+                f"Neuron: activation must be one of {_ACTIVATIONS}, got {activation!r}"
+            )
         uniform = (rng or random).uniform
         self.w = [Value(uniform(-1.0, 1.0), label=f"w{i}") for i in range(nin)]
         self.b = Value(0.0, label="b")
