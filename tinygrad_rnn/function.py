@@ -1,0 +1,356 @@
+r"""The Tensor engine's primitives: one ``Function`` class per op, forward beside backward.
+
+A :class:`Function` subclass has two methods that sit next to each other: ``forward`` gets
+numpy arrays and returns the output array; ``backward`` gets the gradient of the output and
+returns one gradient per input (or ``None`` for an input that needs none). Whatever
+``forward`` wants to reuse in ``backward`` it keeps with :meth:`Function.save_for_backward`
+(arrays) or as attributes on ``self``. ``self.needs_input_grad`` says which inputs want a
+gradient, so ``backward`` can skip work nobody will read.
+
+:meth:`Function.apply` turns a forward call into a graph node: a
+:class:`~tinygrad_rnn.tensor.Tensor` whose ``_prev`` are the inputs that require a gradient,
+whose ``_ctx`` is the ``Function`` instance and whose ``_backward`` is
+:func:`backward_through_function`. That one driver calls ``ctx.backward`` and hands each
+input its gradient through :func:`unbroadcast`: **the only place** where a gradient that was
+broadcast in the forward pass is summed back to the input's shape. Primitives never sum for
+broadcasting themselves; they return a gradient of the *output's* shape and let the driver
+fold it.
+
+The primitives (everything else in :mod:`tinygrad_rnn.tensor` is a composition of these):
+
+=====================  =================================  =====================================
+primitive              forward                            gradient to each input
+=====================  =================================  =====================================
+``Add`` ``Sub``        :math:`a \pm b` (broadcast)        :math:`g`, :math:`\pm g`
+``Mul``                :math:`a b`                        :math:`g b`, :math:`g a`
+``Div``                :math:`a / b`                      :math:`g / b`, :math:`-g a / b^2`
+``Pow``                :math:`a^b`                        :math:`g b a^{b-1}`, :math:`g a^b \ln a`
+``Neg``                :math:`-a`                         :math:`-g`
+``MatMul``             :math:`A B` (1-D, 2-D, batched)    :math:`G B^\top`, :math:`A^\top G`
+``Exp`` ``Log``        :math:`e^a`, :math:`\ln a`         :math:`g e^a`, :math:`g / a`
+``Tanh``               :math:`\tanh a`                    :math:`g (1 - y^2)`
+``Sigmoid``            :math:`\sigma(a)`                  :math:`g\, y (1 - y)`
+``ReLU``               :math:`\max(a, 0)`                 :math:`g [y > 0]`
+``LeakyReLU``          :math:`a` or :math:`s a`           :math:`g` or :math:`s g`
+``Sum``                over axes, ``keepdims``            :math:`g` copied along summed axes
+``Max``                over axes, ``keepdims``            :math:`g` shared among the maxima
+``Reshape``            new shape, same data               :math:`g` reshaped back
+``Permute``            axes reordered (``.T``)            :math:`g` with the inverse order
+``GetItem``            ``a[index]``                       :math:`g` scattered back (adds repeats)
+``Concat`` ``Stack``   join along an axis                 :math:`g` sliced per input
+``Where``              ``cond ? a : b``                   :math:`g` where chosen, 0 elsewhere
+``Clip``               :math:`\min(\max(a, lo), hi)`      :math:`g` inside :math:`[lo, hi]`
+``LogSoftmax``         :math:`a - \log\sum e^a`           :math:`g - \mathrm{softmax}(a) \sum g`
+``CrossEntropy``       mean :math:`-\log p_{target}`      :math:`(\mathrm{softmax} - 1_t) g / N`
+``Embedding``          rows ``W[idx]``                    rows of :math:`g` added into ``W``
+=====================  =================================  =====================================
+
+Why ``Tanh``, ``Sigmoid``, ``LogSoftmax`` and ``CrossEntropy`` are primitives and not
+compositions: their gradients have short, numerically stable forms (written with the
+output :math:`y`, or with softmax) that a chain of ``exp``/``log``/``/`` nodes would compute
+less accurately and with more memory. ``CrossEntropy`` and the activations run through the
+fused kernels of :mod:`tinygrad_rnn.backend`.
+
+The primitives live in :mod:`tinygrad_rnn.ops_math` (arithmetic, matmul, reductions),
+:mod:`tinygrad_rnn.ops_shape` (reshaping, indexing, joining, choosing) and
+:mod:`tinygrad_rnn.ops_nn` (activations, softmax, losses, embedding); this module holds the
+machinery they share.
+
+Example:
+    A custom primitive, the square, written the same way as the built-in ones:
+
+    >>> import numpy as np
+    >>> from tinygrad_rnn.tensor import Tensor
+    >>> class Square(Function):
+    ...     def forward(self, a):
+    ...         self.save_for_backward(a)
+    ...         return a * a
+    ...     def backward(self, grad_out):
+    ...         (a,) = self.saved_tensors
+    ...         return 2 * a * grad_out
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> Square.apply(x).sum().backward()
+    >>> x.grad
+    array([2., 4., 6.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Function",
+    "ShapeError",
+    "IndexRangeError",
+    "unbroadcast",
+    "backward_through_function",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "is_anomaly_enabled",
+]
+
+
+class ShapeError(ValueError):
+    """Raised when the shapes given to an op don't fit; the message names the op and shapes."""
+
+
+class IndexRangeError(ShapeError, IndexError):
+    """Raised when an index (a class target, an embedding row) is outside the valid range."""
+
+
+# ----------------------------------------------------------------------------------- modes
+# Module-level flags, read by `Function.apply` on every op (a global read is cheap).
+_grad_enabled = True
+_anomaly_enabled = False
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops currently record the graph (False inside :func:`no_grad`)."""
+    return _grad_enabled
+
+
+@contextmanager
+def no_grad():
+    """Run ops without recording a graph: outputs don't require grad, nothing is saved.
+
+    Use it for evaluation and for parameter updates.
+
+    Example:
+        >>> from tinygrad_rnn.tensor import Tensor
+        >>> w = Tensor([1.0], requires_grad=True)
+        >>> with no_grad():
+        ...     y = w * 2
+        >>> y.requires_grad
+        False
+    """
+    global _grad_enabled
+    previous = _grad_enabled
+    _grad_enabled = False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+@contextmanager
+def enable_grad():
+    """Record the graph again inside a :func:`no_grad` block."""
+    global _grad_enabled
+    previous = _grad_enabled
+    _grad_enabled = True
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether :func:`detect_anomaly` is active."""
+    return _anomaly_enabled
+
+
+@contextmanager
+def detect_anomaly():
+    """Make any op whose output (or input gradient) holds NaN or inf raise at once.
+
+    The :class:`FloatingPointError` names the op that produced the bad value and the shapes
+    of its inputs, so you find the first ``log(0)`` instead of a NaN loss a hundred ops later.
+    It costs one ``isfinite`` pass per op, so it is off by default.
+
+    Example:
+        >>> from tinygrad_rnn.tensor import Tensor
+        >>> x = Tensor([0.0, 1.0])
+        >>> with detect_anomaly():
+        ...     x.log()
+        Traceback (most recent call last):
+        ...
+        FloatingPointError: log produced -inf from finite inputs of shapes (2,)
+    """
+    global _anomaly_enabled
+    previous = _anomaly_enabled
+    _anomaly_enabled = True
+    try:
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            yield
+    finally:
+        _anomaly_enabled = previous
+
+
+def _describe_bad(values: np.ndarray) -> str:
+    """Say which non-finite value an array holds first: 'nan', 'inf' or '-inf'."""
+    if np.isnan(values).any():
+        return "nan"
+    return "inf" if (values == np.inf).any() else "-inf"
+
+
+def _check_finite(op: str, out: np.ndarray, inputs: tuple[np.ndarray, ...], when: str) -> None:
+    """Raise FloatingPointError when ``out`` holds NaN/inf (used in anomaly mode only)."""
+    if out.dtype.kind not in "fc" or np.isfinite(out).all():
+        return
+    shapes = ", ".join(str(np.shape(x)) for x in inputs)
+    bad_inputs = [
+        i
+        for i, x in enumerate(inputs)
+        if np.asarray(x).dtype.kind in "fc" and not np.isfinite(x).all()
+    ]
+    origin = (
+        f"inputs of shapes {shapes}; input {bad_inputs[0]} was already non-finite"
+        if bad_inputs
+        else f"finite inputs of shapes {shapes}"
+    )
+    raise FloatingPointError(f"{op}{when} produced {_describe_bad(out)} from {origin}")
+
+
+# ----------------------------------------------------------------------------- broadcasting
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum a gradient back to ``shape``: undo numpy broadcasting of an input.
+
+    Broadcasting copies an input along new leading axes and along its size-1 axes, so by the
+    chain rule the input's gradient is the *sum* of the output gradient over those axes.
+
+    Args:
+        grad: gradient with the (broadcast) output's shape.
+        shape: the input's shape, which broadcasts to ``grad.shape``.
+
+    Returns:
+        An array of exactly ``shape``.
+
+    Example:
+        >>> unbroadcast(np.ones((4, 2, 3)), (2, 1)).tolist()
+        [[12.0], [12.0]]
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if ones:
+        grad = grad.sum(axis=ones, keepdims=True)
+    if grad.shape != shape:  # only reachable by a primitive returning a wrong shape
+        raise ShapeError(f"gradient of shape {grad.shape} cannot be summed to shape {shape}")
+    return grad
+
+
+# ---------------------------------------------------------------------------------- driver
+def backward_through_function(node: Any) -> None:
+    """The ``_backward`` of every Tensor made by a Function: chain rule for one node.
+
+    Calls ``node._ctx.backward(node.grad)`` and adds each returned gradient into the matching
+    input's ``.grad``, after :func:`unbroadcast` and a cast to the input's dtype.
+    """
+    grad_out = node.grad
+    if grad_out is None:  # nothing flowed into this node (e.g. an unused output)
+        return
+    ctx = node._ctx
+    grads = ctx.backward(grad_out)
+    if type(grads) is not tuple:
+        grads = (grads,)
+    if _anomaly_enabled:
+        for g in grads:
+            if g is not None:
+                _check_finite(ctx.op_name(), np.asarray(g), (grad_out,), " backward")
+    for parent, needed, g in zip(ctx.parents, ctx.needs_input_grad, grads, strict=False):
+        if not needed or g is None:
+            continue
+        data = parent.data
+        if type(g) is not np.ndarray:
+            g = np.asarray(g)  # numpy returns scalars for 0-d arithmetic
+        if g.shape != data.shape:
+            g = unbroadcast(g, data.shape)  # the ONE place broadcast gradients are summed
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
+        if parent.grad is None:
+            if not parent._prev and (g is grad_out or g.base is not None):
+                # A leaf must own its gradient: optimizers may scale it in place, and a
+                # view or a passed-through array can be shared with another tensor.
+                g = g.copy()
+            parent.grad = g
+        else:
+            parent.grad = parent.grad + g  # never in place: the old array may be shared
+
+
+# -------------------------------------------------------------------------------- Function
+class Function:
+    """Base class of a differentiable primitive; subclass it and write forward + backward.
+
+    Attributes:
+        parents: the input Tensors, in call order.
+        needs_input_grad: one bool per input: does that input require a gradient?
+        saved_tensors: the arrays given to :meth:`save_for_backward`.
+    """
+
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors")
+
+    def forward(self, *arrays: np.ndarray, **kwargs: Any) -> np.ndarray:
+        """Compute the output array from the input arrays."""
+        raise NotImplementedError(f"{type(self).__name__}.forward")
+
+    def backward(self, grad_out: np.ndarray) -> Any:
+        """Return the gradient for each input (a tuple, or one array for one input).
+
+        ``grad_out`` may be a read-only view: never modify it in place.
+        """
+        raise NotImplementedError(f"{type(self).__name__}.backward")
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays for :meth:`backward` (read them back from ``self.saved_tensors``)."""
+        self.saved_tensors = arrays
+
+    @classmethod
+    def op_name(cls) -> str:
+        """The op's name in messages and graph drawings: the class name in lower case."""
+        return cls.__name__.lower()
+
+    def shape_error(self, shapes: tuple[tuple[int, ...], ...], kwargs: dict) -> str:
+        """Explain why numpy refused these input shapes (override for a better message)."""
+        if len(shapes) == 2:
+            return f"{self.op_name()}: shapes {shapes[0]} and {shapes[1]} do not broadcast"
+        return f"{self.op_name()}: input shapes {', '.join(map(str, shapes))} do not fit"
+
+    @classmethod
+    def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
+        """Run ``forward`` on the inputs' arrays and return the output as a graph node.
+
+        Args:
+            *inputs: Tensors (the differentiable inputs).
+            **kwargs: constant settings passed to ``forward`` (an axis, a shape, ...).
+
+        Returns:
+            A Tensor; it requires grad when any input does and grad mode is on.
+        """
+        ctx = cls.__new__(cls)
+        arrays = tuple(t.data for t in inputs)
+        try:
+            out = ctx.forward(*arrays, **kwargs)
+        except (ValueError, IndexError) as err:
+            if isinstance(err, ShapeError):
+                raise
+            message = ctx.shape_error(tuple(a.shape for a in arrays), kwargs)
+            raise ShapeError(message) from None
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if _anomaly_enabled:
+            _check_finite(cls.op_name(), out, arrays, "")
+        node = _new_tensor(out)
+        if _grad_enabled:
+            needs = tuple(t.requires_grad for t in inputs)
+            if True in needs:
+                ctx.parents = inputs
+                ctx.needs_input_grad = needs
+                node.requires_grad = True
+                node._ctx = ctx
+                node._prev = tuple(t for t in inputs if t.requires_grad)
+                node._backward = backward_through_function
+                node._op = cls.op_name()
+        return node
+
+
+def _new_tensor(data: np.ndarray) -> Any:
+    """Placeholder replaced by tensor.py with a fast Tensor constructor (no import cycle)."""
+    raise RuntimeError("import tinygrad_rnn.tensor before applying a Function")

@@ -1,0 +1,217 @@
+r"""The numba kernels: the same functions as :mod:`tinygrad_rnn.backend`, as compiled loops.
+
+Each function here has the name, signature and result of its numpy reference in
+:mod:`tinygrad_rnn.backend`; the tests check that they agree. What numba adds is one pass over
+memory instead of several: ``relu_backward`` in numpy builds a boolean mask, then a product,
+then a copy; here it is one loop that reads two arrays and writes one.
+
+Rules these kernels follow (and why):
+
+* ``@njit(cache=True)`` at module level, no signatures: nothing compiles when this module
+  is imported; each kernel compiles for a dtype on its first call and is saved to numba's
+  on-disk cache, so the next process loads it in milliseconds (``tinygrad-rnn warmup``
+  compiles them all ahead of time).
+* arguments are arrays and numbers only; serial loops (this is a 2-core machine, and the
+  arrays in a lesson are small enough that threads cost more than they save).
+* ``error_model="numpy"``: division follows IEEE rules instead of raising, which also lets
+  LLVM vectorise the loops.
+* arrays come in C-contiguous (the Tensor ops make sure), so ``reshape(-1)`` is free.
+
+This module is the only one in the package that imports numba. Before importing it, it
+makes sure numba has somewhere writable to keep its cache: if the package folder is
+read-only (a system-wide install) and ``NUMBA_CACHE_DIR`` is unset, the cache goes to
+``~/.cache/tinygrad_rnn/numba`` (or ``$XDG_CACHE_HOME/tinygrad_rnn/numba``).
+
+Example:
+    >>> import numpy as np
+    >>> relu_forward(np.array([-1.0, 2.0]))
+    array([0., 2.])
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def _user_cache_dir() -> str:
+    """Where numba's cache goes when the package folder cannot be written."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "tinygrad_rnn", "numba")
+
+
+def cache_location() -> str:
+    """The folder numba writes compiled kernels to (``__pycache__`` beside this file by default)."""
+    configured = os.environ.get("NUMBA_CACHE_DIR")
+    if configured:
+        return configured
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+
+
+if not os.environ.get("NUMBA_CACHE_DIR") and not os.access(
+    os.path.dirname(os.path.abspath(__file__)), os.W_OK
+):
+    os.environ["NUMBA_CACHE_DIR"] = _user_cache_dir()  # must happen before numba is imported
+
+from numba import njit  # noqa: E402  (after the cache location is settled)
+
+__all__ = [
+    "cache_location",
+    "tanh_forward",
+    "tanh_backward",
+    "sigmoid_forward",
+    "sigmoid_backward",
+    "relu_forward",
+    "relu_backward",
+    "softmax_xent_forward",
+    "softmax_xent_backward",
+    "embedding_backward",
+    "grad_norm",
+]
+
+_jit = njit(cache=True, error_model="numpy")
+
+
+# --------------------------------------------------------------------------- activations
+@_jit
+def tanh_forward(x):
+    r""":math:`y = \tanh x`, elementwise."""
+    flat = x.reshape(-1)
+    out = np.empty_like(flat)
+    for i in range(flat.size):
+        out[i] = np.tanh(flat[i])
+    return out.reshape(x.shape)
+
+
+@_jit
+def tanh_backward(grad_out, y):
+    r""":math:`g (1 - y^2)`, elementwise."""
+    g = grad_out.reshape(-1)
+    yf = y.reshape(-1)
+    out = np.empty_like(g)
+    for i in range(g.size):
+        out[i] = g[i] * (1 - yf[i] * yf[i])
+    return out.reshape(grad_out.shape)
+
+
+@_jit
+def sigmoid_forward(x):
+    r""":math:`1/(1+e^{-x})`, exponentiating only :math:`-|x|` so it never overflows."""
+    flat = x.reshape(-1)
+    out = np.empty_like(flat)
+    for i in range(flat.size):
+        v = flat[i]
+        if v >= 0:
+            out[i] = 1 / (1 + np.exp(-v))
+        else:
+            e = np.exp(v)
+            out[i] = e / (1 + e)
+    return out.reshape(x.shape)
+
+
+@_jit
+def sigmoid_backward(grad_out, y):
+    r""":math:`g\, y (1 - y)`, elementwise."""
+    g = grad_out.reshape(-1)
+    yf = y.reshape(-1)
+    out = np.empty_like(g)
+    for i in range(g.size):
+        out[i] = g[i] * yf[i] * (1 - yf[i])
+    return out.reshape(grad_out.shape)
+
+
+@_jit
+def relu_forward(x):
+    r""":math:`\max(x, 0)`, elementwise."""
+    flat = x.reshape(-1)
+    out = np.empty_like(flat)
+    for i in range(flat.size):
+        v = flat[i]
+        out[i] = 0 if v < 0 else v  # NaN passes through, as in np.maximum
+    return out.reshape(x.shape)
+
+
+@_jit
+def relu_backward(grad_out, y):
+    r""":math:`g` where :math:`y > 0`, else 0; one pass, no mask array."""
+    g = grad_out.reshape(-1)
+    yf = y.reshape(-1)
+    out = np.empty_like(g)
+    for i in range(g.size):
+        out[i] = g[i] if yf[i] > 0 else 0
+    return out.reshape(grad_out.shape)
+
+
+# ----------------------------------------------------------------- softmax cross-entropy
+@_jit
+def softmax_xent_forward(logits, targets):
+    r"""Per-row :math:`\log\sum_j e^{z_j} - z_t` with the row maximum subtracted first."""
+    n, c = logits.shape
+    losses = np.empty(n, dtype=logits.dtype)
+    lse = np.empty(n, dtype=logits.dtype)
+    for row in range(n):
+        z = logits[row]
+        top = z[0]
+        for j in range(1, c):
+            if z[j] > top:
+                top = z[j]
+        total = 0.0  # accumulate in float64 even for float32 logits
+        for j in range(c):
+            total += np.exp(z[j] - top)
+        log_norm = top + np.log(total)
+        lse[row] = log_norm
+        losses[row] = log_norm - z[targets[row]]
+    return losses, lse
+
+
+@_jit
+def softmax_xent_backward(logits, targets, lse, grad_losses):
+    r""":math:`g_n (\mathrm{softmax}(z_n) - \mathbf{1}_{t_n})`, one row at a time."""
+    n, c = logits.shape
+    grad = np.empty_like(logits)
+    for row in range(n):
+        g = grad_losses[row]
+        shift = lse[row]
+        for j in range(c):
+            grad[row, j] = g * np.exp(logits[row, j] - shift)
+        grad[row, targets[row]] -= g
+    return grad
+
+
+# ------------------------------------------------------------------------------ embedding
+@_jit
+def embedding_backward(grad_out, indices, num_embeddings):
+    r"""Add row ``n`` of ``grad_out`` into row ``indices[n]`` of a zero ``(V, D)`` table."""
+    n, d = grad_out.shape
+    grad = np.zeros((num_embeddings, d), dtype=grad_out.dtype)
+    for row in range(n):
+        k = indices[row]
+        for j in range(d):
+            grad[k, j] += grad_out[row, j]
+    return grad
+
+
+# ------------------------------------------------------------------------------ grad norm
+@_jit
+def _sum_of_squares(flat):
+    """:math:`\\sum_i a_i^2` of a 1-D array, accumulated in float64."""
+    total = 0.0
+    for i in range(flat.size):
+        v = np.float64(flat[i])
+        total += v * v
+    return total
+
+
+def grad_norm(arrays: Sequence[np.ndarray]) -> float:
+    r"""Global 2-norm :math:`\sqrt{\sum_k \|a_k\|^2}` of a list or tuple of arrays.
+
+    A plain Python loop over the arrays (they differ in shape, which one compiled function
+    cannot take as a list) around a jitted sum of squares per array.
+    """
+    total = 0.0
+    for a in arrays:
+        total += _sum_of_squares(np.ascontiguousarray(a).reshape(-1))
+    return math.sqrt(total)

@@ -1,0 +1,729 @@
+r"""The Tensor engine: a numpy array that remembers how it was computed.
+
+A :class:`Tensor` wraps an ``np.ndarray`` (``.data``). When it is computed from tensors that
+``requires_grad``, it records the :class:`~tinygrad_rnn.function.Function` that made it, so
+:meth:`Tensor.backward` can run the chain rule through the whole graph with the same walk
+as the scalar engine (:mod:`tinygrad_rnn.autograd`). Gradients arrive in ``.grad`` as numpy
+arrays of the tensor's own shape, even when the tensor was broadcast in the forward pass.
+
+The primitives are listed in :mod:`tinygrad_rnn.function`. This module adds the operator
+sugar and the compositions: ``-``, ``mean``, ``softmax``, ``mse``, ``sqrt`` and friends are
+built from primitives and need no backward of their own.
+
+Dtypes: floating data becomes the default dtype, float32 like PyTorch, unless you pass
+``dtype=``; :func:`set_default_dtype` (or the :func:`default_dtype` context) switches to
+float64, which gradient checks need. Integer data stays integer (indices, class targets).
+Python numbers combine with a tensor in the tensor's dtype: ``x * 2`` stays float32.
+
+Example:
+    >>> import numpy as np
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> w = Tensor([0.5, -1.0], requires_grad=True)
+    >>> loss = (x * w).sum(axis=1).tanh().mean()
+    >>> loss.backward()
+    >>> w.grad.shape, x.grad.dtype
+    ((2,), dtype('float32'))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from tinygrad_rnn import autograd, function
+from tinygrad_rnn.function import (
+    Function,
+    IndexRangeError,
+    ShapeError,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    unbroadcast,
+)
+from tinygrad_rnn.ops_math import Add, Div, MatMul, Max, Mul, Neg, Pow, Sub, Sum
+from tinygrad_rnn.ops_math import Exp as _Exp
+from tinygrad_rnn.ops_math import Log as _Log
+from tinygrad_rnn.ops_nn import CrossEntropy, Embedding, LeakyReLU, LogSoftmax, ReLU, Sigmoid
+from tinygrad_rnn.ops_nn import Tanh as _Tanh
+from tinygrad_rnn.ops_shape import Clip, Concat, GetItem, Permute, Reshape, Stack, Where
+
+__all__ = [
+    "Tensor",
+    "Function",
+    "ShapeError",
+    "IndexRangeError",
+    "unbroadcast",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "get_default_dtype",
+    "set_default_dtype",
+    "default_dtype",
+    "tensor",
+    "exp",
+    "log",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "leaky_relu",
+    "softmax",
+    "log_softmax",
+    "concat",
+    "stack",
+    "where",
+    "clip",
+    "mse",
+    "cross_entropy",
+    "embedding",
+]
+
+# ------------------------------------------------------------------------------- dtypes
+_default_dtype = np.dtype(np.float32)
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype floating data is stored in unless ``dtype=`` says otherwise (float32)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the default floating dtype: ``np.float32`` (fast) or ``np.float64`` (exact).
+
+    Example:
+        >>> set_default_dtype(np.float64); Tensor([1.0]).dtype
+        dtype('float64')
+        >>> set_default_dtype(np.float32)
+    """
+    global _default_dtype
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"set_default_dtype: needs a floating dtype, got {dt}")
+    _default_dtype = dt
+
+
+@contextmanager
+def default_dtype(dtype: Any) -> Iterator[None]:
+    """Use ``dtype`` as the default inside a ``with`` block (handy for float64 tests)."""
+    previous = _default_dtype
+    set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        set_default_dtype(previous)
+
+
+def _as_array(data: Any, dtype: Any) -> np.ndarray:
+    """Turn ``data`` into an ndarray: floats (and Python numbers) in the default dtype.
+
+    Python ints become floats too (``Tensor([1, 2])`` is for maths); integer index arrays
+    come from numpy and keep their dtype (``np.array([1, 2])`` stays int64).
+    """
+    if dtype is not None:
+        return np.asarray(data, dtype=dtype)
+    arr = np.asarray(data)
+    kind = arr.dtype.kind
+    if kind == "f" or (kind in "iu" and not isinstance(data, np.ndarray | np.generic)):
+        return arr.astype(_default_dtype, copy=False)
+    return arr
+
+
+# ------------------------------------------------------------------------------ Tensor
+class Tensor:
+    r"""An n-dimensional array with automatic differentiation.
+
+    Args:
+        data: an array, a nested list or a number. Floating data (and Python numbers) is
+            stored in the default dtype unless ``dtype`` is given; numpy integer and bool
+            arrays keep their dtype. An ndarray of the right dtype is used without a copy.
+        requires_grad: whether to compute ``.grad`` for this tensor in ``backward()``.
+        dtype: the numpy dtype to store.
+        label: a name shown in graph drawings.
+
+    Attributes:
+        data: the values, an ``np.ndarray``.
+        grad: the gradient (same shape as ``data``) after ``backward()``, else ``None``.
+
+    Example:
+        >>> a = Tensor([1.0, 2.0, 3.0], requires_grad=True, label="a")
+        >>> (a * a).sum().backward()
+        >>> a.grad
+        array([2., 4., 6.], dtype=float32)
+    """
+
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "_prev",
+        "_backward",
+        "_ctx",
+        "_op",
+        "label",
+        "group",
+    )
+
+    __array_priority__ = 1000  # so `ndarray + Tensor` calls Tensor.__radd__
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: Any = None,
+        label: str | None = None,
+    ) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        arr = _as_array(data, dtype)
+        if requires_grad and arr.dtype.kind not in "fc":
+            raise TypeError(
+                f"Tensor: only floating tensors can require grad; this one has dtype {arr.dtype}"
+            )
+        self.data = arr
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._prev = ()
+        self._backward = None
+        self._ctx = None
+        self._op = ""
+        self.label = label
+        self.group = None
+
+    # -------------------------------------------------------------------- basic facts
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of ``data``."""
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The numpy dtype of ``data``."""
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """The number of axes."""
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", precision=4, threshold=20)
+        extras = [f"dtype={self.data.dtype}"]
+        if self.requires_grad:
+            extras.append("requires_grad=True")
+        if self._op:
+            extras.append(f"op={self._op}")
+        if self.label:
+            extras.append(f"label={self.label!r}")
+        return f"Tensor({body}, {', '.join(extras)})"
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float | int | bool:
+        """The single value of a one-element tensor, as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): needs a tensor with one element, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """A tensor with the same data and no history: gradients stop here."""
+        return Tensor(self.data, dtype=self.data.dtype)
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (on a leaf) and return ``self``."""
+        if flag and self.data.dtype.kind not in "fc":
+            raise TypeError(f"requires_grad_: dtype {self.data.dtype} cannot require grad")
+        self.requires_grad = bool(flag)
+        return self
+
+    def zero_grad(self) -> None:
+        """Forget the gradient (set ``.grad`` to ``None``)."""
+        self.grad = None
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A copy in another dtype, without history (a cast is not differentiable here)."""
+        return Tensor(self.data.astype(dtype), dtype=dtype)
+
+    # ----------------------------------------------------------------------- backward
+    def backward(self, grad: Any = None) -> None:
+        """Compute the gradient of this tensor with respect to every leaf that requires it.
+
+        Args:
+            grad: :math:`\\partial L/\\partial` self. May be omitted only for a one-element
+                tensor (a loss), where it is 1.
+
+        Leaf gradients accumulate over calls; call ``zero_grad()`` between steps.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require grad; create the inputs with "
+                "requires_grad=True (and not inside no_grad())"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward(): the tensor has shape {self.shape}, not a single number; "
+                    "reduce it first (e.g. .sum() or .mean()) or pass grad= of the same shape"
+                )
+            seed = np.ones(self.data.shape, dtype=self.data.dtype)
+        else:
+            seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            if seed.shape != self.shape:
+                raise ShapeError(
+                    f"backward(): grad of shape {seed.shape} does not match the tensor's "
+                    f"shape {self.shape}"
+                )
+        autograd.backward(self, seed, None)
+
+    # --------------------------------------------------------------------- arithmetic
+    def _operand(self, other: Any) -> Tensor:
+        """A Tensor for the other side of a binary op; numbers take this tensor's dtype."""
+        if isinstance(other, Tensor):
+            return other
+        return Tensor(other, dtype=self.data.dtype)
+
+    def __add__(self, other: Any) -> Tensor:
+        return Add.apply(self, self._operand(other))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return Add.apply(self._operand(other), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return Sub.apply(self, self._operand(other))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return Sub.apply(self._operand(other), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return Mul.apply(self, self._operand(other))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return Mul.apply(self._operand(other), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return Div.apply(self, self._operand(other))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return Div.apply(self._operand(other), self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return Pow.apply(self, self._operand(other))
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return Pow.apply(self._operand(other), self)
+
+    def __neg__(self) -> Tensor:
+        return Neg.apply(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(self, self._operand(other))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return MatMul.apply(self._operand(other), self)
+
+    # Comparisons give constant bool tensors (no gradient). `==` keeps identity semantics,
+    # so tensors stay hashable; use .eq() for elementwise equality.
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor(self.data < _raw(other))
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor(self.data <= _raw(other))
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor(self.data > _raw(other))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor(self.data >= _raw(other))
+
+    def eq(self, other: Any) -> Tensor:
+        """Elementwise ``==`` as a bool tensor (``==`` itself compares identity)."""
+        return Tensor(self.data == _raw(other))
+
+    # ---------------------------------------------------------------- elementwise maths
+    def exp(self) -> Tensor:
+        r""":math:`e^x`."""
+        return _Exp.apply(self)
+
+    def log(self) -> Tensor:
+        r"""Natural logarithm :math:`\ln x`."""
+        return _Log.apply(self)
+
+    def tanh(self) -> Tensor:
+        r""":math:`\tanh x`."""
+        return _Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        r""":math:`1 / (1 + e^{-x})`."""
+        return Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        r""":math:`\max(x, 0)`."""
+        return ReLU.apply(self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Tensor:
+        r""":math:`x` if :math:`x > 0` else ``slope`` :math:`\cdot x`."""
+        return LeakyReLU.apply(self, slope=slope)
+
+    def sqrt(self) -> Tensor:
+        r""":math:`\sqrt{x}` (as ``x ** 0.5``)."""
+        return self**0.5
+
+    def square(self) -> Tensor:
+        r""":math:`x^2` (as ``x * x``)."""
+        return self * self
+
+    def abs(self) -> Tensor:
+        r""":math:`|x|`, as ``where(x >= 0, x, -x)`` (gradient 1 at 0)."""
+        return where(self.data >= 0, self, -self)
+
+    def clip(self, low: float | None = None, high: float | None = None) -> Tensor:
+        """Clamp values into ``[low, high]``; either bound may be ``None``."""
+        return clip(self, low, high)
+
+    # ----------------------------------------------------------------------- reductions
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (an int, a tuple, or ``None`` for all)."""
+        return Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Average over ``axis``: a sum divided by the number of summed elements."""
+        total = Sum.apply(self, axis=axis, keepdims=keepdims)
+        count = self.data.size // max(total.data.size, 1) if self.data.size else 0
+        return total * (1.0 / count if count else float("nan"))
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; ties share the gradient."""
+        return Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Minimum over ``axis``, as ``-max(-x)``."""
+        return -Max.apply(-self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """Population variance over ``axis`` (divides by n)."""
+        centred = self - self.mean(axis=axis, keepdims=True)
+        return (centred * centred).mean(axis=axis, keepdims=keepdims)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        r""":math:`e^{x_i} / \sum_j e^{x_j}` along ``axis`` (as ``exp(log_softmax(x))``)."""
+        return softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        r""":math:`x_i - \log\sum_j e^{x_j}` along ``axis``, computed stably."""
+        return LogSoftmax.apply(self, axis=axis)
+
+    # ------------------------------------------------------------------------- shapes
+    def reshape(self, *shape: Any) -> Tensor:
+        """Same data, new shape (``-1`` infers one size): ``x.reshape(2, -1)``."""
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        return Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def flatten(self, start_axis: int = 0) -> Tensor:
+        """Merge the axes from ``start_axis`` on into one."""
+        return self.reshape(*self.shape[:start_axis], -1)
+
+    def permute(self, *axes: int) -> Tensor:
+        """Reorder the axes, numpy-style: ``x.permute(2, 0, 1)``."""
+        if len(axes) == 1 and isinstance(axes[0], tuple | list):
+            axes = tuple(axes[0])
+        return Permute.apply(self, axes=tuple(int(a) % max(self.ndim, 1) for a in axes))
+
+    def transpose(self, axis0: int = -2, axis1: int = -1) -> Tensor:
+        """Swap two axes (PyTorch-style; by default the last two)."""
+        if self.ndim < 2:
+            raise ShapeError(f"transpose: needs at least 2 axes, got shape {self.shape}")
+        axes = list(range(self.ndim))
+        a0, a1 = axis0 % self.ndim, axis1 % self.ndim
+        axes[a0], axes[a1] = axes[a1], axes[a0]
+        return Permute.apply(self, axes=tuple(axes))
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 (numpy's name)
+        """All axes reversed (the usual transpose of a matrix)."""
+        return Permute.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return GetItem.apply(self, index=_raw_index(index))
+
+    # ---------------------------------------------------------------------- factories
+    @staticmethod
+    def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of zeros: ``Tensor.zeros(2, 3)``."""
+        return Tensor(np.zeros(_shape(shape), dtype or _default_dtype), requires_grad)
+
+    @staticmethod
+    def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of ones."""
+        return Tensor(np.ones(_shape(shape), dtype or _default_dtype), requires_grad)
+
+    @staticmethod
+    def full(shape: Any, value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor filled with ``value``."""
+        return Tensor(np.full(_shape((shape,)), value, dtype or _default_dtype), requires_grad)
+
+    @staticmethod
+    def randn(
+        *shape: Any,
+        rng: np.random.Generator | None = None,
+        dtype: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """Standard normal samples; pass ``rng=np.random.default_rng(seed)`` to reproduce."""
+        gen = rng if rng is not None else np.random.default_rng()
+        data = gen.standard_normal(_shape(shape)).astype(dtype or _default_dtype)
+        return Tensor(data, requires_grad)
+
+    @staticmethod
+    def rand(
+        *shape: Any,
+        rng: np.random.Generator | None = None,
+        dtype: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """Uniform samples in ``[0, 1)``."""
+        gen = rng if rng is not None else np.random.default_rng()
+        data = gen.random(_shape(shape)).astype(dtype or _default_dtype)
+        return Tensor(data, requires_grad)
+
+    @staticmethod
+    def uniform(
+        *shape: Any,
+        low: float = 0.0,
+        high: float = 1.0,
+        rng: np.random.Generator | None = None,
+        dtype: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        """Uniform samples in ``[low, high)``."""
+        gen = rng if rng is not None else np.random.default_rng()
+        data = gen.uniform(low, high, _shape(shape)).astype(dtype or _default_dtype)
+        return Tensor(data, requires_grad)
+
+    @staticmethod
+    def arange(*args: Any, dtype: Any = None) -> Tensor:
+        """``np.arange`` as a tensor (default dtype unless ``dtype`` given)."""
+        return Tensor(np.arange(*args), dtype=dtype or _default_dtype)
+
+    @staticmethod
+    def eye(n: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """The ``n`` by ``n`` identity matrix."""
+        return Tensor(np.eye(n, dtype=dtype or _default_dtype), requires_grad)
+
+    @staticmethod
+    def zeros_like(other: Tensor, requires_grad: bool = False) -> Tensor:
+        """Zeros with the shape and dtype of ``other``."""
+        return Tensor(np.zeros_like(other.data), requires_grad)
+
+
+def _new_tensor(data: np.ndarray) -> Tensor:
+    """A Tensor around an op's output array, skipping the checks of ``__init__``."""
+    t = object.__new__(Tensor)
+    t.data = data
+    t.grad = None
+    t.requires_grad = False
+    t._prev = ()
+    t._backward = None
+    t._ctx = None
+    t._op = ""
+    t.label = None
+    t.group = None
+    return t
+
+
+function._new_tensor = _new_tensor  # Function.apply builds its outputs with this
+
+
+def _shape(shape: tuple) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _raw(x: Any) -> Any:
+    """The array inside a Tensor, or ``x`` itself."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _raw_index(index: Any) -> Any:
+    """An index with Tensors replaced by their arrays and lists by integer/bool arrays."""
+    if isinstance(index, tuple):
+        return tuple(_raw_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Make a Tensor (``tensor(x)`` is ``Tensor(x)``)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+# ------------------------------------------------------------------------ functional forms
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def exp(x: Any) -> Tensor:
+    r""":math:`e^x`."""
+    return _Exp.apply(_as_tensor(x))
+
+
+def log(x: Any) -> Tensor:
+    r""":math:`\ln x`."""
+    return _Log.apply(_as_tensor(x))
+
+
+def tanh(x: Any) -> Tensor:
+    r""":math:`\tanh x`."""
+    return _Tanh.apply(_as_tensor(x))
+
+
+def sigmoid(x: Any) -> Tensor:
+    r""":math:`1 / (1 + e^{-x})`."""
+    return Sigmoid.apply(_as_tensor(x))
+
+
+def relu(x: Any) -> Tensor:
+    r""":math:`\max(x, 0)`."""
+    return ReLU.apply(_as_tensor(x))
+
+
+def leaky_relu(x: Any, slope: float = 0.01) -> Tensor:
+    r""":math:`x` if :math:`x > 0` else ``slope`` :math:`\cdot x`."""
+    return LeakyReLU.apply(_as_tensor(x), slope=slope)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    r""":math:`x_i - \log\sum_j e^{x_j}` along ``axis``, stable for large values."""
+    return LogSoftmax.apply(_as_tensor(x), axis=axis)
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    r"""Softmax along ``axis``: :math:`e^{x_i}/\sum_j e^{x_j}`, as ``exp(log_softmax(x))``.
+
+    Example:
+        >>> softmax(Tensor([0.0, 0.0])).data
+        array([0.5, 0.5], dtype=float32)
+    """
+    return _Exp.apply(LogSoftmax.apply(_as_tensor(x), axis=axis))
+
+
+def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    if not tensors:
+        raise ValueError("concat: needs at least one tensor")
+    return Concat.apply(*[_as_tensor(t) for t in tensors], axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join equally-shaped tensors along a new axis."""
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    return Stack.apply(*[_as_tensor(t) for t in tensors], axis=axis)
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``cond`` is true, else ``b`` (elementwise, broadcasting).
+
+    ``cond`` is a constant (a bool array or tensor); ``a`` and ``b`` may be tensors or numbers.
+    """
+    cond_arr = np.asarray(_raw(cond), dtype=bool)
+    if isinstance(a, Tensor):
+        b_t = a._operand(b)
+        a_t = a
+    elif isinstance(b, Tensor):
+        a_t = b._operand(a)
+        b_t = b
+    else:
+        a_t, b_t = Tensor(a), Tensor(b)
+    return Where.apply(a_t, b_t, cond=cond_arr)
+
+
+def clip(x: Any, low: float | None = None, high: float | None = None) -> Tensor:
+    """Clamp ``x`` into ``[low, high]``; the gradient is 0 where clamping happened."""
+    if low is None and high is None:
+        raise ValueError("clip: give low, high or both")
+    return Clip.apply(_as_tensor(x), low=low, high=high)
+
+
+def mse(prediction: Tensor, target: Any) -> Tensor:
+    r"""Mean squared error :math:`\frac{1}{n}\sum (p - y)^2`."""
+    diff = prediction - target
+    return (diff * diff).mean()
+
+
+def cross_entropy(
+    logits: Tensor, targets: Any, reduction: str = "mean", fused: bool = True
+) -> Tensor:
+    r"""Cross-entropy of ``logits`` ``(..., C)`` against integer ``targets`` ``(...)``.
+
+    :math:`\ell = \log\sum_j e^{z_j} - z_t` per sample, then averaged (``reduction="mean"``),
+    summed (``"sum"``) or kept (``"none"``). Stable for large logits.
+
+    Args:
+        logits: unnormalised scores, the class axis last.
+        targets: integer class indices (array, list or Tensor).
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        fused: use the fused kernel (default). ``False`` composes ``log_softmax``, indexing
+            and a mean: the same numbers through a graph you can draw.
+
+    Example:
+        >>> z = Tensor([[2.0, 0.0, 0.0]], requires_grad=True)
+        >>> round(cross_entropy(z, [0]).item(), 4)
+        0.2395
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(
+            f"cross_entropy: reduction must be 'mean', 'sum' or 'none', not {reduction!r}"
+        )
+    target_arr = np.asarray(_raw(targets))
+    if fused:
+        return CrossEntropy.apply(logits, targets=target_arr, reduction=reduction)
+    if target_arr.shape != logits.shape[:-1] or target_arr.dtype.kind not in "iu":
+        # Let the fused op produce the explanatory error.
+        return CrossEntropy.apply(logits, targets=target_arr, reduction=reduction)
+    log_p = LogSoftmax.apply(logits, axis=-1)
+    rows = np.indices(target_arr.shape, sparse=True)
+    picked = log_p[(*rows, target_arr)] if rows else log_p[target_arr]
+    losses = -picked
+    if reduction == "mean":
+        return losses.mean()
+    return losses.sum() if reduction == "sum" else losses
+
+
+def embedding(weight: Tensor, indices: Any) -> Tensor:
+    """Rows of ``weight`` ``(V, D)`` picked by integer ``indices``; shape ``indices.shape + (D,)``.
+
+    Example:
+        >>> w = Tensor([[0.0, 1.0], [2.0, 3.0]], requires_grad=True)
+        >>> embedding(w, [1, 1, 0]).sum().backward()
+        >>> w.grad
+        array([[1., 1.],
+               [2., 2.]], dtype=float32)
+    """
+    return Embedding.apply(weight, indices=np.asarray(_raw(indices)))
