@@ -1,0 +1,407 @@
+r"""Whole-sequence RNN, LSTM and GRU in plain numpy: the readable reference.
+
+This module and :mod:`tinygrad_rnn.rnn_kernels` (numba) expose the SAME functions with the
+same arguments and results. This one is written to be read, one time step at a time; the
+other is written to be fast. Tests hold them equal, and hold this one to central
+differences.
+
+The shared contract (``T`` steps, batch ``B``, hidden size ``H``, ``G`` gates per cell: 1
+for RNN, 4 for LSTM, 3 for GRU; all arrays time-major and of one float dtype):
+
+* ``xw`` (T, B, G*H) is the input projection of every step, computed outside by ONE
+  matmul: ``xw = x @ W_ih.T + b_ih``. Only the recurrence is left to these functions.
+* ``w_hh`` (G*H, H) and ``b_hh`` (G*H,) are the recurrent weight and bias, in PyTorch's
+  layout and gate order (LSTM ``i f g o``, GRU ``r z n``). ``b_hh`` is added inside because
+  the GRU multiplies its ``n`` part by the reset gate; every cell takes it the same way.
+* ``*_forward`` returns all hidden states ``out`` (T, B, H), the final state(s) and a
+  ``cache`` (a NamedTuple of arrays) that ``*_backward`` needs. A cache stays valid for
+  as long as you hold it: run two forward passes, then both backward passes, in any order.
+* ``*_backward`` takes the gradient of the loss with respect to every output (``None``
+  means zero) and returns the gradients with respect to every input. From ``grad_xw`` the
+  caller finishes with one matmul each: ``dW_ih = grad_xw.reshape(T*B, G*H).T @
+  x.reshape(T*B, I)``, ``dx = grad_xw @ W_ih`` and ``db_ih = grad_xw.sum((0, 1))``.
+
+The cells, with :math:`\sigma` the logistic sigmoid and :math:`\odot` the elementwise product:
+
+.. math::
+
+    \text{RNN:}\quad & h_t = \phi(xw_t + W_{hh} h_{t-1} + b_{hh}),\ \phi = \tanh
+    \text{ or } \mathrm{relu} \\
+    \text{LSTM:}\quad & [i, f, g, o] = [\sigma, \sigma, \tanh, \sigma](xw_t + W_{hh} h_{t-1}
+    + b_{hh}),\ c_t = f \odot c_{t-1} + i \odot g,\ h_t = o \odot \tanh c_t \\
+    \text{GRU:}\quad & [r, z] = \sigma(xw^{rz}_t + W^{rz}_{hh} h_{t-1} + b^{rz}_{hh}),\
+    n = \tanh(xw^n_t + r \odot (W^n_{hh} h_{t-1} + b^n_{hh})),\
+    h_t = (1 - z) \odot n + z \odot h_{t-1}
+
+Example:
+    >>> import numpy as np
+    >>> from tinygrad_rnn import rnn_reference as ref
+    >>> T, B, H = 5, 2, 3
+    >>> rng = np.random.default_rng(0)
+    >>> xw = rng.normal(size=(T, B, 4 * H))
+    >>> w_hh, b_hh = rng.normal(size=(4 * H, H)), np.zeros(4 * H)
+    >>> out, h_T, c_T, cache = ref.lstm_forward(xw, w_hh, b_hh, None, None)
+    >>> grads = ref.lstm_backward(np.ones_like(out), None, None, cache, w_hh)
+    >>> grads.grad_xw.shape, grads.grad_w_hh.shape
+    ((5, 2, 12), (12, 3))
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "RNNCache",
+    "LSTMCache",
+    "GRUCache",
+    "RecurrentGrads",
+    "LSTMGrads",
+    "rnn_forward",
+    "rnn_backward",
+    "lstm_forward",
+    "lstm_backward",
+    "gru_forward",
+    "gru_backward",
+    "get_impl",
+]
+
+
+# --------------------------------------------------------------------------- caches and grads
+class RNNCache(NamedTuple):
+    """What :func:`rnn_backward` needs from :func:`rnn_forward`."""
+
+    h: np.ndarray  # (T+1, B, H) hidden states h_0 .. h_T; the output is h[1:]
+    nonlinearity: str  # "tanh" or "relu"
+
+
+class LSTMCache(NamedTuple):
+    """What :func:`lstm_backward` needs from :func:`lstm_forward`."""
+
+    h: np.ndarray  # (T+1, B, H) hidden states h_0 .. h_T; the output is h[1:]
+    c: np.ndarray  # (T+1, B, H) cell states c_0 .. c_T
+    gates: np.ndarray  # (T, B, 4H) activated gates i, f, g, o
+    tanh_c: np.ndarray  # (T, B, H) tanh(c_t)
+
+
+class GRUCache(NamedTuple):
+    """What :func:`gru_backward` needs from :func:`gru_forward`."""
+
+    h: np.ndarray  # (T+1, B, H) hidden states h_0 .. h_T; the output is h[1:]
+    gates: np.ndarray  # (T, B, 3H) activated gates r, z, n
+    hn: np.ndarray  # (T, B, H) W_hn h_{t-1} + b_hn, the part the reset gate scales
+
+
+class RecurrentGrads(NamedTuple):
+    """Gradients returned by :func:`rnn_backward` and :func:`gru_backward`."""
+
+    grad_xw: np.ndarray  # (T, B, G*H)
+    grad_w_hh: np.ndarray  # (G*H, H)
+    grad_b_hh: np.ndarray  # (G*H,)
+    grad_h0: np.ndarray  # (B, H)
+
+
+class LSTMGrads(NamedTuple):
+    """Gradients returned by :func:`lstm_backward`."""
+
+    grad_xw: np.ndarray  # (T, B, 4H)
+    grad_w_hh: np.ndarray  # (4H, H)
+    grad_b_hh: np.ndarray  # (4H,)
+    grad_h0: np.ndarray  # (B, H)
+    grad_c0: np.ndarray  # (B, H)
+
+
+# --------------------------------------------------------------------------- argument checks
+def check_forward_args(op, xw, w_hh, b_hh, states, n_gates):
+    """Validate and normalise the arguments of a ``*_forward`` function.
+
+    Args:
+        op: name of the calling function, used in error messages.
+        xw: (T, B, G*H) input projections.
+        w_hh: (G*H, H) recurrent weight.
+        b_hh: (G*H,) recurrent bias, or ``None`` for no bias.
+        states: dict name -> (B, H) initial state or ``None`` (zeros).
+        n_gates: G.
+
+    Returns:
+        ``(xw, w_hh, b_hh, states)`` as C-contiguous arrays of ``xw``'s dtype.
+
+    Raises:
+        TypeError: for a non-float dtype or arrays of different dtypes.
+        ValueError: for a shape that does not fit the others.
+    """
+    xw = np.asarray(xw)
+    if xw.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{op}: xw must be float32 or float64, got {xw.dtype}")
+    if xw.ndim != 3 or xw.shape[0] == 0 or xw.shape[1] == 0 or xw.shape[2] % n_gates:
+        raise ValueError(
+            f"{op}: xw must have shape (T, B, {n_gates}*H) with T, B >= 1, got {xw.shape}"
+        )
+    _, batch, gh = xw.shape
+    hidden = gh // n_gates
+    dtype = xw.dtype
+
+    def same(name, a, shape):
+        a = np.asarray(a)
+        if a.shape != shape:
+            raise ValueError(
+                f"{op}: {name} must have shape {shape} to match xw {xw.shape}, got {a.shape}"
+            )
+        if a.dtype != dtype:
+            raise TypeError(f"{op}: {name} is {a.dtype} but xw is {dtype}; use one dtype")
+        return np.ascontiguousarray(a)
+
+    w_hh = same("w_hh", w_hh, (gh, hidden))
+    b_hh = np.zeros(gh, dtype) if b_hh is None else same("b_hh", b_hh, (gh,))
+    states = {
+        name: np.zeros((batch, hidden), dtype) if s is None else same(name, s, (batch, hidden))
+        for name, s in states.items()
+    }
+    return np.ascontiguousarray(xw), w_hh, b_hh, states
+
+
+def grad_or_zeros(op, name, grad, like):
+    """Return ``grad`` as a C-contiguous array shaped like ``like`` (zeros for ``None``)."""
+    if grad is None:
+        return np.zeros_like(like)
+    grad = np.asarray(grad)
+    if grad.shape != like.shape:
+        raise ValueError(f"{op}: {name} must have shape {like.shape}, got {grad.shape}")
+    return np.ascontiguousarray(grad, dtype=like.dtype)
+
+
+def check_nonlinearity(op, nonlinearity):
+    """Raise a clear error unless ``nonlinearity`` is ``"tanh"`` or ``"relu"``."""
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"{op}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+
+
+def _sigmoid(a):
+    # 0.5 + 0.5 tanh(a/2) is the logistic sigmoid without exp overflow for large |a|
+    return 0.5 + 0.5 * np.tanh(0.5 * a)
+
+
+# --------------------------------------------------------------------------- RNN
+def rnn_forward(xw, w_hh, b_hh, h0, nonlinearity="tanh", approx=None):
+    r"""Run a tanh or ReLU RNN over a whole sequence.
+
+    Args:
+        xw: (T, B, H) input projections ``x @ W_ih.T + b_ih``.
+        w_hh: (H, H) recurrent weight.
+        b_hh: (H,) recurrent bias, or ``None``.
+        h0: (B, H) initial hidden state, or ``None`` for zeros.
+        nonlinearity: ``"tanh"`` or ``"relu"``.
+        approx: accepted for the same signature as the numba version; ignored here
+            (this module always uses exact ``np.tanh``).
+
+    Returns:
+        ``(out, h_T, cache)``: ``out`` (T, B, H) all hidden states, ``h_T`` (B, H) a copy
+        of the last one, and an :class:`RNNCache` for :func:`rnn_backward`.
+    """
+    op = "rnn_forward"
+    check_nonlinearity(op, nonlinearity)
+    xw, w_hh, b_hh, states = check_forward_args(op, xw, w_hh, b_hh, {"h0": h0}, 1)
+    n_steps, batch, hidden = xw.shape
+    h = np.empty((n_steps + 1, batch, hidden), xw.dtype)  # h[t] is h_t; h[0] = h0
+    h[0] = states["h0"]
+    for t in range(n_steps):
+        a_t = xw[t] + h[t] @ w_hh.T + b_hh  # (B, H)
+        h[t + 1] = np.tanh(a_t) if nonlinearity == "tanh" else np.maximum(a_t, 0.0)
+    return h[1:], h[-1].copy(), RNNCache(h, nonlinearity)
+
+
+def rnn_backward(grad_out, grad_hT, cache, w_hh):
+    r"""Backpropagate through a whole :func:`rnn_forward` sequence (BPTT).
+
+    Args:
+        grad_out: (T, B, H) gradient of the loss w.r.t. every hidden state, or ``None``.
+        grad_hT: (B, H) gradient w.r.t. the returned ``h_T``, or ``None``.
+        cache: the :class:`RNNCache` returned by the forward pass.
+        w_hh: (H, H) the recurrent weight used in the forward pass.
+
+    Returns:
+        :class:`RecurrentGrads` ``(grad_xw (T, B, H), grad_w_hh (H, H), grad_b_hh (H,),
+        grad_h0 (B, H))``.
+    """
+    op = "rnn_backward"
+    h = cache.h
+    grad_out = grad_or_zeros(op, "grad_out", grad_out, h[1:])
+    dh_next = grad_or_zeros(op, "grad_hT", grad_hT, h[0])  # (B, H)
+    grad_xw = np.empty_like(grad_out)
+    grad_w_hh = np.zeros_like(w_hh)
+    for t in reversed(range(grad_out.shape[0])):
+        dh = grad_out[t] + dh_next  # (B, H) from the output and from step t+1
+        if cache.nonlinearity == "tanh":
+            da = dh * (1.0 - h[t + 1] ** 2)  # (B, H) w.r.t. the pre-activation
+        else:
+            da = dh * (h[t + 1] > 0)
+        grad_xw[t] = da
+        grad_w_hh += da.T @ h[t]  # (H, H)
+        dh_next = da @ w_hh  # (B, H)
+    return RecurrentGrads(grad_xw, grad_w_hh, grad_xw.sum(axis=(0, 1)), dh_next)
+
+
+# --------------------------------------------------------------------------- LSTM
+def lstm_forward(xw, w_hh, b_hh, h0, c0, approx=None):
+    r"""Run an LSTM over a whole sequence (PyTorch gate order i, f, g, o).
+
+    Args:
+        xw: (T, B, 4H) input projections ``x @ W_ih.T + b_ih``.
+        w_hh: (4H, H) recurrent weight.
+        b_hh: (4H,) recurrent bias, or ``None``.
+        h0: (B, H) initial hidden state, or ``None`` for zeros.
+        c0: (B, H) initial cell state, or ``None`` for zeros.
+        approx: ignored here (exact ``np.tanh``); see the numba version.
+
+    Returns:
+        ``(out, h_T, c_T, cache)``: ``out`` (T, B, H), ``h_T`` and ``c_T`` (B, H) copies of
+        the final states, and an :class:`LSTMCache` for :func:`lstm_backward`.
+    """
+    xw, w_hh, b_hh, states = check_forward_args(
+        "lstm_forward", xw, w_hh, b_hh, {"h0": h0, "c0": c0}, 4
+    )
+    n_steps, batch, four_h = xw.shape
+    hidden = four_h // 4
+    h = np.empty((n_steps + 1, batch, hidden), xw.dtype)  # h_0 .. h_T
+    c = np.empty_like(h)  # c_0 .. c_T
+    h[0], c[0] = states["h0"], states["c0"]
+    gates = np.empty_like(xw)  # (T, B, 4H)
+    tanh_c = np.empty_like(h[1:])  # (T, B, H)
+    for t in range(n_steps):
+        a_t = xw[t] + h[t] @ w_hh.T + b_hh  # (B, 4H)
+        i = _sigmoid(a_t[:, :hidden])
+        f = _sigmoid(a_t[:, hidden : 2 * hidden])
+        g = np.tanh(a_t[:, 2 * hidden : 3 * hidden])
+        o = _sigmoid(a_t[:, 3 * hidden :])
+        gates[t] = np.concatenate([i, f, g, o], axis=1)
+        c[t + 1] = f * c[t] + i * g  # (B, H)
+        tanh_c[t] = np.tanh(c[t + 1])
+        h[t + 1] = o * tanh_c[t]
+    return h[1:], h[-1].copy(), c[-1].copy(), LSTMCache(h, c, gates, tanh_c)
+
+
+def lstm_backward(grad_out, grad_hT, grad_cT, cache, w_hh):
+    r"""Backpropagate through a whole :func:`lstm_forward` sequence (BPTT).
+
+    Args:
+        grad_out: (T, B, H) gradient w.r.t. every hidden state, or ``None``.
+        grad_hT: (B, H) gradient w.r.t. ``h_T``, or ``None``.
+        grad_cT: (B, H) gradient w.r.t. ``c_T``, or ``None``.
+        cache: the :class:`LSTMCache` from the forward pass.
+        w_hh: (4H, H) the recurrent weight used in the forward pass.
+
+    Returns:
+        :class:`LSTMGrads` ``(grad_xw (T, B, 4H), grad_w_hh (4H, H), grad_b_hh (4H,),
+        grad_h0 (B, H), grad_c0 (B, H))``.
+    """
+    op = "lstm_backward"
+    h, c, gates, tanh_c = cache
+    hidden = h.shape[2]
+    grad_out = grad_or_zeros(op, "grad_out", grad_out, h[1:])
+    dh_next = grad_or_zeros(op, "grad_hT", grad_hT, h[0])  # (B, H)
+    dc_next = grad_or_zeros(op, "grad_cT", grad_cT, c[0])  # (B, H)
+    grad_xw = np.empty_like(gates)
+    grad_w_hh = np.zeros_like(w_hh)
+    for t in reversed(range(gates.shape[0])):
+        i, f, g, o = (gates[t, :, k * hidden : (k + 1) * hidden] for k in range(4))
+        dh = grad_out[t] + dh_next  # (B, H)
+        dc = dc_next + dh * o * (1.0 - tanh_c[t] ** 2)  # through h = o tanh(c)
+        da_i = dc * g * i * (1.0 - i)  # w.r.t. the gate pre-activations
+        da_f = dc * c[t] * f * (1.0 - f)
+        da_g = dc * i * (1.0 - g * g)
+        da_o = dh * tanh_c[t] * o * (1.0 - o)
+        da = np.concatenate([da_i, da_f, da_g, da_o], axis=1)  # (B, 4H)
+        grad_xw[t] = da
+        grad_w_hh += da.T @ h[t]  # (4H, H)
+        dh_next = da @ w_hh  # (B, H)
+        dc_next = dc * f
+    return LSTMGrads(grad_xw, grad_w_hh, grad_xw.sum(axis=(0, 1)), dh_next, dc_next)
+
+
+# --------------------------------------------------------------------------- GRU
+def gru_forward(xw, w_hh, b_hh, h0, approx=None):
+    r"""Run a GRU over a whole sequence (PyTorch gate order r, z, n).
+
+    Args:
+        xw: (T, B, 3H) input projections ``x @ W_ih.T + b_ih`` (without any part of
+            ``b_hh``: its ``n`` part is scaled by the reset gate, so it is added inside).
+        w_hh: (3H, H) recurrent weight.
+        b_hh: (3H,) recurrent bias, or ``None``.
+        h0: (B, H) initial hidden state, or ``None`` for zeros.
+        approx: ignored here (exact ``np.tanh``); see the numba version.
+
+    Returns:
+        ``(out, h_T, cache)``: ``out`` (T, B, H), ``h_T`` (B, H) a copy of the last state,
+        and a :class:`GRUCache` for :func:`gru_backward`.
+    """
+    xw, w_hh, b_hh, states = check_forward_args("gru_forward", xw, w_hh, b_hh, {"h0": h0}, 3)
+    n_steps, batch, three_h = xw.shape
+    hidden = three_h // 3
+    h = np.empty((n_steps + 1, batch, hidden), xw.dtype)  # h_0 .. h_T
+    h[0] = states["h0"]
+    gates = np.empty_like(xw)  # (T, B, 3H)
+    hn = np.empty_like(h[1:])  # (T, B, H)
+    for t in range(n_steps):
+        hw = h[t] @ w_hh.T + b_hh  # (B, 3H) recurrent part, bias included
+        r = _sigmoid(xw[t, :, :hidden] + hw[:, :hidden])
+        z = _sigmoid(xw[t, :, hidden : 2 * hidden] + hw[:, hidden : 2 * hidden])
+        hn[t] = hw[:, 2 * hidden :]
+        n = np.tanh(xw[t, :, 2 * hidden :] + r * hn[t])
+        gates[t] = np.concatenate([r, z, n], axis=1)
+        h[t + 1] = (1.0 - z) * n + z * h[t]
+    return h[1:], h[-1].copy(), GRUCache(h, gates, hn)
+
+
+def gru_backward(grad_out, grad_hT, cache, w_hh):
+    r"""Backpropagate through a whole :func:`gru_forward` sequence (BPTT).
+
+    Args:
+        grad_out: (T, B, H) gradient w.r.t. every hidden state, or ``None``.
+        grad_hT: (B, H) gradient w.r.t. ``h_T``, or ``None``.
+        cache: the :class:`GRUCache` from the forward pass.
+        w_hh: (3H, H) the recurrent weight used in the forward pass.
+
+    Returns:
+        :class:`RecurrentGrads` ``(grad_xw (T, B, 3H), grad_w_hh (3H, H), grad_b_hh (3H,),
+        grad_h0 (B, H))``. Unlike RNN and LSTM, ``grad_b_hh`` differs from
+        ``grad_xw.sum((0, 1))`` in its ``n`` part (scaled by the reset gate).
+    """
+    op = "gru_backward"
+    h, gates, hn = cache
+    hidden = h.shape[2]
+    grad_out = grad_or_zeros(op, "grad_out", grad_out, h[1:])
+    dh_next = grad_or_zeros(op, "grad_hT", grad_hT, h[0])  # (B, H)
+    grad_xw = np.empty_like(gates)
+    grad_w_hh = np.zeros_like(w_hh)
+    grad_b_hh = np.zeros(w_hh.shape[0], w_hh.dtype)
+    for t in reversed(range(gates.shape[0])):
+        r, z, n = (gates[t, :, k * hidden : (k + 1) * hidden] for k in range(3))
+        dh = grad_out[t] + dh_next  # (B, H)
+        da_z = dh * (h[t] - n) * z * (1.0 - z)  # h_{t+1} = n + z (h_t - n)
+        da_n = dh * (1.0 - z) * (1.0 - n * n)  # w.r.t. the pre-activation of n
+        da_r = da_n * hn[t] * r * (1.0 - r)
+        grad_xw[t] = np.concatenate([da_r, da_z, da_n], axis=1)
+        dhw = np.concatenate([da_r, da_z, da_n * r], axis=1)  # w.r.t. W_hh h_t + b_hh
+        grad_w_hh += dhw.T @ h[t]  # (3H, H)
+        grad_b_hh += dhw.sum(axis=0)
+        dh_next = dh * z + dhw @ w_hh  # (B, H)
+    return RecurrentGrads(grad_xw, grad_w_hh, grad_b_hh, dh_next)
+
+
+# --------------------------------------------------------------------------- dispatch
+def get_impl(use_numba: bool) -> ModuleType:
+    """Return the module holding the fused functions: numba kernels or this numpy reference.
+
+    Both modules offer ``rnn_forward``, ``rnn_backward``, ``lstm_forward``, ``lstm_backward``,
+    ``gru_forward`` and ``gru_backward`` with identical arguments and results. numba is only
+    imported when ``use_numba`` is true.
+    """
+    if use_numba:
+        from tinygrad_rnn import rnn_kernels
+
+        return rnn_kernels
+    import sys
+
+    return sys.modules[__name__]
