@@ -226,6 +226,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """
     if grad.shape == shape:
         return grad
+    original = grad.shape
     extra = grad.ndim - len(shape)
     if extra > 0:
         grad = grad.sum(axis=tuple(range(extra)))
@@ -233,7 +234,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if ones:
         grad = grad.sum(axis=ones, keepdims=True)
     if grad.shape != shape:  # only reachable by a primitive returning a wrong shape
-        raise ShapeError(f"gradient of shape {grad.shape} cannot be summed to shape {shape}")
+        raise ShapeError(f"gradient of shape {original} cannot be summed to shape {shape}")
     return grad
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from tinygrad_rnn.scalar import Value
 
-__all__ = ["GradcheckReport", "gradcheck", "numerical_grad"]
+__all__ = ["GradcheckReport", "gradcheck", "gradcheck_tensors", "numerical_grad"]
 
 
 @dataclass
@@ -139,7 +139,8 @@ def gradcheck(
 
     Args:
         fn: called as ``fn(v0, v1, ...)`` with one :class:`Value` per input; returns a Value.
-        inputs: the point, as plain numbers.
+        inputs: the point, as plain numbers. When any input is an array or a Tensor the
+            check runs on Tensors instead: see :func:`gradcheck_tensors`.
         h: the finite-difference step.
         atol: absolute tolerance.
         rtol: tolerance relative to the numeric gradient.
@@ -147,6 +148,9 @@ def gradcheck(
     Returns:
         A :class:`GradcheckReport`; ``bool(report)`` is ``report.ok``.
     """
+    if any(not isinstance(v, int | float) for v in inputs):
+        # Arrays or Tensors: the tensor version below (a Value is a plain number here).
+        return gradcheck_tensors(fn, inputs, h=h, atol=atol, rtol=rtol)
     leaves = [Value(float(v), label=f"x{i}") for i, v in enumerate(inputs)]
     out = fn(*leaves)
     if not isinstance(out, Value):
@@ -155,4 +159,85 @@ def gradcheck(
     analytic = [leaf.grad for leaf in leaves]
     numeric = numerical_grad(lambda xs: fn(*[Value(v) for v in xs]).data, inputs, h)
     names = [f"input {i}" for i in range(len(leaves))]
+    return compare(analytic, numeric, names, atol, rtol)
+
+
+# ------------------------------------------------------------------- functions of Tensors
+def gradcheck_tensors(
+    fn: Callable[..., object],
+    inputs: Sequence[object],
+    h: float = 1e-6,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    seed: int = 0,
+) -> GradcheckReport:
+    r"""Check the backprop gradients of a function of Tensors against central differences.
+
+    Every input becomes a float64 leaf Tensor that requires grad, and ``fn`` runs with
+    float64 as the default dtype (so tensors it creates inside are float64 too). A
+    non-scalar output :math:`y` is reduced to :math:`L = \sum_i r_i y_i` with fixed random
+    weights :math:`r`, which checks the whole vector-Jacobian product rather than only the
+    gradient of a sum. Then every entry of every input is nudged by :math:`\pm h`.
+
+    Args:
+        fn: called as ``fn(t0, t1, ...)`` with one Tensor per input; returns a Tensor.
+        inputs: arrays, nested lists, numbers or Tensors (their data is copied to float64).
+        h: the finite-difference step.
+        atol: absolute tolerance.
+        rtol: tolerance relative to the numeric gradient.
+        seed: seed of the random weights :math:`r`.
+
+    Returns:
+        A :class:`GradcheckReport`; ``worst`` names the input and index, e.g. ``"input 1[0, 2]"``.
+
+    Example:
+        >>> import numpy as np
+        >>> report = gradcheck_tensors(lambda a, b: (a @ b).tanh(), [np.ones((2, 3)), np.ones(3)])
+        >>> report.ok
+        True
+    """
+    import numpy as np
+
+    from tinygrad_rnn.tensor import Tensor, default_dtype, no_grad
+
+    points = [
+        np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64, copy=True)
+        for x in inputs
+    ]
+    with default_dtype(np.float64):
+        leaves = [Tensor(p.copy(), requires_grad=True, label=f"x{i}") for i, p in enumerate(points)]
+        out = fn(*leaves)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+        weights = np.random.default_rng(seed).standard_normal(out.shape)
+        if not out.requires_grad:
+            analytic_arrays = [np.zeros_like(p) for p in points]  # fn ignores its inputs
+        else:
+            out.backward(weights)
+            analytic_arrays = [
+                leaf.grad if leaf.grad is not None else np.zeros_like(p)
+                for leaf, p in zip(leaves, points, strict=True)
+            ]
+
+        def objective() -> float:
+            with no_grad():
+                value = fn(*[Tensor(p, dtype=np.float64) for p in points])
+            return float(np.sum(value.data * weights))
+
+        analytic: list[float] = []
+        numeric: list[float] = []
+        names: list[str] = []
+        for i, p in enumerate(points):
+            flat = p.reshape(-1)  # a view: nudging it nudges p
+            for j in range(flat.size):
+                saved = flat[j]
+                flat[j] = saved + h
+                f_plus = objective()
+                flat[j] = saved - h
+                f_minus = objective()
+                flat[j] = saved
+                numeric.append((f_plus - f_minus) / (2.0 * h))
+                analytic.append(float(analytic_arrays[i].reshape(-1)[j]))
+                index = np.unravel_index(j, p.shape) if p.ndim else ()
+                names.append(f"input {i}[{', '.join(str(int(k)) for k in index)}]")
     return compare(analytic, numeric, names, atol, rtol)

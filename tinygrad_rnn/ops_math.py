@@ -129,10 +129,10 @@ class MatMul(Function):
         a_row = a[None, :] if a.ndim == 1 else a  # (..., n, k)
         b_col = b[:, None] if b.ndim == 1 else b  # (..., k, m)
         g = grad_out
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
         if b.ndim == 1:
-            g = np.expand_dims(g, -1)  # (..., n, m)
+            g = g[..., None]  # the column axis that b's squeeze removed
+        if a.ndim == 1:
+            g = g[..., None, :]  # the row axis that a's squeeze removed; now (..., n, m)
         grad_a = grad_b = None
         if need_a:
             grad_a = g @ np.swapaxes(b_col, -1, -2)  # (..., n, k)
