@@ -62,18 +62,20 @@ def sin(a: Value) -> Value:
 
     .. code-block:: python
 
-        out = Value(math.tanh(a.data), (a,), "tanh")  # data, inputs, op name
+        out = Value(math.tanh(a.data), a, None, "tanh")  # data, input a, no input b, op
         out._backward = _tanh_backward  # called later with out itself
         return out
 
-    Write the same for ``sin``, using ``sin_backward`` below as its backward function.
+    A node keeps its (at most two) inputs in ``out._a`` and ``out._b``; ``out._prev`` lists
+    them as a tuple. Write the same for ``sin``, using ``sin_backward`` below as its backward
+    function.
 
     Args:
         a: the input node.
 
     Returns:
-        A new Value holding :math:`\sin(a)`, with ``a`` as its only input and
-        ``sin_backward`` as its ``_backward``.
+        A new Value holding :math:`\sin(a)`, with ``a`` as its only input (so
+        ``out._prev == (a,)``) and ``sin_backward`` as its ``_backward``.
 
     Example:
         >>> x = Value(0.5)
@@ -91,7 +93,7 @@ def sin_backward(out: Value) -> None:
     r"""Exercise 2.2: send the gradient of ``out = sin(a)`` back to ``a``.
 
     The chain rule: :math:`\frac{\partial L}{\partial a} = \frac{\partial L}{\partial out}
-    \cdot \cos a`. The input is ``out._prev[0]`` and :math:`\partial L/\partial out` is
+    \cdot \cos a`. The input is ``out._a`` and :math:`\partial L/\partial out` is
     ``out.grad``. Add (``+=``) to ``a.grad`` rather than assign: ``a`` may feed other nodes
     too, and each of them adds its share.
 
@@ -99,7 +101,7 @@ def sin_backward(out: Value) -> None:
         out: the node made by your ``sin``.
 
     Returns:
-        Nothing; it updates ``out._prev[0].grad``.
+        Nothing; it updates ``out._a.grad``.
 
     Explained in: lesson 2, "Adding an operation to the engine".
     """
