@@ -1,0 +1,184 @@
+"""The course as a whole: progress across grading runs, and the learner copy for instructors.
+
+Progress: every ``tinygrad-rnn grade`` of the lesson files (not of a ``--file``) records each
+exercise's result in ``.grade-progress.json`` inside the lessons folder; ``tinygrad-rnn
+lessons`` reads it to show passed / total and the next step.
+
+Learner copy: :func:`write_learner_copy` copies the lessons folder and resets every exercise
+function to its stub: the docstring stays, the body becomes
+``raise NotImplementedError("Exercise N.k: <todo>")`` from the registry. The committed
+exercise files are exactly such stubs, and a test keeps it that way.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinygrad_rnn.grading.registry import LESSON_TITLES, Exercise, Lesson, lessons
+from tinygrad_rnn.grading.runner import GradeReport
+
+__all__ = [
+    "PROGRESS_FILE",
+    "CourseRow",
+    "course_rows",
+    "load_progress",
+    "record_progress",
+    "reset_to_stubs",
+    "write_learner_copy",
+]
+
+PROGRESS_FILE = ".grade-progress.json"
+_SKIP = {"__pycache__", ".ipynb_checkpoints", PROGRESS_FILE}
+
+
+# ---------------------------------------------------------------- progress
+
+
+def load_progress(lessons_dir: Path) -> dict[str, dict[str, Any]]:
+    """Exercise id -> its last recorded result (``{}`` when nothing was graded yet)."""
+    try:
+        data = json.loads((Path(lessons_dir) / PROGRESS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    exercises = data.get("exercises") if isinstance(data, dict) else None
+    return exercises if isinstance(exercises, dict) else {}
+
+
+def record_progress(lessons_dir: Path, report: GradeReport) -> Path | None:
+    """Merge a report's results into the progress file; ``None`` if it cannot be written."""
+    progress = load_progress(lessons_dir)
+    when = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    for r in report.results:
+        progress[r.id] = {"status": r.status, "score": r.score, "points": r.points, "graded": when}
+    path = Path(lessons_dir) / PROGRESS_FILE
+    try:
+        path.write_text(json.dumps({"exercises": progress}, indent=1) + "\n", encoding="utf-8")
+    except OSError:
+        return None
+    return path
+
+
+@dataclass
+class CourseRow:
+    number: int
+    title: str
+    passed: int
+    total: int
+    next_step: str
+    done: bool
+
+
+def _lesson_file(lessons_dir: Path, number: int) -> Path | None:
+    for path in sorted(Path(lessons_dir).glob(f"{number:02d}_*.py")):
+        if not path.stem.endswith("_exercises"):
+            return path
+    return None
+
+
+def lesson_title(lessons_dir: Path, number: int) -> str:
+    """The first markdown heading of the lesson file, else the title in the registry."""
+    path = _lesson_file(lessons_dir, number)
+    if path is not None:
+        try:
+            for line in path.read_text(encoding="utf-8").splitlines()[:60]:
+                match = re.match(r"#\s+#\s+(.+)", line)  # jupytext: "# # Title"
+                if match:
+                    return match.group(1).strip()
+        except OSError:
+            pass
+    return LESSON_TITLES.get(number, f"Lesson {number}")
+
+
+def course_rows(lessons_dir: Path) -> list[CourseRow]:
+    """One row per lesson: title, exercises passed / total, and what to do next."""
+    progress = load_progress(lessons_dir)
+    graded = {lesson.number: lesson for lesson in lessons()}
+    rows = []
+    for number in sorted(set(LESSON_TITLES) | set(graded)):
+        title = lesson_title(lessons_dir, number)
+        lesson = graded.get(number)
+        has_file = _lesson_file(lessons_dir, number) is not None
+        if lesson is None:
+            step = f"tinygrad-rnn run {number}" if has_file else "(coming soon)"
+            rows.append(CourseRow(number, title, 0, 0, step, done=False))
+            continue
+        ids = [ex.id for ex in lesson.exercises]
+        passed = [i for i in ids if progress.get(i, {}).get("status") == "passed"]
+        todo = [i for i in ids if i not in passed]
+        if not todo:
+            step = "done"
+        elif any(i in progress for i in todo):
+            first = next(i for i in todo if i in progress)
+            step = f"fix {first}: tinygrad-rnn grade {first}"
+        else:
+            step = f"do {ids[0]}-{ids[-1]} in {lesson.exercise_file}, then grade {number}"
+        rows.append(CourseRow(number, title, len(passed), len(ids), step, done=not todo))
+    return rows
+
+
+# ---------------------------------------------------------------- learner copy
+
+
+def _stub_lines(ex: Exercise, function: str, indent: str) -> list[str]:
+    message = json.dumps(ex.stub_message(function), ensure_ascii=False)
+    one_line = f"{indent}raise NotImplementedError({message})"
+    if len(one_line) <= 100:
+        return [one_line]
+    return [f"{indent}raise NotImplementedError(", f"{indent}    {message}", f"{indent})"]
+
+
+def reset_to_stubs(source: str, lesson: Lesson) -> str:
+    """The source of an exercise file with every exercise function's body reset to its stub.
+
+    Docstrings, signatures, imports and any other code are kept as they are.
+    """
+    owner: dict[str, Exercise] = {}
+    for ex in lesson.exercises:
+        for name in ex.functions:
+            owner.setdefault(name, ex)
+    lines = source.splitlines()
+    edits = []
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.FunctionDef) or node.name not in owner:
+            continue
+        body = node.body
+        has_doc = (
+            isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        )
+        start = body[0].end_lineno if has_doc else node.body[0].lineno - 1  # keep up to here
+        indent = " " * (node.col_offset + 4)
+        edits.append((start, node.end_lineno, _stub_lines(owner[node.name], node.name, indent)))
+    for start, end, stub in sorted(edits, reverse=True):
+        lines[start:end] = stub
+    return "\n".join(lines) + ("\n" if source.endswith("\n") else "")
+
+
+def write_learner_copy(lessons_dir: Path, dest: Path) -> list[Path]:
+    """Copy the lessons folder to ``dest/lessons`` with every exercise file reset to stubs.
+
+    Returns:
+        The exercise files that were reset.
+
+    Raises:
+        FileExistsError: when ``dest/lessons`` already exists.
+    """
+    lessons_dir, target = Path(lessons_dir), Path(dest) / "lessons"
+    if target.exists():
+        raise FileExistsError(f"{target} already exists; choose an empty destination")
+    shutil.copytree(lessons_dir, target, ignore=lambda _dir, names: _SKIP & set(names))
+    reset = []
+    for lesson in lessons():
+        path = target / lesson.exercise_file
+        if path.is_file():
+            path.write_text(reset_to_stubs(path.read_text(encoding="utf-8"), lesson), "utf-8")
+            reset.append(path)
+    return reset

@@ -1,0 +1,556 @@
+"""Checks for lesson 2, derivatives and autograd (``lessons/02_autograd_exercises.py``).
+
+References: ``math`` for the derivatives of known functions, central differences for
+gradients, and :mod:`tinygrad_rnn.autograd` (through ``Value.backward``) for what a backward
+pass must produce, including its accumulation rules. Graphs are sent to the learner's
+process as small descriptions (:data:`GRAPHS`) and rebuilt there with the library's ops.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Callable
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+from tinygrad_rnn.grading.checks import (
+    close,
+    first_gradient_error,
+    fmt,
+    numeric_gradient,
+    value_message,
+)
+from tinygrad_rnn.grading.probes import as_list, as_number, as_value, describe
+from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.scalar import Value
+
+# ---------------------------------------------------------------- 2.1 numerical_derivative
+
+#: name -> (f, f'), functions of one float.
+FUNCTIONS: dict[str, tuple[Callable[[float], float], Callable[[float], float]]] = {
+    "x**3 - 2x": (lambda x: x**3 - 2.0 * x, lambda x: 3.0 * x * x - 2.0),
+    "sin": (math.sin, math.cos),
+    "exp(x/2)": (lambda x: math.exp(0.5 * x), lambda x: 0.5 * math.exp(0.5 * x)),
+    "tanh": (math.tanh, lambda x: 1.0 - math.tanh(x) ** 2),
+    "1/(1+x**2)": (lambda x: 1.0 / (1.0 + x * x), lambda x: -2.0 * x / (1.0 + x * x) ** 2),
+}
+
+
+def _derivative_label(name: str, x: float, h: float | None) -> str:
+    step = "" if h is None else f", h={h!r}"
+    return f"numerical_derivative(f(x) = {name}, x={x!r}{step})"
+
+
+@cache
+def _derivative_default_cases() -> tuple[Case, ...]:
+    rng = random.Random(201)
+    cases = []
+    for name, (_, df) in FUNCTIONS.items():
+        for _ in range(2):
+            x = round(rng.uniform(-2.0, 2.0), 4)
+            cases.append(
+                Case({"f": name, "x": x, "h": None}, df(x), _derivative_label(name, x, None))
+            )
+    return tuple(cases)
+
+
+@cache
+def _derivative_step_cases() -> tuple[Case, ...]:
+    rng = random.Random(202)
+    cases = []
+    for name, (f, df) in FUNCTIONS.items():
+        for h in (0.1, 0.01):
+            x = round(rng.uniform(-2.0, 2.0), 4)
+            expected = {
+                "central": (f(x + h) - f(x - h)) / (2.0 * h),
+                "one_sided": (f(x + h) - f(x)) / h,
+                "true": df(x),
+            }
+            cases.append(Case({"f": name, "x": x, "h": h}, expected, _derivative_label(name, x, h)))
+    return tuple(cases)
+
+
+def probe_numerical_derivative(learner: ModuleType, inputs: dict[str, Any]) -> float:
+    f = FUNCTIONS[inputs["f"]][0]
+    x, h = inputs["x"], inputs["h"]
+    got = learner.numerical_derivative(f, x) if h is None else learner.numerical_derivative(f, x, h)
+    return as_number(got, _derivative_label(inputs["f"], x, h))
+
+
+def judge_derivative_default(case: Case, got: float) -> str | None:
+    if close(got, case.expected, rtol=1e-6, atol=1e-6):
+        return None
+    return value_message(case.label, case.expected, got, "the true derivative")
+
+
+def judge_derivative_step(case: Case, got: float) -> str | None:
+    e = case.expected
+    if close(got, e["central"], rtol=1e-9, atol=1e-12):
+        return None
+    note = f"(f(x+h) - f(x-h)) / 2h with this h; the true slope is {fmt(e['true'])}"
+    if close(got, e["one_sided"], rtol=1e-9, atol=1e-12):
+        note += "; you computed the one-sided (f(x+h) - f(x)) / h"
+    return value_message(case.label, e["central"], got, note)
+
+
+# ---------------------------------------------------------------- 2.2 sin and sin_backward
+
+#: name -> y(sin, x, w, c): works on floats with math.sin and on Values with the learner's sin.
+EXPRESSIONS: dict[str, Callable[..., Any]] = {
+    "sin(x) * c": lambda s, x, w, c: s(x) * c,
+    "sin(x * w) + sin(x)": lambda s, x, w, c: s(x * w) + s(x),
+    "sin(sin(x)) * c": lambda s, x, w, c: s(s(x)) * c,
+    "sin(x) + sin(x)": lambda s, x, w, c: s(x) + s(x),
+    "sin(x) * sin(w) * c": lambda s, x, w, c: s(x) * s(w) * c,
+}
+
+
+@cache
+def _sin_forward_cases() -> tuple[Case, ...]:
+    points = (-3.0, -1.2, 0.0, 0.4, 2.5, 10.0)
+    return tuple(Case(x, math.sin(x), f"sin(Value({x!r}))") for x in points)
+
+
+def probe_sin_forward(learner: ModuleType, x: float) -> dict[str, Any]:
+    a = Value(x)
+    out = as_value(learner.sin(a), f"sin(Value({x!r}))")
+    return {
+        "value": out.data,
+        "n_inputs": len(out._prev),
+        "input_is_a": len(out._prev) == 1 and out._prev[0] is a,
+        "has_backward": out._backward is not None,
+    }
+
+
+def judge_sin_forward(case: Case, got: dict[str, Any]) -> str | None:
+    if not close(got["value"], case.expected, rtol=1e-12, atol=1e-12):
+        return value_message(case.label, case.expected, got["value"])
+    if got["input_is_a"] is not True:
+        return (
+            f"{case.label}: the output must remember its input: out._prev should be (a,) "
+            "(make it with Value(..., a, None, 'sin')), "
+            f"but it has {got['n_inputs']} input(s) and a is not the only one"
+        )
+    if got["has_backward"] is not True:
+        return (
+            f"{case.label}: out._backward is None, so backward() cannot pass gradient "
+            "through sin; set out._backward = sin_backward"
+        )
+    return None
+
+
+@cache
+def _sin_grad_cases() -> tuple[Case, ...]:
+    rng = random.Random(203)
+    cases = []
+    for name, y in EXPRESSIONS.items():
+        x, w, c = (round(rng.uniform(-2.0, 2.0), 3) for _ in range(3))
+        numeric = numeric_gradient(lambda p, y=y, c=c: y(math.sin, p[0], p[1], c), [x, w])
+        label = f"y = {name} at x={x!r}, w={w!r}, c={c!r}"
+        cases.append(Case({"expr": name, "x": x, "w": w, "c": c}, numeric, label))
+    return tuple(cases)
+
+
+def probe_sin_grads(learner: ModuleType, inputs: dict[str, Any]) -> list[float]:
+    x, w = Value(inputs["x"]), Value(inputs["w"])
+    y = EXPRESSIONS[inputs["expr"]](learner.sin, x, w, inputs["c"])
+    as_value(y, "an expression built with your sin").backward()
+    return [x.grad, w.grad]
+
+
+def judge_sin_grads(case: Case, got: list[float]) -> str | None:
+    return first_gradient_error(case.label, ["x", "w"], got, case.expected)
+
+
+# ---------------------------------------------------------------- graphs for 2.3 and 2.4
+
+#: Hand-written graphs, each a list of nodes: ["leaf", value] or [op, input index, ...].
+#: The last node is the root.
+GRAPHS: dict[str, list[list[Any]]] = {
+    "b = a + a; c = b * a": [["leaf", 2.0], ["add", 0, 0], ["mul", 1, 0]],
+    # A trap for "reverse breadth-first": n0 is one step from the root and three from a leaf.
+    "n1 = tanh(n0); n2 = tanh(n1); root = n2 * n0": [
+        ["leaf", 0.7],
+        ["tanh", 0],
+        ["tanh", 1],
+        ["mul", 2, 0],
+    ],
+    "diamond: b = tanh(a), c = sigmoid(a), d = b * c, e = d + d": [
+        ["leaf", -0.4],
+        ["tanh", 0],
+        ["sigmoid", 0],
+        ["mul", 1, 2],
+        ["add", 3, 3],
+    ],
+}
+
+_UNARY = ("tanh", "sigmoid")
+_BINARY = ("add", "mul")
+
+
+def _random_graph(rng: random.Random, n_leaves: int, n_ops: int) -> list[list[Any]]:
+    nodes: list[list[Any]] = [["leaf", round(rng.uniform(-1.5, 1.5), 3)] for _ in range(n_leaves)]
+    for _ in range(n_ops):
+        recent = max(0, len(nodes) - 5)  # favour recent nodes: deeper graphs
+        if rng.random() < 0.35:
+            nodes.append([rng.choice(_UNARY), rng.randrange(recent, len(nodes))])
+        else:
+            i = rng.randrange(recent, len(nodes))
+            r = rng.random()
+            if r < 0.1:
+                j = i  # a node used twice by one op: i + i
+            elif r < 0.55:
+                j = rng.randrange(len(nodes))  # reach far back: nodes with several users
+            else:
+                j = rng.randrange(recent, len(nodes))
+            nodes.append([rng.choice(_BINARY), i, j])
+    return nodes
+
+
+@cache
+def _graphs() -> tuple[tuple[str, list[list[Any]]], ...]:
+    rng = random.Random(204)
+    found = list(GRAPHS.items())
+    for k in range(6):
+        found.append((f"random graph #{k + 1}", _random_graph(rng, 2 + k % 3, 8 + 2 * k)))
+    return tuple(found)
+
+
+def build(graph: list[list[Any]]) -> list[Value]:
+    """The Values of a graph description, built with the library's ops."""
+    nodes: list[Value] = []
+    for op, *args in graph:
+        if op == "leaf":
+            nodes.append(Value(args[0]))
+        elif op == "add":
+            nodes.append(nodes[args[0]] + nodes[args[1]])
+        elif op == "mul":
+            nodes.append(nodes[args[0]] * nodes[args[1]])
+        else:
+            nodes.append(getattr(nodes[args[0]], op)())
+    return nodes
+
+
+def _evaluate(graph: list[list[Any]], leaf_values: list[float]) -> float:
+    """The root of a graph description computed with floats (for central differences)."""
+    values: list[float] = []
+    leaves = iter(leaf_values)
+    for op, *args in graph:
+        if op == "leaf":
+            values.append(next(leaves))
+        elif op == "add":
+            values.append(values[args[0]] + values[args[1]])
+        elif op == "mul":
+            values.append(values[args[0]] * values[args[1]])
+        elif op == "tanh":
+            values.append(math.tanh(values[args[0]]))
+        else:
+            values.append(1.0 / (1.0 + math.exp(-values[args[0]])))
+    return values[-1]
+
+
+def _node_name(graph: list[list[Any]], k: int) -> str:
+    op, *args = graph[k]
+    if op == "leaf":
+        return f"node {k} (a leaf holding {args[0]})"
+    if op in _BINARY:
+        sign = "+" if op == "add" else "*"
+        return f"node {k} (= node {args[0]} {sign} node {args[1]})"
+    return f"node {k} (= {op}(node {args[0]}))"
+
+
+def _reachable(graph: list[list[Any]]) -> set[int]:
+    seen, stack = set(), [len(graph) - 1]
+    while stack:
+        k = stack.pop()
+        if k not in seen:
+            seen.add(k)
+            stack.extend(args for args in graph[k][1:] if graph[k][0] != "leaf")
+    return seen
+
+
+def _graph_label(name: str, graph: list[list[Any]]) -> str:
+    return f"graph '{name}' ({len(graph)} nodes)"
+
+
+# ---------------------------------------------------------------- 2.3 topological_order
+
+CHAIN = 100_000
+
+
+@cache
+def _order_cases() -> tuple[Case, ...]:
+    return tuple(Case(graph, None, _graph_label(name, graph)) for name, graph in _graphs())
+
+
+def probe_order(learner: ModuleType, graph: list[list[Any]]) -> dict[str, Any]:
+    nodes = build(graph)
+    return _order_indices(learner, nodes)
+
+
+def _order_indices(learner: ModuleType, nodes: list[Value]) -> dict[str, Any]:
+    order = as_list(learner.topological_order(nodes[-1]), "topological_order", "nodes")
+    index = {id(node): k for k, node in enumerate(nodes)}
+    foreign = next((describe(n) for n in order if id(n) not in index), None)
+    return {"order": [index.get(id(n), -1) for n in order], "foreign": foreign}
+
+
+def judge_order(case: Case, got: dict[str, Any]) -> str | None:
+    graph, label = case.inputs, case.label
+    if got["foreign"] is not None:
+        return (
+            f"{label}: the list holds something that is not a node of the graph: {got['foreign']}"
+        )
+    order = got["order"]
+    twice = [k for k, n in Counter(order).items() if n > 1]
+    if twice:
+        k = min(twice)
+        return (
+            f"{label}: {_node_name(graph, k)} appears {order.count(k)} times; each node must "
+            "appear once (keep a set of visited nodes)"
+        )
+    needed = _reachable(graph)
+    missing = sorted(needed - set(order))
+    if missing:
+        return f"{label}: {_node_name(graph, missing[0])} is missing from the order"
+    position = {k: p for p, k in enumerate(order)}
+    for k in order:
+        for parent in graph[k][1:] if graph[k][0] != "leaf" else []:
+            if position[parent] > position[k]:
+                return (
+                    f"{label}: {_node_name(graph, k)} comes before its input "
+                    f"{_node_name(graph, parent)}; every input must come first"
+                )
+    return None
+
+
+@cache
+def _chain_order_cases() -> tuple[Case, ...]:
+    return (Case(CHAIN, None, f"a chain of {CHAIN:,} tanh nodes"),)
+
+
+def probe_chain_order(learner: ModuleType, length: int) -> dict[str, Any]:
+    nodes = [Value(0.5)]
+    for _ in range(length):
+        nodes.append(nodes[-1].tanh())
+    return _order_indices(learner, nodes)
+
+
+def judge_chain_order(case: Case, got: dict[str, Any]) -> str | None:
+    if got["foreign"] is not None:
+        return f"{case.label}: the list holds something that is not a node: {got['foreign']}"
+    order, n = got["order"], case.inputs + 1
+    if len(order) != n:
+        return f"{case.label}: expected {n:,} nodes in the order, got {len(order):,}"
+    for position, k in enumerate(order):
+        if k != position:  # a chain has exactly one topological order
+            return (
+                f"{case.label}: position {position} holds node {k}, expected node {position} "
+                "(the leaf first, each step after the one it uses)"
+            )
+    return None
+
+
+# ---------------------------------------------------------------- 2.4 backward
+
+
+@cache
+def _backward_cases() -> tuple[Case, ...]:
+    cases = []
+    for name, graph in _graphs():
+        leaves = [k for k, node in enumerate(graph) if node[0] == "leaf"]
+        point = [graph[k][1] for k in leaves]
+        numeric = numeric_gradient(lambda p, graph=graph: _evaluate(graph, p), point)
+        names = [_node_name(graph, k) for k in leaves]
+        cases.append(Case(graph, {"grads": numeric, "names": names}, _graph_label(name, graph)))
+    return tuple(cases)
+
+
+def probe_backward(learner: ModuleType, graph: list[list[Any]]) -> list[float]:
+    nodes = build(graph)
+    learner.backward(nodes[-1])
+    return [node.grad for node, desc in zip(nodes, graph, strict=True) if desc[0] == "leaf"]
+
+
+def judge_backward(case: Case, got: list[float]) -> str | None:
+    e = case.expected
+    return first_gradient_error(case.label, e["names"], got, e["grads"])
+
+
+def _accumulating_chain(length: int) -> tuple[Value, Value, Value]:
+    x0, c = Value(0.3), Value(0.001)
+    x = x0
+    for _ in range(length):
+        x = x + c
+    return x0, c, x
+
+
+@cache
+def _chain_backward_cases() -> tuple[Case, ...]:
+    x0, c, root = _accumulating_chain(CHAIN)
+    root.backward()  # the library's answer: 1 for x0, CHAIN for c
+    label = f"x = x + c repeated {CHAIN:,} times"
+    return (Case(CHAIN, [x0.grad, c.grad], label),)
+
+
+def probe_chain_backward(learner: ModuleType, length: int) -> list[float]:
+    x0, c, root = _accumulating_chain(length)
+    learner.backward(root)
+    return [x0.grad, c.grad]
+
+
+def judge_chain_backward(case: Case, got: list[float]) -> str | None:
+    if not isinstance(got, list) or len(got) != 2:
+        return f"{case.label}: expected 2 gradients back, got {got!r:.60}"
+    names = ("x (the start)", "c (used at every step)")
+    for name, e, g in zip(names, case.expected, got, strict=True):
+        if not close(g, e, rtol=1e-9):
+            return value_message(f"{case.label}: the gradient of {name}", e, g)
+    return None
+
+
+@cache
+def _twice_cases() -> tuple[Case, ...]:
+    cases = []
+    for name, graph in _graphs()[:5]:
+        nodes = build(graph)
+        nodes[-1].backward()
+        nodes[-1].backward()  # the library's rules: leaves accumulate, interior nodes reset
+        cases.append(Case(graph, [n.grad for n in nodes], _graph_label(name, graph)))
+    return tuple(cases)
+
+
+def probe_twice(learner: ModuleType, graph: list[list[Any]]) -> list[float]:
+    nodes = build(graph)
+    learner.backward(nodes[-1])
+    learner.backward(nodes[-1])
+    return [n.grad for n in nodes]
+
+
+def judge_twice(case: Case, got: list[float]) -> str | None:
+    graph = case.inputs
+    if len(got) != len(case.expected):
+        return f"{case.label}: expected {len(case.expected)} gradients, got {len(got)}"
+    for k, (e, g) in enumerate(zip(case.expected, got, strict=True)):
+        if not close(g, e, rtol=1e-9, atol=1e-12):
+            rule = (
+                "a leaf accumulates: twice its single-call gradient"
+                if graph[k][0] == "leaf"
+                else "an interior node is reset at the start of each call"
+            )
+            return value_message(
+                f"{case.label}, after calling backward twice: {_node_name(graph, k)}", e, g, rule
+            )
+    return None
+
+
+# ---------------------------------------------------------------- the lesson
+
+LESSON = Lesson(
+    number=2,
+    exercise_file="02_autograd_exercises.py",
+    exercises=(
+        Exercise(
+            id="2.1",
+            title="Central-difference derivative",
+            points=2,
+            functions=("numerical_derivative",),
+            todo="return (f(x + h) - f(x - h)) / (2 h)",
+            hint="Evaluate f on both sides of x and divide by the distance between the two "
+            "points: (f(x + h) - f(x - h)) / (2 * h), with the h you are given.",
+            checks=(
+                Check(
+                    "close to the true derivative (default h)",
+                    _derivative_default_cases,
+                    probe_numerical_derivative,
+                    judge_derivative_default,
+                ),
+                Check(
+                    "the central formula with a given h",
+                    _derivative_step_cases,
+                    probe_numerical_derivative,
+                    judge_derivative_step,
+                ),
+            ),
+        ),
+        Exercise(
+            id="2.2",
+            title="A new op: sin and its backward",
+            points=2,
+            functions=("sin", "sin_backward"),
+            todo=(
+                "return a Value holding sin(a.data) with a as input",
+                "add cos(a) * out.grad to a.grad",
+            ),
+            hint="sin: out = Value(math.sin(a.data), a, None, 'sin'); out._backward = "
+            "sin_backward. sin_backward: a = out._a; a.grad += math.cos(a.data) * "
+            "out.grad (cos of the input, times the gradient arriving at out, added with +=).",
+            checks=(
+                Check(
+                    "forward value and graph",
+                    _sin_forward_cases,
+                    probe_sin_forward,
+                    judge_sin_forward,
+                ),
+                Check(
+                    "gradients match central differences",
+                    _sin_grad_cases,
+                    probe_sin_grads,
+                    judge_sin_grads,
+                ),
+            ),
+        ),
+        Exercise(
+            id="2.3",
+            title="Topological order without recursion",
+            points=3,
+            functions=("topological_order",),
+            todo="return all nodes reachable from root, each once, inputs before users",
+            hint="Keep a set of visited nodes and a stack (a list) of (node, inputs_done) "
+            "pairs. Pop a pair: if inputs_done, append the node to the order; otherwise push "
+            "(node, True) and then (p, False) for each input p not yet visited.",
+            checks=(
+                Check("each node once, inputs first", _order_cases, probe_order, judge_order),
+                Check(
+                    f"a {CHAIN:,}-node chain",
+                    _chain_order_cases,
+                    probe_chain_order,
+                    judge_chain_order,
+                ),
+            ),
+        ),
+        Exercise(
+            id="2.4",
+            title="The backward pass",
+            points=3,
+            functions=("backward",),
+            todo="zero interior grads, set root.grad = 1, call _backward in reverse order",
+            hint="order = topological_order(root); set grad = 0.0 on nodes with inputs; "
+            "root.grad = 1.0; then for node in reversed(order): if node._backward is not "
+            "None: node._backward(node).",
+            checks=(
+                Check(
+                    "gradients match central differences",
+                    _backward_cases,
+                    probe_backward,
+                    judge_backward,
+                ),
+                Check(
+                    f"a {CHAIN:,}-step chain with a reused node",
+                    _chain_backward_cases,
+                    probe_chain_backward,
+                    judge_chain_backward,
+                ),
+                Check(
+                    "two calls: leaves accumulate, interior nodes reset",
+                    _twice_cases,
+                    probe_twice,
+                    judge_twice,
+                ),
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,364 @@
+"""The grader's side: compute expected answers, run the learner's code elsewhere, compare.
+
+For each exercise:
+
+1. In this process, every check makes its cases: inputs and the expected answers, from the
+   library (the reference) and central differences.
+2. A fresh Python process (:mod:`tinygrad_rnn.grading._child`) gets only the inputs, imports
+   the learner's file, runs the probes and writes plain JSON to a file of its own. Its
+   stdout and stderr are drained separately and kept only for the report, so printing
+   cannot corrupt the result; a time limit kills it (and anything it started).
+3. Back here, each check's judge compares the learner's data with the expected answers.
+
+Because the expected answers never leave this process and the result is parsed as JSON, code
+in the learner's file cannot change its grade by patching the library or the grader: it can
+only change its own answers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tinygrad_rnn.grading import wire
+from tinygrad_rnn.grading.registry import Exercise, Lesson, resolve
+
+__all__ = [
+    "CheckResult",
+    "ExerciseResult",
+    "GradeReport",
+    "find_lessons_dir",
+    "grade",
+    "grade_exercise",
+]
+
+OUTPUT_KEEP = 2000  # characters of the learner's printout kept for the report
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class CheckResult:
+    name: str
+    passed: bool
+    message: str = ""
+
+
+@dataclass
+class ExerciseResult:
+    """The outcome of one exercise.
+
+    ``status`` is one of ``passed``, ``failed``, ``not_implemented``, ``error`` (the file
+    does not import, a function is missing, the process crashed) or ``timeout``.
+    """
+
+    id: str
+    lesson: int
+    title: str
+    points: int
+    score: int
+    status: str
+    message: str
+    hint: str
+    file: str
+    seconds: float
+    checks: list[CheckResult] = field(default_factory=list)
+    output: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass
+class GradeReport:
+    target: str
+    results: list[ExerciseResult]
+    file: str | None = None
+
+    @property
+    def score(self) -> int:
+        return sum(r.score for r in self.results)
+
+    @property
+    def max_score(self) -> int:
+        return sum(r.points for r in self.results)
+
+    @property
+    def all_passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data (see ``tinygrad-rnn grade --help`` for the fields)."""
+        from tinygrad_rnn import __version__
+
+        exercises = []
+        for r in self.results:
+            entry = asdict(r)
+            entry["passed"] = r.passed
+            exercises.append(entry)
+        return {
+            "tool": "tinygrad-rnn grade",
+            "version": __version__,
+            "target": self.target,
+            "file": self.file,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "score": self.score,
+            "max_score": self.max_score,
+            "passed": sum(r.passed for r in self.results),
+            "total": len(self.results),
+            "all_passed": self.all_passed,
+            "exercises": exercises,
+        }
+
+
+def find_lessons_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The folder with the exercise files: ``explicit``, else ``./lessons``, else the repo's.
+
+    Raises:
+        FileNotFoundError: when none exists.
+    """
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_dir():
+            raise FileNotFoundError(f"no lessons folder at {path}")
+        return path
+    for candidate in (Path.cwd() / "lessons", PACKAGE_ROOT / "lessons"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(
+        "no lessons/ folder here; run from the course's top folder or pass --lessons-dir"
+    )
+
+
+def grade(
+    target: str,
+    file: str | os.PathLike[str] | None = None,
+    lessons_dir: str | os.PathLike[str] | None = None,
+    timeout: float | None = None,
+) -> GradeReport:
+    """Grade ``"all"``, a lesson (``"2"``) or one exercise (``"2.3"``).
+
+    Args:
+        target: what to grade.
+        file: grade this file instead of the lesson's exercise file (one lesson only).
+        lessons_dir: where the exercise files are (see :func:`find_lessons_dir`).
+        timeout: seconds per exercise, replacing every exercise's own limit.
+
+    Raises:
+        LookupError: unknown target, or ``file`` with more than one lesson.
+        FileNotFoundError: no lessons folder, or ``file`` does not exist.
+    """
+    plan = resolve(target)
+    if file is not None:
+        if len(plan) != 1:
+            raise LookupError("--file grades one lesson's file: give a lesson (2) or an id (2.3)")
+        if not Path(file).is_file():
+            raise FileNotFoundError(f"no such file: {file}")
+    folder = None if file is not None else find_lessons_dir(lessons_dir)
+    results = []
+    for lesson, exercises in plan:
+        path = Path(file) if file is not None else folder / lesson.exercise_file
+        for ex in exercises:
+            results.append(grade_exercise(lesson, ex, path, timeout))
+    return GradeReport(target, results, str(file) if file is not None else None)
+
+
+def grade_exercise(
+    lesson: Lesson, ex: Exercise, path: str | os.PathLike[str], timeout: float | None = None
+) -> ExerciseResult:
+    """Grade one exercise of the file at ``path`` in a fresh process."""
+    path = Path(path).resolve()
+    start = time.perf_counter()
+    result = ExerciseResult(
+        ex.id, ex.lesson, ex.title, ex.points, 0, "error", "", ex.hint, str(path), 0.0
+    )
+    if not path.is_file():
+        result.message = f"no exercise file at {path}"
+        return result
+    try:
+        all_cases = [list(check.cases()) for check in ex.checks]
+    except Exception as exc:  # a bug in the grader itself: say so, keep grading the rest
+        result.message = f"the grader could not build its test cases: {type(exc).__name__}: {exc}"
+        return result
+    job = {
+        "file": str(path),
+        "module": lesson.module,
+        "exercise": ex.id,
+        "functions": list(ex.functions),
+        "checks": [
+            {"name": check.name, "probe": check.probe_ref, "inputs": [c.inputs for c in cases]}
+            for check, cases in zip(ex.checks, all_cases, strict=True)
+        ],
+    }
+    limit = ex.timeout if timeout is None else timeout
+    raw, result.output, problem = _run_child(job, path.parent, limit)
+    result.seconds = round(time.perf_counter() - start, 3)
+    if problem is not None:
+        result.status = "timeout" if problem.startswith("took longer") else "error"
+        result.message = problem
+        return result
+    _judge(ex, all_cases, raw, result)
+    return result
+
+
+def _run_child(job: dict[str, Any], cwd: Path, limit: float) -> tuple[Any, str, str | None]:
+    """Run the learner's process; return (decoded result, printout, problem or None)."""
+    with tempfile.TemporaryDirectory(prefix="tinygrad-rnn-grade-") as tmp:
+        job_path = Path(tmp) / "job.json"
+        result_path = Path(tmp) / "result.json"
+        job_path.write_text(wire.encode(job), encoding="utf-8")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p
+        )
+        env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+        proc = subprocess.Popen(
+            # -P: the learner's folder is not put on sys.path ahead of the library.
+            [sys.executable, "-P", "-m", "tinygrad_rnn.grading._child", job_path, result_path],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+        drain = _Drain(proc.stdout)
+        try:
+            proc.wait(timeout=limit)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        _kill_group(proc)  # also whatever the learner's code started
+        proc.wait()
+        drain.join()
+        output = drain.text()
+        if timed_out:
+            return (
+                None,
+                output,
+                (
+                    f"took longer than {limit:g} s and was stopped: is there an endless loop, "
+                    "or a very slow step? (each exercise has a time limit)"
+                ),
+            )
+        if not result_path.is_file():
+            code = proc.returncode
+            if code is not None and code < 0:
+                name = signal.Signals(-code).name if -code in signal.valid_signals() else code
+                why = f"the process running your code crashed (signal {name})"
+                if name == "SIGSEGV":
+                    why += "; a very deep recursion can do this after sys.setrecursionlimit"
+            else:
+                why = (
+                    f"your code ended the process before grading finished (exit code {code}); "
+                    "remove any sys.exit(), exit() or os._exit() from the file"
+                )
+            return None, output, why
+        try:
+            raw = wire.decode(result_path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            return None, output, f"the grader could not read the result ({exc})"
+    return raw, output, None
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, AttributeError):
+        if proc.poll() is None:
+            proc.kill()
+
+
+class _Drain:
+    """Read a pipe to the end in a thread, keeping only the beginning."""
+
+    def __init__(self, pipe: Any) -> None:
+        self.kept = bytearray()
+        self.total = 0
+        self.thread = threading.Thread(target=self._run, args=(pipe,), daemon=True)
+        self.thread.start()
+
+    def _run(self, pipe: Any) -> None:
+        with pipe:
+            while chunk := pipe.read1(65536):
+                self.total += len(chunk)
+                if len(self.kept) < OUTPUT_KEEP:
+                    self.kept += chunk[: OUTPUT_KEEP - len(self.kept)]
+
+    def join(self) -> None:
+        self.thread.join(timeout=2.0)
+
+    def text(self) -> str:
+        text = self.kept.decode("utf-8", errors="replace")
+        if self.total > len(self.kept):
+            text += f"\n... ({self.total - len(self.kept)} more bytes of output not kept)"
+        return text
+
+
+def _judge(ex: Exercise, all_cases: list[list[Any]], raw: Any, result: ExerciseResult) -> None:
+    """Fill ``result`` from the child's data, comparing with the expected answers."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("status"), str):
+        result.message = "the grader could not understand the result it got back"
+        return
+    status = raw["status"]
+    if status == "not_implemented":
+        message = str(raw.get("message", ""))
+        result.status = "not_implemented"
+        other = message.split(":")[0].removeprefix("Exercise ").strip()
+        if message.startswith("Exercise ") and other != ex.id:
+            result.message = f"needs exercise {other} first, which is not implemented yet"
+        else:
+            result.message = f"not implemented yet ({message})"
+        return
+    if status != "ran":
+        result.message = str(raw.get("message", status))
+        return
+    outcomes_per_check = raw.get("checks")
+    if not isinstance(outcomes_per_check, list) or len(outcomes_per_check) != len(ex.checks):
+        result.message = "the grader could not understand the result it got back"
+        return
+    for check, cases, outcomes in zip(ex.checks, all_cases, outcomes_per_check, strict=True):
+        message = _judge_check(check, cases, outcomes)
+        result.checks.append(CheckResult(check.name, message is None, message or ""))
+    failed = [c for c in result.checks if not c.passed]
+    if failed:
+        result.status = "failed"
+        result.message = f"{failed[0].name}: {failed[0].message}"
+    else:
+        result.status = "passed"
+        result.score = ex.points
+        result.message = f"all {len(result.checks)} checks passed"
+
+
+def _judge_check(check: Any, cases: list[Any], outcomes: Any) -> str | None:
+    if not isinstance(outcomes, list):
+        return "the grader could not understand the result it got back"
+    for i, case in enumerate(cases):
+        if i >= len(outcomes):
+            return f"only {len(outcomes)} of {len(cases)} cases came back"
+        outcome = outcomes[i]
+        if not isinstance(outcome, dict):
+            return "the grader could not understand the result it got back"
+        if "error" in outcome:
+            prefix = f"{case.label}: " if case.label else ""
+            return prefix + str(outcome["error"])
+        if "ok" not in outcome:
+            return "the grader could not understand the result it got back"
+        got = outcome["ok"]
+        try:
+            message = check.judge(case, got)
+        except Exception as exc:  # malformed data from the learner's side
+            shown = json.dumps(got, default=repr)[:80]
+            message = f"{case.label}: unexpected result {shown} ({type(exc).__name__}: {exc})"
+        if message:
+            return message
+    return None
