@@ -13,7 +13,8 @@ Nothing here imports numba. :mod:`tinygrad_rnn.kernels` is imported the first ti
 is needed, and each kernel compiles the first time it is called (or loads from numba's
 on-disk cache, see ``tinygrad-rnn warmup``).
 
-The functions:
+The functions (the six activation functions take and return 1-D arrays: the Tensor ops
+flatten first, so a kernel compiles once per dtype; the numpy versions accept any shape):
 
 =========================  ======================================  =======================
 function                   computes                                returns

@@ -15,7 +15,8 @@ Rules these kernels follow (and why):
   arrays in a lesson are small enough that threads cost more than they save).
 * ``error_model="numpy"``: division follows IEEE rules instead of raising, which also lets
   LLVM vectorise the loops.
-* arrays come in C-contiguous (the Tensor ops make sure), so ``reshape(-1)`` is free.
+* arrays come in C-contiguous (the Tensor ops make sure); the elementwise kernels take
+  them flattened to 1-D, so each compiles once per dtype, not once per dimensionality.
 
 This module is the only one in the package that imports numba. Before importing it, it
 makes sure numba has somewhere writable to keep its cache: if the package folder is
@@ -24,7 +25,7 @@ read-only (a system-wide install) and ``NUMBA_CACHE_DIR`` is unset, the cache go
 
 Example:
     >>> import numpy as np
-    >>> relu_forward(np.array([-1.0, 2.0]))
+    >>> relu_forward(np.array([-1.0, 2.0]))  # 1-D in, 1-D out
     array([0., 2.])
 """
 
@@ -76,73 +77,66 @@ _jit = njit(cache=True, error_model="numpy")
 
 
 # --------------------------------------------------------------------------- activations
+# These take 1-D arrays: the Tensor ops pass ``a.reshape(-1)`` (free for a contiguous array)
+# so that each kernel compiles once per dtype instead of once per number of dimensions.
 @_jit
 def tanh_forward(x):
-    r""":math:`y = \tanh x`, elementwise."""
-    flat = x.reshape(-1)
-    out = np.empty_like(flat)
-    for i in range(flat.size):
-        out[i] = np.tanh(flat[i])
-    return out.reshape(x.shape)
+    r""":math:`y = \tanh x`, elementwise over a 1-D array."""
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = np.tanh(x[i])
+    return out
 
 
 @_jit
 def tanh_backward(grad_out, y):
-    r""":math:`g (1 - y^2)`, elementwise."""
-    g = grad_out.reshape(-1)
-    yf = y.reshape(-1)
-    out = np.empty_like(g)
-    for i in range(g.size):
-        out[i] = g[i] * (1 - yf[i] * yf[i])
-    return out.reshape(grad_out.shape)
+    r""":math:`g (1 - y^2)`, elementwise over 1-D arrays."""
+    out = np.empty_like(grad_out)
+    for i in range(grad_out.size):
+        out[i] = grad_out[i] * (1 - y[i] * y[i])
+    return out
 
 
 @_jit
 def sigmoid_forward(x):
     r""":math:`1/(1+e^{-x})`, exponentiating only :math:`-|x|` so it never overflows."""
-    flat = x.reshape(-1)
-    out = np.empty_like(flat)
-    for i in range(flat.size):
-        v = flat[i]
+    out = np.empty_like(x)
+    for i in range(x.size):
+        v = x[i]
         if v >= 0:
             out[i] = 1 / (1 + np.exp(-v))
         else:
             e = np.exp(v)
             out[i] = e / (1 + e)
-    return out.reshape(x.shape)
+    return out
 
 
 @_jit
 def sigmoid_backward(grad_out, y):
-    r""":math:`g\, y (1 - y)`, elementwise."""
-    g = grad_out.reshape(-1)
-    yf = y.reshape(-1)
-    out = np.empty_like(g)
-    for i in range(g.size):
-        out[i] = g[i] * yf[i] * (1 - yf[i])
-    return out.reshape(grad_out.shape)
+    r""":math:`g\, y (1 - y)`, elementwise over 1-D arrays."""
+    out = np.empty_like(grad_out)
+    for i in range(grad_out.size):
+        out[i] = grad_out[i] * y[i] * (1 - y[i])
+    return out
 
 
 @_jit
 def relu_forward(x):
-    r""":math:`\max(x, 0)`, elementwise."""
-    flat = x.reshape(-1)
-    out = np.empty_like(flat)
-    for i in range(flat.size):
-        v = flat[i]
+    r""":math:`\max(x, 0)`, elementwise over a 1-D array."""
+    out = np.empty_like(x)
+    for i in range(x.size):
+        v = x[i]
         out[i] = 0 if v < 0 else v  # NaN passes through, as in np.maximum
-    return out.reshape(x.shape)
+    return out
 
 
 @_jit
 def relu_backward(grad_out, y):
     r""":math:`g` where :math:`y > 0`, else 0; one pass, no mask array."""
-    g = grad_out.reshape(-1)
-    yf = y.reshape(-1)
-    out = np.empty_like(g)
-    for i in range(g.size):
-        out[i] = g[i] if yf[i] > 0 else 0
-    return out.reshape(grad_out.shape)
+    out = np.empty_like(grad_out)
+    for i in range(grad_out.size):
+        out[i] = grad_out[i] if y[i] > 0 else 0
+    return out
 
 
 # ----------------------------------------------------------------- softmax cross-entropy

@@ -36,31 +36,38 @@ def _contiguous(a: np.ndarray) -> np.ndarray:
     return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
+def _flat(a: np.ndarray) -> np.ndarray:
+    """A contiguous 1-D view (a copy only if ``a`` is not contiguous) for elementwise kernels."""
+    return _contiguous(a).reshape(-1)
+
+
 # ------------------------------------------------------------------------------ activations
 class Tanh(Function):
     __slots__ = ()
 
     def forward(self, a):
-        out = backend.ops_for(a.dtype).tanh_forward(_contiguous(a))
+        out = backend.ops_for(a.dtype).tanh_forward(_flat(a)).reshape(a.shape)
         self.save_for_backward(out)
         return out
 
     def backward(self, grad_out):
         (out,) = self.saved_tensors
-        return backend.ops_for(out.dtype).tanh_backward(_contiguous(grad_out), out)
+        grad = backend.ops_for(out.dtype).tanh_backward(_flat(grad_out), out.reshape(-1))
+        return grad.reshape(out.shape)
 
 
 class Sigmoid(Function):
     __slots__ = ()
 
     def forward(self, a):
-        out = backend.ops_for(a.dtype).sigmoid_forward(_contiguous(a))
+        out = backend.ops_for(a.dtype).sigmoid_forward(_flat(a)).reshape(a.shape)
         self.save_for_backward(out)
         return out
 
     def backward(self, grad_out):
         (out,) = self.saved_tensors
-        return backend.ops_for(out.dtype).sigmoid_backward(_contiguous(grad_out), out)
+        grad = backend.ops_for(out.dtype).sigmoid_backward(_flat(grad_out), out.reshape(-1))
+        return grad.reshape(out.shape)
 
 
 class ReLU(Function):
@@ -71,13 +78,14 @@ class ReLU(Function):
         return "relu"
 
     def forward(self, a):
-        out = backend.ops_for(a.dtype).relu_forward(_contiguous(a))
+        out = backend.ops_for(a.dtype).relu_forward(_flat(a)).reshape(a.shape)
         self.save_for_backward(out)
         return out
 
     def backward(self, grad_out):
         (out,) = self.saved_tensors
-        return backend.ops_for(out.dtype).relu_backward(_contiguous(grad_out), out)
+        grad = backend.ops_for(out.dtype).relu_backward(_flat(grad_out), out.reshape(-1))
+        return grad.reshape(out.shape)
 
 
 class LeakyReLU(Function):

@@ -1,0 +1,181 @@
+"""Every numba kernel agrees with its numpy reference in backend.py (float32 and float64).
+
+Run it twice in CI: as is (compiled) and with ``NUMBA_DISABLE_JIT=1`` (the same code as
+plain Python), which also catches a kernel that only works because of compilation quirks.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import FAST, seeds, shapes
+
+from tinygrad_rnn import backend
+
+kernels = pytest.importorskip("tinygrad_rnn.kernels")
+
+DTYPES = [np.float32, np.float64]
+TOL = {np.float32: dict(rtol=1e-6, atol=1e-6), np.float64: dict(rtol=1e-13, atol=1e-14)}
+
+
+def random(seed, shape, dtype, scale=3.0):
+    return (np.random.default_rng(seed).standard_normal(shape) * scale).astype(dtype)
+
+
+def assert_same(ours, reference, dtype):
+    assert ours.dtype == reference.dtype == dtype
+    assert ours.shape == reference.shape
+    np.testing.assert_allclose(ours, reference, **TOL[dtype])
+
+
+# ------------------------------------------------------------------------------ activations
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu"])
+@FAST
+@given(shape=shapes(max_dims=3, max_side=5), seed=seeds)
+def test_activation_kernels_match_numpy(name, dtype, shape, seed):
+    x = random(seed, shape, dtype).reshape(-1)  # the kernels take 1-D arrays
+    g = random(seed + 1, shape, dtype).reshape(-1)
+    forward = getattr(kernels, f"{name}_forward")(x)
+    assert_same(forward, getattr(backend, f"{name}_forward")(x), dtype)
+    backward = getattr(kernels, f"{name}_backward")(g, forward)
+    assert_same(backward, getattr(backend, f"{name}_backward")(g, forward), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_activation_kernels_on_empty_and_extreme_inputs(dtype):
+    empty = np.zeros(0, dtype=dtype)
+    assert kernels.tanh_forward(empty).shape == (0,)
+    x = np.array([-1e4, -80.0, 0.0, 80.0, 1e4], dtype=dtype)
+    assert_same(kernels.sigmoid_forward(x), backend.sigmoid_forward(x), dtype)
+    assert_same(kernels.tanh_forward(x), backend.tanh_forward(x), dtype)
+    with np.errstate(invalid="ignore"):
+        nan = np.array([np.nan], dtype=dtype)
+        assert np.isnan(kernels.relu_forward(nan)[0]) and np.isnan(backend.relu_forward(nan)[0])
+
+
+# ---------------------------------------------------------------- softmax cross-entropy
+@pytest.mark.parametrize("dtype", DTYPES)
+@FAST
+@given(n=st.integers(0, 6), c=st.integers(1, 7), seed=seeds, scale=st.sampled_from([1.0, 1e3]))
+def test_softmax_xent_kernels_match_numpy(dtype, n, c, seed, scale):
+    logits = random(seed, (n, c), dtype, scale)
+    targets = np.random.default_rng(seed).integers(0, c, size=n)
+    losses, lse = kernels.softmax_xent_forward(logits, targets)
+    ref_losses, ref_lse = backend.softmax_xent_forward(logits, targets)
+    tol = (
+        TOL[dtype] if scale == 1.0 else dict(rtol=1e-6, atol=1e-3 if dtype == np.float32 else 1e-9)
+    )
+    np.testing.assert_allclose(losses, ref_losses, **tol)
+    np.testing.assert_allclose(lse, ref_lse, **tol)
+    assert losses.dtype == dtype and np.all(np.isfinite(losses))
+    grad_losses = random(seed + 1, (n,), dtype)
+    grad = kernels.softmax_xent_backward(logits, targets, lse, grad_losses)
+    ref = backend.softmax_xent_backward(logits, targets, ref_lse, grad_losses)
+    assert_same(grad, ref, dtype)
+
+
+def test_softmax_xent_forward_values_by_hand():
+    logits = np.array([[0.0, 0.0], [1000.0, 0.0]])
+    losses, lse = kernels.softmax_xent_forward(logits, np.array([1, 1]))
+    np.testing.assert_allclose(losses, [np.log(2.0), 1000.0], rtol=1e-15)
+    np.testing.assert_allclose(lse, [np.log(2.0), 1000.0], rtol=1e-15)
+
+
+# ------------------------------------------------------------------------------ embedding
+@pytest.mark.parametrize("dtype", DTYPES)
+@FAST
+@given(n=st.integers(0, 20), vocab=st.integers(1, 6), dim=st.integers(1, 4), seed=seeds)
+def test_embedding_backward_matches_numpy(dtype, n, vocab, dim, seed):
+    grad_out = random(seed, (n, dim), dtype)
+    indices = np.random.default_rng(seed).integers(0, vocab, size=n)
+    ours = kernels.embedding_backward(grad_out, indices, vocab)
+    assert_same(ours, backend.embedding_backward(grad_out, indices, vocab), dtype)
+
+
+def test_embedding_backward_adds_repeated_rows():
+    grad_out = np.array([[1.0, 2.0], [10.0, 20.0], [100.0, 200.0]])
+    ours = kernels.embedding_backward(grad_out, np.array([2, 0, 2]), 3)
+    np.testing.assert_array_equal(ours, [[10.0, 20.0], [0.0, 0.0], [101.0, 202.0]])
+
+
+# ------------------------------------------------------------------------------ grad norm
+@FAST
+@given(st.lists(st.tuples(shapes(max_dims=3, max_side=4), st.sampled_from(DTYPES)), max_size=4))
+def test_grad_norm_matches_numpy(specs):
+    arrays = [random(i, shape, dtype) for i, (shape, dtype) in enumerate(specs)]
+    expected = backend.grad_norm(arrays)
+    assert isinstance(kernels.grad_norm(arrays), float)
+    assert kernels.grad_norm(arrays) == pytest.approx(expected, rel=1e-12)
+    assert kernels.grad_norm(tuple(arrays)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_grad_norm_of_non_contiguous_arrays():
+    a = np.arange(12.0).reshape(3, 4).T
+    assert kernels.grad_norm([a, a[::2]]) == pytest.approx(backend.grad_norm([a, a[::2]]))
+    assert kernels.grad_norm([np.array([3.0]), np.array([[4.0]])]) == 5.0
+
+
+# ------------------------------------------------------------------------------- dispatch
+def test_dispatch_switch_and_dtypes():
+    previous = backend.numba_enabled()
+    try:
+        backend.use_numba(False)
+        assert backend.ops_for(np.dtype(np.float32)) is backend
+        assert not backend.numba_enabled()
+        backend.use_numba(True)
+        assert backend.ops_for(np.dtype(np.float64)) is kernels
+        assert backend.ops_for(np.dtype(np.float16)) is backend  # not compiled for float16
+    finally:
+        backend.use_numba(previous)
+
+
+def test_every_kernel_has_a_reference_with_the_same_signature():
+    import inspect
+
+    for name in backend.KERNEL_NAMES:
+        ours, reference = getattr(kernels, name), getattr(backend, name)
+        python_ours = getattr(ours, "py_func", ours)
+        ours_params = list(inspect.signature(python_ours).parameters)
+        assert ours_params == list(inspect.signature(reference).parameters), name
+
+
+# ----------------------------------------------------------------------- cache location
+def test_read_only_package_sends_the_cache_to_a_user_folder(tmp_path):
+    """Simulate a read-only install: os.access says no; NUMBA_CACHE_DIR must be set."""
+    source = Path(kernels.__file__)
+    code = (
+        "import os, importlib.util, sys\n"
+        "real_access = os.access\n"
+        f"os.access = lambda p, m: False if p == {str(source.parent)!r} else real_access(p, m)\n"
+        f"spec = importlib.util.spec_from_file_location('k', {str(source)!r})\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        "print(os.environ['NUMBA_CACHE_DIR'])\n"
+        "print(module.cache_location())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    expected = str(tmp_path / "tinygrad_rnn" / "numba")
+    assert out.stdout.split() == [expected, expected]
+
+
+def test_warmup_compiles_every_kernel_and_names_the_cache(capsys):
+    from tinygrad_rnn.warmup import warmup
+
+    result = warmup(progress=True)
+    described = [name for name, _ in result["kernels"]]
+    for name in backend.KERNEL_NAMES:
+        assert f"{name} (float32)" in described and f"{name} (float64)" in described
+    assert result["cache_dir"] == kernels.cache_location()
+    assert "numba cache:" in capsys.readouterr().out
