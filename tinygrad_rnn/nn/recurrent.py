@@ -1,0 +1,343 @@
+r"""Recurrent layers over whole sequences: ``RNN``, ``LSTM``, ``GRU``, fused or unrolled.
+
+A layer runs its cell over every step of a sequence, and over ``num_layers`` stacked
+cells (the hidden states of layer :math:`l` are the inputs of layer :math:`l+1`):
+
+.. code-block:: python
+
+    output, final_state = layer(x)            # x (T, B, I); batch_first=True: (B, T, I)
+    output                                    # (T, B, H): the top layer's h at every step
+    final_state                               # LSTMState(h, c) / RNNState(h) / GRUState(h),
+                                              # each (num_layers, B, H), like PyTorch's h_n
+
+Two ways to compute the same numbers:
+
+* ``fused=True`` (default): one op per layer for the whole sequence
+  (:mod:`tinygrad_rnn.nn.fused`): the input projections of all steps as one matmul and
+  the recurrence, forward and backward through time, in a numba kernel. Fast.
+* ``fused=False``: the per-step graph of Tensor ops, built by calling the cell's step
+  function (:mod:`tinygrad_rnn.nn.cells`) ``T`` times. Each step's nodes carry
+  ``group="t=3"`` (``"layer 1, t=3"`` when stacked) and the states are labelled ``h_3``,
+  ``c_3``, so :func:`tinygrad_rnn.graph.draw` shows one cluster per time step. Slow, but
+  it is the picture of backpropagation through time.
+
+The tests hold both equal in float64 to 1e-10 on outputs and on every gradient.
+
+Parameter names, shapes and gate order are those of ``torch.nn.RNN/LSTM/GRU``:
+``weight_ih_l0`` (G*H, I), ``weight_hh_l0`` (G*H, H), ``bias_ih_l0`` and ``bias_hh_l0``
+(G*H,), with G = 1, 4 (i, f, g, o) or 3 (r, z, n), then ``weight_ih_l1`` (G*H, H) ... So
+``layer.state_dict()`` loads into the PyTorch layer and back.
+
+Example:
+    >>> import numpy as np
+    >>> from tinygrad_rnn.tensor import Tensor
+    >>> lstm = LSTM(input_size=3, hidden_size=8, num_layers=2, rng=0)
+    >>> x = Tensor(np.zeros((10, 4, 3)))      # T=10 steps, batch 4
+    >>> out, (h, c) = lstm(x)
+    >>> out.shape, h.shape
+    ((10, 4, 8), (2, 4, 8))
+    >>> sorted(lstm.state_dict())[:2]
+    ['bias_hh_l0', 'bias_hh_l1']
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from tinygrad_rnn import init
+from tinygrad_rnn.nn import cells
+from tinygrad_rnn.nn.cells import GATES, GRUState, LSTMState, RNNState
+from tinygrad_rnn.nn.fused import FusedGRU, FusedLSTM, FusedRNN
+from tinygrad_rnn.nn.layers import as_tensor
+from tinygrad_rnn.nn.module import Module, Parameter
+from tinygrad_rnn.tensor import ShapeError, Tensor, get_default_dtype, stack
+
+__all__ = ["RNN", "LSTM", "GRU"]
+
+
+def _label_step(roots: tuple[Tensor, ...], stop: set[int], group: str) -> None:
+    """Put every node made in one time step into ``group`` (for graph drawings).
+
+    Walks back from the step's new state through nodes not yet grouped, stopping at leaves
+    (parameters, constants), at nodes of earlier steps (already grouped) and at the ids in
+    ``stop`` (the layer's input and initial state, which belong to the caller's graph).
+    """
+    todo = list(roots)
+    while todo:
+        node = todo.pop()
+        if node.group is not None or not node._prev or id(node) in stop:
+            continue
+        node.group = group
+        todo.extend(node._prev)
+
+
+class _Recurrent(Module):
+    """What RNN, LSTM and GRU share; subclasses set ``kind`` and ``state_type``."""
+
+    kind = ""
+    state_type: Any = None
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        fused: bool = True,
+        rng: init.Seed | None = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        if num_layers < 1:
+            raise ValueError(f"{type(self).__name__}: num_layers must be >= 1, got {num_layers}")
+        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
+        self.num_layers, self.bias = int(num_layers), bool(bias)
+        self.batch_first, self.fused = bool(batch_first), bool(fused)
+        gen = init.as_generator(rng)
+        dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
+        gh = len(GATES[self.kind]) * self.hidden_size
+        bound = 1.0 / math.sqrt(self.hidden_size)  # PyTorch's U(-1/sqrt(H), 1/sqrt(H))
+
+        def param(shape: tuple[int, ...], name: str) -> Parameter:
+            data = init.uniform_(np.empty(shape, dtype=dt), gen, -bound, bound)
+            return Parameter(data, dtype=dt, label=name)
+
+        for layer in range(self.num_layers):  # PyTorch's names and order
+            n_in = self.input_size if layer == 0 else self.hidden_size
+            setattr(self, f"weight_ih_l{layer}", param((gh, n_in), f"weight_ih_l{layer}"))
+            setattr(self, f"weight_hh_l{layer}", param((gh, hidden_size), f"weight_hh_l{layer}"))
+            if self.bias:
+                setattr(self, f"bias_ih_l{layer}", param((gh,), f"bias_ih_l{layer}"))
+                setattr(self, f"bias_hh_l{layer}", param((gh,), f"bias_hh_l{layer}"))
+
+    # ---------------------------------------------------------------------- helpers
+    def layer_weights(self, layer: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of one layer (biases may be None)."""
+        return (
+            getattr(self, f"weight_ih_l{layer}"),
+            getattr(self, f"weight_hh_l{layer}"),
+            getattr(self, f"bias_ih_l{layer}", None),
+            getattr(self, f"bias_hh_l{layer}", None),
+        )
+
+    def initial_state(self, batch_size: int) -> Any:
+        """The all-zeros state: tensors of shape (num_layers, B, H)."""
+        shape = (self.num_layers, batch_size, self.hidden_size)
+        zeros = np.zeros(shape, dtype=self.weight_hh_l0.dtype)
+        return self.state_type(*(Tensor(zeros, dtype=zeros.dtype) for _ in self.state_type._fields))
+
+    def _check_input(self, x: Any) -> Tensor:
+        name = type(self).__name__
+        x = as_tensor(x)
+        order = "(B, T, I)" if self.batch_first else "(T, B, I)"
+        if x.ndim != 3 or x.shape[2] != self.input_size:
+            raise ShapeError(
+                f"{name}: input must have shape {order} with I = input_size = "
+                f"{self.input_size}, got {x.shape}"
+            )
+        if 0 in x.shape[:2]:
+            raise ShapeError(f"{name}: input {order} needs at least one step and one sequence")
+        if x.dtype != self.weight_hh_l0.dtype:
+            raise TypeError(
+                f"{name}: input is {x.dtype} but the parameters are "
+                f"{self.weight_hh_l0.dtype}; convert one (x.astype(...) or layer.to(...))"
+            )
+        return x
+
+    def _check_state(self, state: Any, batch: int) -> tuple[Tensor, ...] | None:
+        if state is None:
+            return None
+        name, fields = type(self).__name__, self.state_type._fields
+        if isinstance(state, Tensor | np.ndarray) and len(fields) == 1:
+            state = (state,)
+        if not isinstance(state, tuple) or len(state) != len(fields):
+            raise TypeError(
+                f"{name}: state must be {self.state_type.__name__}({', '.join(fields)}) "
+                f"with each of shape (num_layers, B, H), got {type(state).__name__}"
+            )
+        want = (self.num_layers, batch, self.hidden_size)
+        tensors = tuple(as_tensor(s) for s in state)
+        for field, s in zip(fields, tensors, strict=True):
+            if s.shape != want:
+                raise ShapeError(
+                    f"{name}: initial state.{field} must have shape (num_layers, B, H) = "
+                    f"{want}, got {s.shape}"
+                )
+        return tensors
+
+    # ---------------------------------------------------------------------- forward
+    def forward(self, x: Any, state: Any = None) -> tuple[Tensor, Any]:
+        """Run the layer over a whole sequence.
+
+        Args:
+            x: (T, B, I), or (B, T, I) when ``batch_first``.
+            state: the initial state, a ``state_type`` of (num_layers, B, H) tensors
+                (a bare tensor is accepted for RNN and GRU); ``None`` starts from zeros.
+
+        Returns:
+            ``(output, final_state)``: ``output`` (T, B, H) (or (B, T, H)) holds the top
+            layer's hidden state at every step; ``final_state`` stacks the last state of
+            every layer, (num_layers, B, H) per field.
+        """
+        x = self._check_input(x)
+        inp = x.transpose(0, 1) if self.batch_first else x  # (T, B, I)
+        n_steps, batch = inp.shape[:2]
+        initial = self._check_state(state, batch)
+        finals: list[tuple[Tensor, ...]] = []
+        for layer in range(self.num_layers):
+            if initial is None:
+                zeros = np.zeros((batch, self.hidden_size), dtype=inp.dtype)
+                start = tuple(Tensor(zeros, dtype=zeros.dtype) for _ in self.state_type._fields)
+            else:
+                start = tuple(s[layer] for s in initial)  # (B, H) each
+            run = self._run_fused if self.fused else self._run_unrolled
+            inp, final = run(layer, inp, start)
+            finals.append(final)
+        if self.num_layers == 1:
+            final_state = self.state_type(*(f[None] for f in finals[0]))
+        else:
+            final_state = self.state_type(
+                *(stack(list(f), axis=0) for f in zip(*finals, strict=True))
+            )
+        output = inp.transpose(0, 1) if self.batch_first else inp
+        return output, final_state
+
+    def _biases(self, layer: int, dtype: np.dtype) -> tuple[Tensor, Tensor]:
+        _, _, b_ih, b_hh = self.layer_weights(layer)
+        if b_ih is None:
+            zeros = Tensor(np.zeros(len(GATES[self.kind]) * self.hidden_size), dtype=dtype)
+            return zeros, zeros
+        return b_ih, b_hh
+
+    def _run_fused(
+        self, layer: int, inp: Tensor, start: tuple[Tensor, ...]
+    ) -> tuple[Tensor, tuple[Tensor, ...]]:
+        """One fused op for the layer; returns its outputs (T, B, H) and final state."""
+        w_ih, w_hh, _, _ = self.layer_weights(layer)
+        b_ih, b_hh = self._biases(layer, inp.dtype)
+        n_steps = inp.shape[0]
+        if self.kind == "lstm":
+            packed = FusedLSTM.apply(inp, w_ih, w_hh, b_ih, b_hh, *start)  # (T+1, B, H)
+            return packed[:n_steps], (packed[n_steps - 1], packed[n_steps])
+        if self.kind == "gru":
+            out = FusedGRU.apply(inp, w_ih, w_hh, b_ih, b_hh, *start)  # (T, B, H)
+        else:
+            out = FusedRNN.apply(
+                inp, w_ih, w_hh, b_ih, b_hh, *start, nonlinearity=self.nonlinearity
+            )
+        return out, (out[n_steps - 1],)
+
+    def _step(self, x_t: Tensor, state: Any, weights: tuple) -> Any:
+        raise NotImplementedError
+
+    def _run_unrolled(
+        self, layer: int, inp: Tensor, start: tuple[Tensor, ...]
+    ) -> tuple[Tensor, tuple[Tensor, ...]]:
+        """The per-step graph: the cell's step function called once per time step."""
+        weights = self.layer_weights(layer)
+        state = self.state_type(*start)
+        stop = {id(inp), *(id(s) for s in start)}
+        prefix = f"layer {layer}, " if self.num_layers > 1 else ""
+        outputs = []
+        for t in range(inp.shape[0]):
+            state = self._step(inp[t], state, weights)
+            for field, tensor in zip(self.state_type._fields, state, strict=True):
+                tensor.label = f"{field}_{t + 1}"
+            _label_step(tuple(state), stop, f"{prefix}t={t + 1}")
+            outputs.append(state.h)
+        return stack(outputs, axis=0), tuple(state)  # (T, B, H)
+
+    def extra_repr(self) -> str:
+        text = f"input_size={self.input_size}, hidden_size={self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if not self.bias:
+            text += ", bias=False"
+        if self.batch_first:
+            text += ", batch_first=True"
+        return text + f", fused={self.fused}"
+
+
+_LAYER_ARGS = r"""
+    Args:
+        input_size: features per input step, ``I``.
+        hidden_size: size of the hidden state, ``H``.
+        num_layers: how many layers to stack.
+        bias: learn ``bias_ih_l*`` and ``bias_hh_l*``.
+        batch_first: input and output are (B, T, features) instead of (T, B, features).
+        fused: run the fused kernels (fast) or build the unrolled per-step graph.
+        rng: seed or generator; every weight starts as :math:`U(\pm 1/\sqrt H)` like
+            PyTorch's.
+        dtype: parameter dtype (the Tensor default, float32, unless given).
+"""
+
+
+class RNN(_Recurrent):
+    __doc__ = (
+        r"""An Elman RNN layer, :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`.
+
+    ``nonlinearity`` is :math:`\phi`: ``"tanh"`` (default) or ``"relu"``. The state is
+    ``RNNState(h)``.
+"""
+        + _LAYER_ARGS
+    )
+
+    kind = "rnn"
+    state_type = RNNState
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        fused: bool = True,
+        rng: init.Seed | None = None,
+        dtype: Any = None,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', not {nonlinearity!r}")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, fused, rng, dtype)
+        self.nonlinearity = nonlinearity
+
+    def _step(self, x_t: Tensor, state: Any, weights: tuple) -> RNNState:
+        return cells.rnn_step(x_t, state, *weights, self.nonlinearity)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", nonlinearity={self.nonlinearity!r}"
+
+
+class LSTM(_Recurrent):
+    __doc__ = (
+        r"""A long short-term memory layer (gates i, f, g, o; see
+    :func:`tinygrad_rnn.nn.cells.lstm_step`). The state is ``LSTMState(h, c)``.
+"""
+        + _LAYER_ARGS
+    )
+
+    kind = "lstm"
+    state_type = LSTMState
+
+    def _step(self, x_t: Tensor, state: Any, weights: tuple) -> LSTMState:
+        return cells.lstm_step(x_t, state, *weights)
+
+
+class GRU(_Recurrent):
+    __doc__ = (
+        r"""A gated recurrent unit layer (gates r, z, n; see
+    :func:`tinygrad_rnn.nn.cells.gru_step`). The state is ``GRUState(h)``.
+"""
+        + _LAYER_ARGS
+    )
+
+    kind = "gru"
+    state_type = GRUState
+
+    def _step(self, x_t: Tensor, state: Any, weights: tuple) -> GRUState:
+        return cells.gru_step(x_t, state, *weights)
