@@ -129,10 +129,11 @@ def judge_sin_forward(case: Case, got: dict[str, Any]) -> str | None:
     if not close(got["value"], case.expected, rtol=1e-12, atol=1e-12):
         return value_message(case.label, case.expected, got["value"])
     if got["input_is_a"] is not True:
+        n = got["n_inputs"]
+        found = "its input is another node" if n == 1 else f"it has {n} inputs"
         return (
-            f"{case.label}: the output must remember its input: out._prev should be (a,) "
-            "(make it with Value(..., a, None, 'sin')), "
-            f"but it has {got['n_inputs']} input(s) and a is not the only one"
+            f"{case.label}: the output must remember its input: out._prev should be (a,), "
+            f"but {found}; make it with Value(math.sin(a.data), a, None, 'sin')"
         )
     if got["has_backward"] is not True:
         return (
@@ -463,16 +464,16 @@ LESSON = Lesson(
             "points: (f(x + h) - f(x - h)) / (2 * h), with the h you are given.",
             checks=(
                 Check(
-                    "close to the true derivative (default h)",
-                    _derivative_default_cases,
-                    probe_numerical_derivative,
-                    judge_derivative_default,
-                ),
-                Check(
                     "the central formula with a given h",
                     _derivative_step_cases,
                     probe_numerical_derivative,
                     judge_derivative_step,
+                ),
+                Check(
+                    "close to the true derivative (default h)",
+                    _derivative_default_cases,
+                    probe_numerical_derivative,
+                    judge_derivative_default,
                 ),
             ),
         ),
