@@ -304,7 +304,8 @@ print(f"after zero_grad and 1 call: {w.grad:.5f}")
 # Each op of `Value` is a pair: a forward method that computes the result and creates the
 # output node, and a backward function beside it that applies the local derivative. The
 # node is built as `Value(data, first_input, second_input_or_None, "op name")`; its
-# `_prev` property then lists the inputs for the graph walk. As an example, **softplus**,
+# `_prev` property then lists the inputs for the graph walk, and the backward function finds
+# its input as `out._a`. As an example, **softplus**,
 # $\mathrm{softplus}(a) = \ln(1 + e^{a})$, a smooth cousin of ReLU whose slope is the sigmoid:
 #
 # $$\frac{d}{da}\ln(1 + e^{a}) = \frac{e^{a}}{1 + e^{a}} = \sigma(a).$$
@@ -320,7 +321,7 @@ def softplus(a):
 
 
 def softplus_backward(out):
-    a = out._prev[0]
+    a = out._a
     slope = (
         1.0 / (1.0 + math.exp(-a.data))
         if a.data >= 0
@@ -350,7 +351,7 @@ print(gradcheck(lambda t: softplus(t * t - 1.0) * t, [0.4]))
 
 # %%
 def softplus_backward_buggy(out):
-    a = out._prev[0]
+    a = out._a
     a.grad += 1.0 / (1.0 + math.exp(-a.data))  # forgot "* out.grad"
 
 
