@@ -138,6 +138,7 @@ except ShapeError as err:
 # Nothing is actually copied in memory; the picture below is what the rule means. Dark
 # cells hold the real numbers, light cells are the copies the rule pretends exist.
 
+
 # %%
 def draw_shape(ax, rows: int, cols: int, x0: float, real: tuple[int, int], color: str, name: str):
     """Draw a rows x cols grid at x0; the top-left real[0] x real[1] cells are the real ones."""
@@ -146,8 +147,11 @@ def draw_shape(ax, rows: int, cols: int, x0: float, real: tuple[int, int], color
             is_real = r < real[0] and c < real[1]
             ax.add_patch(
                 plt.Rectangle(
-                    (x0 + c, -r - 1), 0.92, 0.92,
-                    color=color, alpha=0.9 if is_real else 0.25,
+                    (x0 + c, -r - 1),
+                    0.92,
+                    0.92,
+                    color=color,
+                    alpha=0.9 if is_real else 0.25,
                 )
             )
     ax.text(x0 + cols / 2, 0.4, name, ha="center", fontsize=11)
@@ -222,16 +226,19 @@ print("G summed down  :", G.sum(axis=0).round(4))
 g = np.ones((2, 5, 4))  # a gradient of ones: each entry of the result counts the copies
 for shape in [(5, 4), (4,), (5, 1), (1, 4), (2, 1, 1)]:
     folded = unbroadcast(g, shape)
-    print(f"(2, 5, 4) summed back to {shape!s:<9} -> shape {folded.shape!s:<9}, "
-          f"every entry {folded.flat[0]:g}")
+    print(
+        f"(2, 5, 4) summed back to {shape!s:<9} -> shape {folded.shape!s:<9}, "
+        f"every entry {folded.flat[0]:g}"
+    )
 
 # %% [markdown]
 # And the independent check of lesson 2, central differences, agrees for a broadcasting
 # function (`gradcheck_tensors` does everything in float64):
 
 # %%
-report = gradcheck_tensors(lambda a, c: (a * c + c).tanh(), [rng.standard_normal((5, 4)),
-                                                              rng.standard_normal((5, 1))])
+report = gradcheck_tensors(
+    lambda a, c: (a * c + c).tanh(), [rng.standard_normal((5, 4)), rng.standard_normal((5, 1))]
+)
 print(report)
 
 # %% [markdown]
@@ -347,8 +354,12 @@ tensor_params = copy_weights(scalar_model)  # the same starting point, before an
 
 scalar_losses, scalar_step = train_scalar(scalar_model, SCALAR_STEPS)
 tensor_losses, _ = train_tensor(tensor_params, SCALAR_STEPS)
-print("max |loss difference| over", SCALAR_STEPS, "steps:",
-      np.abs(np.array(scalar_losses) - np.array(tensor_losses)).max())
+print(
+    "max |loss difference| over",
+    SCALAR_STEPS,
+    "steps:",
+    np.abs(np.array(scalar_losses) - np.array(tensor_losses)).max(),
+)
 
 # %% [markdown]
 # A difference of zero or a few units in the last place of a float64: the two engines do

@@ -1,0 +1,473 @@
+"""Checks for lesson 4, from scalars to tensors (``lessons/04_tensors_exercises.py``).
+
+References: :func:`tinygrad_rnn.function.unbroadcast` for 4.1, numpy for the forward values,
+:func:`tinygrad_rnn.backend.softmax_xent_forward` (the numpy reference) for the loss of 4.4,
+and central differences in float64 for every gradient. All inputs are seeded.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from tinygrad_rnn.grading.checks import numeric_gradient, shape_message, value_message
+from tinygrad_rnn.grading.probes import WrongType, describe
+from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+
+# Inputs travel to the learner's process as JSON, so cases hold lists (``.tolist()``), and
+# probes turn them back into arrays.
+RTOL = 1e-7
+ATOL = 1e-9
+
+
+def _array_problem(
+    label: str, what: str, expected: np.ndarray, got: Any, rtol: float = RTOL, atol: float = ATOL
+) -> str | None:
+    """None when ``got`` is an array equal to ``expected``, else what differs (shape first)."""
+    if got is None:
+        return f"{label}: {what} is missing (None)"
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape != expected.shape:
+        return shape_message(label, what, expected.shape, got.shape)
+    if not np.all(np.isfinite(got)):
+        return f"{label}: {what} holds nan or inf: {np.array2string(got, threshold=8)}"
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        index = f"[{', '.join(map(str, where))}]" if where else ""
+        return value_message(
+            label,
+            float(expected[where]),
+            float(got[where]),
+            f"{what}{index}, first of {int(bad.sum())} wrong entries",
+        )
+    return None
+
+
+def _as_array(obj: Any, where: str) -> np.ndarray:
+    """The learner's result as an ndarray (numpy scalars count as 0-d arrays)."""
+    if isinstance(obj, np.ndarray | np.generic):
+        return np.asarray(obj)
+    if type(obj).__name__ == "Tensor":
+        raise WrongType(f"{where} should return a numpy array, got a Tensor; return its .data")
+    raise WrongType(f"{where} should return a numpy array, got {describe(obj)}")
+
+
+def _numeric(f, arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """Central-difference gradient of ``f(*arrays) -> float`` for each array."""
+    flat = np.concatenate([a.reshape(-1) for a in arrays])
+    sizes = np.cumsum([a.size for a in arrays])[:-1]
+
+    def g(values: list[float]) -> float:
+        parts = np.split(np.array(values), sizes)
+        return f(*[p.reshape(a.shape) for p, a in zip(parts, arrays, strict=True)])
+
+    grad = np.array(numeric_gradient(g, flat.tolist()))
+    return [p.reshape(a.shape) for p, a in zip(np.split(grad, sizes), arrays, strict=True)]
+
+
+# ---------------------------------------------------------------- 4.1 unbroadcast
+
+#: (shape of the output gradient, shape of the input), from easy to tricky.
+UNBROADCAST_SHAPES = (
+    ((3, 4), (3, 4)),
+    ((3, 4), (4,)),
+    ((5, 4), (1, 4)),
+    ((5, 4), (5, 1)),
+    ((2, 5, 4), (5, 4)),
+    ((2, 5, 4), (5, 1)),
+    ((2, 5, 4), (2, 1, 4)),
+    ((2, 5, 4), (1, 1, 1)),
+    ((2, 5, 4), (1,)),
+    ((3, 1, 4), (1, 4)),  # an axis of size 1 on both sides: nothing to sum there
+    ((2, 3), ()),
+    ((6,), (1,)),
+)
+
+
+@cache
+def _unbroadcast_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.function import unbroadcast
+
+    rng = np.random.default_rng(401)
+    cases = []
+    for out_shape, in_shape in UNBROADCAST_SHAPES:
+        grad = rng.standard_normal(out_shape).round(3)
+        expected = np.asarray(unbroadcast(grad, in_shape), dtype=np.float64)
+        label = f"unbroadcast(grad of shape {out_shape}, shape={in_shape})"
+        cases.append(Case({"grad": grad.tolist(), "shape": list(in_shape)}, expected, label))
+    return tuple(cases)
+
+
+def probe_unbroadcast(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
+    grad = np.array(inputs["grad"], dtype=np.float64)
+    shape = tuple(inputs["shape"])
+    out = _as_array(learner.unbroadcast(grad.copy(), shape), "unbroadcast")
+    return np.asarray(out, dtype=np.float64).reshape(out.shape)
+
+
+def judge_unbroadcast(case: Case, got: Any) -> str | None:
+    return _array_problem(case.label, "the result", case.expected, got)
+
+
+# ---------------------------------------------------------------- 4.2 linear_forward
+
+LINEAR_SHAPES = ((5, 3, 4), (1, 3, 2), (4, 2, 1), (6, 4, 3), (3, 1, 5))  # (B, in, out)
+
+
+@cache
+def _linear_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(402)
+    cases = []
+    for batch, n_in, n_out in LINEAR_SHAPES:
+        x = rng.standard_normal((batch, n_in)).round(3)
+        W = rng.standard_normal((n_out, n_in)).round(3)
+        b = rng.standard_normal(n_out).round(3)
+        r = rng.standard_normal((batch, n_out)).round(3)  # loss = sum(r * Z)
+
+        def loss(x_, W_, b_, r=r):
+            return float(np.sum(r * (x_ @ W_.T + b_)))
+
+        dx, dW, db = _numeric(loss, [x, W, b])
+        expected = {"value": x @ W.T + b, "grads": {"x": dx, "W": dW, "b": db}}
+        label = f"linear_forward(x {x.shape}, W {W.shape}, b {b.shape})"
+        cases.append(
+            Case(
+                {"x": x.tolist(), "W": W.tolist(), "b": b.tolist(), "r": r.tolist()},
+                expected,
+                label,
+            )
+        )
+    return tuple(cases)
+
+
+def probe_linear_forward(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    from tinygrad_rnn.tensor import Tensor
+
+    tensors = {
+        name: Tensor(np.array(inputs[name]), requires_grad=True, dtype=np.float64)
+        for name in ("x", "W", "b")
+    }
+    out = learner.linear_forward(tensors["x"], tensors["W"], tensors["b"])
+    if not isinstance(out, Tensor):
+        raise WrongType(f"linear_forward should return a Tensor, got {describe(out)}")
+    value = np.asarray(out.data, dtype=np.float64)
+    grads: dict[str, Any] = {}
+    if out.requires_grad and out.shape == np.shape(inputs["r"]):
+        out.backward(np.array(inputs["r"], dtype=out.dtype))
+        grads = {name: t.grad for name, t in tensors.items()}
+    return {"value": value, "grads": grads}
+
+
+def judge_linear_value(case: Case, got: dict[str, Any]) -> str | None:
+    return _array_problem(case.label, "the output", case.expected["value"], got["value"])
+
+
+def judge_linear_grads(case: Case, got: dict[str, Any]) -> str | None:
+    problem = judge_linear_value(case, got)
+    if problem:
+        return problem
+    if not got["grads"]:
+        return (
+            f"{case.label}: the output is not connected to x, W and b in the graph; build it "
+            "with Tensor operations (@, .T, +) instead of computing on .data"
+        )
+    label = f"{case.label} with loss = sum(r * output)"
+    for name, expected in case.expected["grads"].items():
+        problem = _array_problem(
+            label,
+            f"the gradient of {name} (backprop vs central differences)",
+            expected,
+            got["grads"][name],
+            1e-6,
+            1e-7,
+        )
+        if problem:
+            return problem
+    return None
+
+
+#: (x shape, W shape, b shape, shapes the message must name)
+LINEAR_ERRORS = (
+    ((5, 3), (4, 2), (4,), ((5, 3), (4, 2))),
+    ((5, 3), (3, 4), (4,), ((5, 3), (3, 4))),
+    ((5, 3), (4, 3), (5,), ((5,),)),
+    ((4, 3), (4, 3), (4, 1), ((4, 1),)),
+    ((5, 3), (4, 3), (5, 1), ((5, 1),)),
+    ((3,), (4, 3), (4,), ((3,),)),
+)
+
+
+@cache
+def _linear_error_cases() -> tuple[Case, ...]:
+    cases = []
+    for x_shape, w_shape, b_shape, named in LINEAR_ERRORS:
+        label = f"linear_forward(x {x_shape}, W {w_shape}, b {b_shape})"
+        inputs = {"x": list(x_shape), "W": list(w_shape), "b": list(b_shape)}
+        cases.append(Case(inputs, [str(tuple(s)) for s in named], label))
+    return tuple(cases)
+
+
+def probe_linear_error(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    from tinygrad_rnn.tensor import Tensor
+
+    rng = np.random.default_rng(0)
+    args = [Tensor(rng.standard_normal(tuple(inputs[n])), dtype=np.float64) for n in "xWb"]
+    try:
+        out = learner.linear_forward(*args)
+    except ValueError as exc:
+        return {"raised": type(exc).__name__, "message": str(exc)}
+    return {"raised": None, "shape": list(np.shape(getattr(out, "data", out)))}
+
+
+def judge_linear_error(case: Case, got: dict[str, Any]) -> str | None:
+    if got["raised"] is None:
+        return (
+            f"{case.label}: these shapes do not fit, but linear_forward returned a result of "
+            f"shape {tuple(got['shape'])} instead of raising ValueError"
+        )
+    missing = [s for s in case.expected if s not in got["message"]]
+    if missing:
+        return (
+            f"{case.label}: the ValueError should name the shape{'s' if len(missing) > 1 else ''} "
+            f"{' and '.join(missing)}; its message was {got['message']!r}"
+        )
+    return None
+
+
+# ---------------------------------------------------------------- 4.3 matmul_backward
+
+MATMUL_SHAPES = ((2, 3, 4), (4, 2, 3), (1, 5, 2), (3, 1, 3), (3, 4, 1), (1, 1, 1))  # n, k, m
+
+
+@cache
+def _matmul_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(403)
+    cases = []
+    for n, k, m in MATMUL_SHAPES:
+        A = rng.standard_normal((n, k)).round(3)
+        B = rng.standard_normal((k, m)).round(3)
+        dC = rng.standard_normal((n, m)).round(3)
+        dA, dB = _numeric(lambda a, b, dC=dC: float(np.sum(dC * (a @ b))), [A, B])
+        label = f"matmul_backward(A {A.shape}, B {B.shape}, dC {dC.shape})"
+        cases.append(
+            Case({"A": A.tolist(), "B": B.tolist(), "dC": dC.tolist()}, {"dA": dA, "dB": dB}, label)
+        )
+    return tuple(cases)
+
+
+def probe_matmul_backward(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    arrays = [np.array(inputs[n], dtype=np.float64) for n in ("A", "B", "dC")]
+    result = learner.matmul_backward(*arrays)
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        raise WrongType(f"matmul_backward should return a pair (dA, dB), got {describe(result)}")
+    dA = _as_array(result[0], "the dA of matmul_backward")
+    dB = _as_array(result[1], "the dB of matmul_backward")
+    return {"dA": dA.astype(np.float64), "dB": dB.astype(np.float64)}
+
+
+def judge_matmul_backward(case: Case, got: dict[str, Any]) -> str | None:
+    label = f"{case.label} with loss = sum(dC * (A @ B))"
+    for name in ("dA", "dB"):
+        problem = _array_problem(
+            label, f"{name} (vs central differences)", case.expected[name], got[name], 1e-6, 1e-7
+        )
+        if problem:
+            return problem
+    return None
+
+
+# ---------------------------------------------------------------- 4.4 softmax_cross_entropy
+
+
+def _xent_loss(logits: np.ndarray, targets: np.ndarray) -> float:
+    from tinygrad_rnn.backend import softmax_xent_forward
+
+    losses, _ = softmax_xent_forward(logits, targets)
+    return float(losses.mean())
+
+
+def _xent_grad(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    from tinygrad_rnn.backend import softmax_xent_backward, softmax_xent_forward
+
+    _, lse = softmax_xent_forward(logits, targets)
+    scale = np.full(len(targets), 1.0 / len(targets))
+    return softmax_xent_backward(logits, targets, lse, scale)
+
+
+@cache
+def _xent_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(404)
+    cases = []
+    for n, c, scale in ((4, 3, 1.0), (1, 5, 2.0), (6, 2, 3.0), (3, 7, 1.0), (5, 4, 0.1)):
+        logits = (rng.standard_normal((n, c)) * scale).round(3)
+        targets = rng.integers(0, c, size=n)
+        cases.append((logits, targets))
+    # Large logits: exp would overflow without the max trick; one row has a tie for the top.
+    cases.append((np.array([[1000.0, 998.0, -5.0], [-800.0, -801.0, -799.5]]), np.array([1, 2])))
+    cases.append((np.array([[3000.0, 3000.0, 10.0, -3000.0]]), np.array([0])))
+    out = []
+    for logits, targets in cases:
+        if np.abs(logits).max() < 100:
+            (grad,) = _numeric(lambda z, t=targets: _xent_loss(z, t), [logits])
+        else:  # at 1000s a step of 1e-6 is lost in rounding: the library's backward instead
+            grad = _xent_grad(logits, targets)
+        expected = {"loss": _xent_loss(logits, targets), "grad": grad}
+        label = (
+            f"softmax_cross_entropy(logits {logits.shape} up to "
+            f"{np.abs(logits).max():g} in size, targets={targets.tolist()})"
+        )
+        out.append(Case({"logits": logits.tolist(), "targets": targets.tolist()}, expected, label))
+    return tuple(out)
+
+
+def probe_softmax_cross_entropy(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    logits = np.array(inputs["logits"], dtype=np.float64)
+    targets = np.array(inputs["targets"], dtype=np.int64)
+    with np.errstate(all="ignore"):  # an unstable answer should show as inf/nan, not warn
+        result = learner.softmax_cross_entropy(logits.copy(), targets.copy())
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        raise WrongType(
+            f"softmax_cross_entropy should return a pair (loss, dlogits), got {describe(result)}"
+        )
+    loss, grad = result
+    loss_array = np.asarray(loss, dtype=np.float64) if np.ndim(loss) == 0 else None
+    if loss_array is None or not isinstance(loss, float | int | np.generic | np.ndarray):
+        raise WrongType(
+            f"the loss of softmax_cross_entropy should be a float, got {describe(loss)}"
+        )
+    return {"loss": float(loss_array), "grad": _as_array(grad, "the dlogits").astype(np.float64)}
+
+
+def judge_xent_loss(case: Case, got: dict[str, Any]) -> str | None:
+    expected, loss = case.expected["loss"], got["loss"]
+    if not np.isfinite(loss):
+        return (
+            f"{case.label}: the loss is {loss}: exp overflowed. Subtract each row's "
+            "maximum before exponentiating"
+        )
+    if np.isclose(loss, expected, rtol=1e-9, atol=1e-10):
+        return None
+    return value_message(case.label, expected, loss, "the mean loss")
+
+
+def judge_xent_grad(case: Case, got: dict[str, Any]) -> str | None:
+    return _array_problem(
+        case.label,
+        "dlogits (vs central differences of the loss)",
+        case.expected["grad"],
+        got["grad"],
+        1e-5,
+        1e-7,
+    )
+
+
+# ---------------------------------------------------------------- the lesson
+
+LESSON = Lesson(
+    number=4,
+    exercise_file="04_tensors_exercises.py",
+    exercises=(
+        Exercise(
+            id="4.1",
+            title="Summing a broadcast gradient back",
+            points=2,
+            functions=("unbroadcast",),
+            todo="sum grad over the broadcast axes so it has exactly shape",
+            hint=(
+                "First sum over the leading axes grad has and shape does not: "
+                "grad.sum(axis=tuple(range(grad.ndim - len(shape)))). Then, for every axis i "
+                "where shape[i] == 1 but grad.shape[i] != 1, sum with keepdims=True."
+            ),
+            checks=(
+                Check(
+                    "result matches the library",
+                    _unbroadcast_cases,
+                    probe_unbroadcast,
+                    judge_unbroadcast,
+                ),
+            ),
+        ),
+        Exercise(
+            id="4.2",
+            title="A batched linear layer",
+            points=3,
+            functions=("linear_forward",),
+            todo="check the shapes, then return x @ W.T + b as a Tensor",
+            hint=(
+                "Compare x.shape[1] with W.shape[1] and b.shape with (W.shape[0],), raising "
+                "ValueError(f'... x {x.shape} ... W {W.shape} ...') when they differ. Then "
+                "return x @ W.T + b with Tensor operations so backward() reaches all three."
+            ),
+            checks=(
+                Check(
+                    "output matches x @ W.T + b",
+                    _linear_cases,
+                    probe_linear_forward,
+                    judge_linear_value,
+                ),
+                Check(
+                    "gradients match central differences",
+                    _linear_cases,
+                    probe_linear_forward,
+                    judge_linear_grads,
+                ),
+                Check(
+                    "shapes that do not fit raise ValueError naming them",
+                    _linear_error_cases,
+                    probe_linear_error,
+                    judge_linear_error,
+                ),
+            ),
+        ),
+        Exercise(
+            id="4.3",
+            title="The gradient of a matrix product",
+            points=2,
+            functions=("matmul_backward",),
+            todo="return (dA, dB), the gradients of sum(dC * (A @ B)) for A and B",
+            hint=(
+                "dA must have A's shape (n, k); from dC (n, m) and B (k, m) only one product "
+                "gives (n, k): dC @ B.T. Likewise dB = A.T @ dC, shape (k, m)."
+            ),
+            checks=(
+                Check(
+                    "dA and dB match central differences",
+                    _matmul_cases,
+                    probe_matmul_backward,
+                    judge_matmul_backward,
+                ),
+            ),
+        ),
+        Exercise(
+            id="4.4",
+            title="Softmax cross-entropy, forward and backward",
+            points=3,
+            functions=("softmax_cross_entropy",),
+            todo="return (mean cross-entropy, its gradient for logits), computed stably",
+            hint=(
+                "shifted = logits - logits.max(axis=1, keepdims=True); "
+                "lse = log(sum(exp(shifted), axis=1)); loss = mean(lse - shifted[n, t_n]). "
+                "Gradient: softmax (exp(shifted - lse[:, None])), minus 1 at each target, "
+                "divided by N."
+            ),
+            checks=(
+                Check(
+                    "the loss matches the library, also for huge logits",
+                    _xent_cases,
+                    probe_softmax_cross_entropy,
+                    judge_xent_loss,
+                ),
+                Check(
+                    "the gradient matches central differences (the library at huge logits)",
+                    _xent_cases,
+                    probe_softmax_cross_entropy,
+                    judge_xent_grad,
+                ),
+            ),
+        ),
+    ),
+)
