@@ -255,7 +255,7 @@ def backward_through_function(node: Any) -> None:
     if _anomaly_enabled:
         for g in grads:
             if g is not None:
-                _check_finite(ctx.op_name(), np.asarray(g), (grad_out,), " backward")
+                _check_finite(ctx.op_label, np.asarray(g), (grad_out,), " backward")
     for parent, needed, g in zip(ctx.parents, ctx.needs_input_grad, grads, strict=False):
         if not needed or g is None:
             continue
@@ -287,6 +287,13 @@ class Function:
     """
 
     __slots__ = ("parents", "needs_input_grad", "saved_tensors")
+
+    #: The op's name, cached from :meth:`op_name` when the subclass is defined.
+    op_label = "function"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.op_label = cls.op_name()
 
     def forward(self, *arrays: np.ndarray, **kwargs: Any) -> np.ndarray:
         """Compute the output array from the input arrays."""
@@ -326,7 +333,7 @@ class Function:
             A Tensor; it requires grad when any input does and grad mode is on.
         """
         ctx = cls.__new__(cls)
-        arrays = tuple(t.data for t in inputs)
+        arrays = tuple([t.data for t in inputs])
         try:
             out = ctx.forward(*arrays, **kwargs)
         except (ValueError, IndexError) as err:
@@ -337,18 +344,18 @@ class Function:
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if _anomaly_enabled:
-            _check_finite(cls.op_name(), out, arrays, "")
+            _check_finite(cls.op_label, out, arrays, "")
         node = _new_tensor(out)
+        node._op = cls.op_label
         if _grad_enabled:
-            needs = tuple(t.requires_grad for t in inputs)
+            needs = tuple([t.requires_grad for t in inputs])
             if True in needs:
                 ctx.parents = inputs
                 ctx.needs_input_grad = needs
                 node.requires_grad = True
                 node._ctx = ctx
-                node._prev = tuple(t for t in inputs if t.requires_grad)
+                node._prev = tuple([t for t in inputs if t.requires_grad])
                 node._backward = backward_through_function
-                node._op = cls.op_name()
         return node
 
 
