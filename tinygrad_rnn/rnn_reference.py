@@ -65,6 +65,8 @@ __all__ = [
     "lstm_backward",
     "gru_forward",
     "gru_backward",
+    "input_projection",
+    "input_backward",
     "get_impl",
 ]
 
@@ -390,12 +392,59 @@ def gru_backward(grad_out, grad_hT, cache, w_hh):
     return RecurrentGrads(grad_xw, grad_w_hh, grad_b_hh, dh_next)
 
 
+# --------------------------------------------------------------------------- input matmuls
+def check_input_args(op, x, w_ih):
+    """Raise a clear error unless ``x`` (T, B, I) fits ``w_ih`` (G*H, I)."""
+    if x.ndim != 3 or w_ih.ndim != 2 or x.shape[2] != w_ih.shape[1]:
+        raise ValueError(
+            f"{op}: x must be (T, B, I) and w_ih (G*H, I) with the same I, "
+            f"got x {x.shape} and w_ih {w_ih.shape}"
+        )
+
+
+def input_projection(x, w_ih, b_ih):
+    r"""``xw = x @ w_ih.T + b_ih`` for all steps at once: the part outside the recurrence.
+
+    Args:
+        x: (T, B, I) inputs.
+        w_ih: (G*H, I) input weight.
+        b_ih: (G*H,) input bias, or ``None``.
+
+    Returns:
+        ``xw`` (T, B, G*H), ready for ``*_forward``.
+    """
+    x, w_ih = np.asarray(x), np.asarray(w_ih)
+    check_input_args("input_projection", x, w_ih)
+    xw = x @ w_ih.T  # (T, B, G*H): one matmul for every step
+    return xw if b_ih is None else xw + b_ih
+
+
+def input_backward(grad_xw, x, w_ih):
+    r"""Gradients of :func:`input_projection` from ``grad_xw`` (T, B, G*H).
+
+    Args:
+        grad_xw: (T, B, G*H) gradient w.r.t. ``xw``, as returned by ``*_backward``.
+        x: (T, B, I) the inputs of the forward pass.
+        w_ih: (G*H, I) the input weight.
+
+    Returns:
+        ``(grad_x (T, B, I), grad_w_ih (G*H, I), grad_b_ih (G*H,))``.
+    """
+    x, w_ih = np.asarray(x), np.asarray(w_ih)
+    check_input_args("input_backward", x, w_ih)
+    grad_x = grad_xw @ w_ih  # (T, B, I)
+    n_rows = x.shape[0] * x.shape[1]
+    grad_w_ih = grad_xw.reshape(n_rows, -1).T @ x.reshape(n_rows, -1)  # (G*H, I)
+    return grad_x, grad_w_ih, grad_xw.sum(axis=(0, 1))
+
+
 # --------------------------------------------------------------------------- dispatch
 def get_impl(use_numba: bool) -> ModuleType:
     """Return the module holding the fused functions: numba kernels or this numpy reference.
 
     Both modules offer ``rnn_forward``, ``rnn_backward``, ``lstm_forward``, ``lstm_backward``,
-    ``gru_forward`` and ``gru_backward`` with identical arguments and results. numba is only
+    ``gru_forward``, ``gru_backward``, ``input_projection`` and ``input_backward`` with
+    identical arguments and results. numba is only
     imported when ``use_numba`` is true.
     """
     if use_numba:

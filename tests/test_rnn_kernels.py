@@ -1,0 +1,344 @@
+"""Fused recurrent kernels: numba == numpy reference, reference == central differences.
+
+Also: the float32 tanh approximation, buffer reuse that never corrupts a live cache, clear
+errors, and (marked ``torch``) agreement with ``torch.nn`` in float64. Sizes are tiny so
+that the suite also runs quickly with ``NUMBA_DISABLE_JIT=1``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinygrad_rnn import rnn_kernels as nb
+from tinygrad_rnn import rnn_reference as ref
+from tinygrad_rnn.rnn_buffers import BufferPool
+
+CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
+GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
+
+
+def make_problem(cell, n_steps, batch, hidden, dtype=np.float64, seed=0):
+    """Random inputs, nonzero initial states and upstream gradients for one cell."""
+    rng = np.random.default_rng(seed)
+    gh = GATES[cell] * hidden
+
+    def normal(*shape, scale=1.0):
+        return (scale * rng.normal(size=shape)).astype(dtype)
+
+    return dict(
+        xw=normal(n_steps, batch, gh),
+        w_hh=normal(gh, hidden, scale=0.6),
+        b_hh=normal(gh, scale=0.3),
+        h0=normal(batch, hidden, scale=0.5),
+        c0=normal(batch, hidden, scale=0.5),
+        grad_out=normal(n_steps, batch, hidden),
+        grad_hT=normal(batch, hidden),
+        grad_cT=normal(batch, hidden),
+    )
+
+
+def run(impl, cell, p, approx=None):
+    """Forward + backward with ``impl``; returns a dict of every output and gradient."""
+    if cell == "lstm":
+        out, h_T, c_T, cache = impl.lstm_forward(
+            p["xw"], p["w_hh"], p["b_hh"], p["h0"], p["c0"], approx=approx
+        )
+        grads = impl.lstm_backward(p["grad_out"], p["grad_hT"], p["grad_cT"], cache, p["w_hh"])
+        res = dict(out=out, h_T=h_T, c_T=c_T)
+    else:
+        if cell == "gru":
+            out, h_T, cache = impl.gru_forward(
+                p["xw"], p["w_hh"], p["b_hh"], p["h0"], approx=approx
+            )
+            backward = impl.gru_backward
+        else:
+            nonlinearity = cell.split("_")[1]
+            out, h_T, cache = impl.rnn_forward(
+                p["xw"], p["w_hh"], p["b_hh"], p["h0"], nonlinearity, approx=approx
+            )
+            backward = impl.rnn_backward
+        grads = backward(p["grad_out"], p["grad_hT"], cache, p["w_hh"])
+        res = dict(out=out, h_T=h_T)
+    res.update(grads._asdict())
+    return {k: np.array(v) for k, v in res.items()}  # copies: pooled buffers get reused
+
+
+def assert_all_close(got, want, rtol, atol):
+    assert got.keys() == want.keys()
+    for name in want:
+        assert got[name].shape == want[name].shape, name
+        np.testing.assert_allclose(got[name], want[name], rtol=rtol, atol=atol, err_msg=name)
+
+
+SHAPES = [(1, 1, 3), (4, 3, 5), (6, 1, 4), (1, 2, 2)]  # (T, B, H): T=1 and B=1 included
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_numba_matches_reference_float64(cell, shape):
+    p = make_problem(cell, *shape, seed=sum(shape))
+    assert_all_close(run(nb, cell, p), run(ref, cell, p), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("approx", [None, False])
+def test_numba_matches_reference_float32(cell, approx):
+    # float32 rounding (~6e-8) and, by default, the tanh fit (max error 3.3e-7) compound
+    # over the steps; 2e-5 is ~50 ulps of values of size ~1
+    p32 = make_problem(cell, 8, 3, 6, dtype=np.float32, seed=1)
+    p64 = {k: v.astype(np.float64) for k, v in p32.items()}
+    got = run(nb, cell, p32, approx=approx)
+    assert all(v.dtype == np.float32 for v in got.values())
+    assert_all_close(
+        {k: v.astype(np.float64) for k, v in got.items()}, run(ref, cell, p64), 2e-5, 2e-5
+    )
+
+
+def test_approx_flag_changes_float64_path():
+    # approx=True must really switch to the rational tanh (and approx=None must not)
+    p = make_problem("lstm", 3, 2, 4, seed=5)
+    exact, default, approx = (run(nb, "lstm", p, a)["out"] for a in (False, None, True))
+    np.testing.assert_array_equal(exact, default)
+    assert 0 < np.abs(approx - exact).max() < 1e-6
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    cell=st.sampled_from(CELLS),
+    n_steps=st.integers(1, 5),
+    batch=st.integers(1, 3),
+    hidden=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+)
+def test_numba_matches_reference_random_shapes(cell, n_steps, batch, hidden, seed):
+    p = make_problem(cell, n_steps, batch, hidden, seed=seed)
+    assert_all_close(run(nb, cell, p), run(ref, cell, p), rtol=1e-11, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- gradient checks
+def scalar_loss(impl, cell, inputs, weights):
+    """sum(out * W_out) + sum(h_T * W_h) (+ sum(c_T * W_c)): every output matters."""
+    res = run(impl, cell, {**inputs, **weights})
+    loss = np.sum(res["out"] * weights["grad_out"]) + np.sum(res["h_T"] * weights["grad_hT"])
+    if cell == "lstm":
+        loss += np.sum(res["c_T"] * weights["grad_cT"])
+    return loss
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("shape", [(3, 2, 3), (1, 1, 2)])
+def test_reference_backward_matches_central_differences(cell, shape):
+    p = make_problem(cell, *shape, seed=7)
+    # the random upstream gradients double as the weights of the scalar loss, so the
+    # analytic gradients below are exactly d(loss)/d(input)
+    weights = {k: p[k] for k in ("grad_out", "grad_hT", "grad_cT")}
+    inputs = {k: p[k].copy() for k in ("xw", "w_hh", "b_hh", "h0", "c0")}
+    analytic = run(ref, cell, p)
+    names = {"xw": "grad_xw", "w_hh": "grad_w_hh", "b_hh": "grad_b_hh", "h0": "grad_h0"}
+    if cell == "lstm":
+        names["c0"] = "grad_c0"
+    eps = 1e-6
+    for name, grad_name in names.items():
+        x = inputs[name]
+        numeric = np.zeros_like(x)
+        for idx in np.ndindex(x.shape):
+            old = x[idx]
+            x[idx] = old + eps
+            up = scalar_loss(ref, cell, inputs, weights)
+            x[idx] = old - eps
+            down = scalar_loss(ref, cell, inputs, weights)
+            x[idx] = old
+            numeric[idx] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(
+            analytic[grad_name], numeric, rtol=1e-6, atol=1e-8, err_msg=f"{cell} {name}"
+        )
+
+
+@pytest.mark.parametrize("impl", [ref, nb], ids=["reference", "numba"])
+def test_input_projection_and_its_gradients(impl):
+    rng = np.random.default_rng(3)
+    x, w_ih, b_ih = rng.normal(size=(3, 2, 4)), rng.normal(size=(6, 4)), rng.normal(size=6)
+    g = rng.normal(size=(3, 2, 6))
+    xw = impl.input_projection(x, w_ih, b_ih)
+    np.testing.assert_allclose(xw, np.einsum("tbi,ki->tbk", x, w_ih) + b_ih, rtol=1e-13)
+    grad_x, grad_w_ih, grad_b_ih = impl.input_backward(g, x, w_ih)
+    eps = 1e-6
+
+    def loss(x_, w_, b_):
+        return np.sum(impl.input_projection(x_, w_, b_) * g)
+
+    for arr, grad in ((x, grad_x), (w_ih, grad_w_ih), (b_ih, grad_b_ih)):
+        numeric = np.zeros_like(arr)
+        for idx in np.ndindex(arr.shape):
+            old = arr[idx]
+            arr[idx] = old + eps
+            up = loss(x, w_ih, b_ih)
+            arr[idx] = old - eps
+            down = loss(x, w_ih, b_ih)
+            arr[idx] = old
+            numeric[idx] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(grad, numeric, rtol=1e-7, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- contracts
+@pytest.mark.parametrize("cell", CELLS)
+def test_two_forwards_then_two_backwards(cell):
+    # buffers are reused across calls; a cache that is still held must never be overwritten
+    p1 = make_problem(cell, 4, 2, 3, seed=11)
+    p2 = make_problem(cell, 4, 2, 3, seed=12)
+    want1, want2 = run(ref, cell, p1), run(ref, cell, p2)
+    if cell == "lstm":
+        fw = [nb.lstm_forward(p["xw"], p["w_hh"], p["b_hh"], p["h0"], p["c0"]) for p in (p1, p2)]
+        bw = [
+            nb.lstm_backward(p["grad_out"], p["grad_hT"], p["grad_cT"], f[3], p["w_hh"])
+            for p, f in zip((p2, p1), fw[::-1], strict=True)
+        ]
+    else:
+        forward = nb.gru_forward if cell == "gru" else nb.rnn_forward
+        backward = nb.gru_backward if cell == "gru" else nb.rnn_backward
+        extra = () if cell == "gru" else (cell.split("_")[1],)
+        fw = [forward(p["xw"], p["w_hh"], p["b_hh"], p["h0"], *extra) for p in (p1, p2)]
+        bw = [
+            backward(p["grad_out"], p["grad_hT"], f[-1], p["w_hh"])
+            for p, f in zip((p2, p1), fw[::-1], strict=True)
+        ]
+    np.testing.assert_allclose(fw[0][0], want1["out"], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fw[1][0], want2["out"], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(bw[1].grad_xw, want1["grad_xw"], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(bw[0].grad_w_hh, want2["grad_w_hh"], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("impl", [ref, nb], ids=["reference", "numba"])
+def test_none_means_zero_and_defaults(impl):
+    p = make_problem("lstm", 3, 2, 4, seed=2)
+    zeros = np.zeros_like(p["h0"])
+    out_a, h_a, c_a, cache_a = impl.lstm_forward(p["xw"], p["w_hh"], None, None, None)
+    out_b, _, _, cache_b = impl.lstm_forward(p["xw"], p["w_hh"], 0 * p["b_hh"], zeros, zeros)
+    np.testing.assert_array_equal(out_a, out_b)
+    g_a = impl.lstm_backward(None, p["grad_hT"], None, cache_a, p["w_hh"])
+    g_b = impl.lstm_backward(0 * p["grad_out"], p["grad_hT"], zeros, cache_b, p["w_hh"])
+    for a, b in zip(g_a, g_b, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert np.abs(g_a.grad_xw).max() > 0
+
+
+@pytest.mark.parametrize("impl", [ref, nb], ids=["reference", "numba"])
+def test_errors_name_the_op_and_shapes(impl):
+    p = make_problem("lstm", 3, 2, 4)
+    with pytest.raises(ValueError, match=r"lstm_forward: w_hh must have shape \(16, 4\)"):
+        impl.lstm_forward(p["xw"], p["w_hh"][:, :3], None, None, None)
+    with pytest.raises(ValueError, match=r"gru_forward: xw must have shape \(T, B, 3\*H\)"):
+        impl.gru_forward(p["xw"][:, :, :10], p["w_hh"], None, None)
+    with pytest.raises(TypeError, match="h0 is float32 but xw is float64"):
+        impl.lstm_forward(p["xw"], p["w_hh"], None, p["h0"].astype(np.float32), None)
+    with pytest.raises(ValueError, match="nonlinearity must be 'tanh' or 'relu'"):
+        impl.rnn_forward(p["xw"][:, :, :4], p["w_hh"][:4], None, None, "sigmoid")
+    _, _, _, cache = impl.lstm_forward(p["xw"], p["w_hh"], None, None, None)
+    with pytest.raises(ValueError, match=r"lstm_backward: grad_out must have shape \(3, 2, 4\)"):
+        impl.lstm_backward(np.ones((2, 2, 4)), None, None, cache, p["w_hh"])
+    with pytest.raises(ValueError, match="input_projection: x must be"):
+        impl.input_projection(np.ones((3, 2, 5)), np.ones((16, 4)), None)
+
+
+def test_get_impl():
+    assert ref.get_impl(False) is ref
+    assert ref.get_impl(True) is nb
+
+
+# --------------------------------------------------------------------------- pieces
+def test_fast_tanh_accuracy():
+    x = np.linspace(-20, 20, 40_001).astype(np.float32)
+    for sigmoid in (False, True):
+        y = x.copy()
+        if sigmoid:
+            nb._sigmoid_inplace(y, True)
+            want = 0.5 + 0.5 * np.tanh(0.5 * x.astype(np.float64))
+        else:
+            nb._tanh_inplace(y, True)
+            want = np.tanh(x.astype(np.float64))
+        assert y.dtype == np.float32
+        assert np.abs(y - want).max() < 4e-7
+        assert np.abs(y).max() <= 1.0
+    tiny = np.float32([1e-30, -1e-20, 1e-10, 0.0])
+    got = tiny.copy()
+    nb._tanh_inplace(got, True)
+    np.testing.assert_allclose(got, tiny, rtol=1e-7)  # tanh(x) ~ x near zero, no underflow
+
+
+def test_buffer_pool_reuses_only_free_arrays():
+    pool = BufferPool(min_bytes=0)
+    a = pool.empty((10, 10), np.float32)
+    view = a[1:]
+    del a
+    b = pool.empty((10, 10), np.float32)
+    assert not np.shares_memory(b, view)  # the first array lives on through its view
+    b_address = b.ctypes.data
+    del b
+    c = pool.empty((10, 10), np.float32)
+    assert c.ctypes.data == b_address  # b was dropped, so its memory comes back
+    assert not np.shares_memory(c, view)
+    assert pool.nbytes == 2 * 400
+    z = pool.zeros((10, 10), np.float64)
+    assert z.dtype == np.float64 and not z.any()
+
+
+def test_buffer_pool_trims_to_its_budget():
+    pool = BufferPool(max_bytes=1000, min_bytes=0)
+    for n in range(1, 40):
+        pool.empty((n, 2), np.float64)  # each dropped at once, the largest is 624 bytes
+    assert pool.nbytes <= 1000
+    pool.clear()
+    assert pool.nbytes == 0
+
+
+# --------------------------------------------------------------------------- torch
+@pytest.mark.torch
+@pytest.mark.parametrize("cell", CELLS)
+def test_matches_torch_float64(cell):
+    torch = pytest.importorskip("torch")
+    n_steps, batch, n_in, hidden = 5, 3, 4, 6
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(n_steps, batch, n_in))
+    h0, c0 = rng.normal(size=(batch, hidden)), rng.normal(size=(batch, hidden))
+    grad_out = rng.normal(size=(n_steps, batch, hidden))
+    kind = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+    if cell in kind:
+        layer = kind[cell](n_in, hidden).double()
+    else:
+        layer = torch.nn.RNN(n_in, hidden, nonlinearity=cell.split("_")[1]).double()
+    w = {n: p.detach().numpy().copy() for n, p in layer.named_parameters()}
+    tx = torch.tensor(x, requires_grad=True)
+    th0 = torch.tensor(h0[None], requires_grad=True)
+    tc0 = torch.tensor(c0[None], requires_grad=True)
+    out_t, _ = layer(tx, (th0, tc0)) if cell == "lstm" else layer(tx, th0)
+    out_t.backward(torch.tensor(grad_out))
+
+    for impl in (ref, nb):
+        xw = impl.input_projection(x, w["weight_ih_l0"], w["bias_ih_l0"])
+        args = (xw, w["weight_hh_l0"], w["bias_hh_l0"], h0)
+        if cell == "lstm":
+            out, _, _, cache = impl.lstm_forward(*args, c0)
+            grads = impl.lstm_backward(grad_out, None, None, cache, w["weight_hh_l0"])
+            np.testing.assert_allclose(grads.grad_c0, tc0.grad[0].numpy(), rtol=1e-10)
+        elif cell == "gru":
+            out, _, cache = impl.gru_forward(*args)
+            grads = impl.gru_backward(grad_out, None, cache, w["weight_hh_l0"])
+        else:
+            out, _, cache = impl.rnn_forward(*args, cell.split("_")[1])
+            grads = impl.rnn_backward(grad_out, None, cache, w["weight_hh_l0"])
+        grad_x, grad_w_ih, grad_b_ih = impl.input_backward(grads.grad_xw, x, w["weight_ih_l0"])
+        close = dict(rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(out, out_t.detach().numpy(), **close)
+        np.testing.assert_allclose(grad_x, tx.grad.numpy(), **close)
+        np.testing.assert_allclose(grads.grad_h0, th0.grad[0].numpy(), **close)
+        named = {
+            "weight_ih_l0": grad_w_ih,
+            "bias_ih_l0": grad_b_ih,
+            "weight_hh_l0": grads.grad_w_hh,
+            "bias_hh_l0": grads.grad_b_hh,
+        }
+        for name, param in layer.named_parameters():
+            np.testing.assert_allclose(named[name], param.grad.numpy(), err_msg=name, **close)
