@@ -7,14 +7,6 @@
   copy task, Reber grammar strings).
 """
 
-from tinygrad_rnn.data.text import (
-    CharVocab,
-    Vocab,
-    grammar_text,
-    load_text,
-    pydoc_topics,
-    zen_of_python,
-)
 from tinygrad_rnn.data.sequences import (
     adding_problem,
     copy_task,
@@ -22,6 +14,14 @@ from tinygrad_rnn.data.sequences import (
     is_reber,
     reber_strings,
     sine_waves,
+)
+from tinygrad_rnn.data.text import (
+    CharVocab,
+    Vocab,
+    grammar_text,
+    load_text,
+    pydoc_topics,
+    zen_of_python,
 )
 from tinygrad_rnn.data.toy import make_blobs, make_moons, make_spirals
 
