@@ -1,0 +1,294 @@
+"""Checks for lesson 0, a character bigram model (``lessons/00_generative_ai_exercises.py``).
+
+The reference is :mod:`tinygrad_rnn.bigram`. Texts come from the built-in corpora (the Zen
+of Python, the generated grammar) and from seeded random strings; every case is seeded, so
+a failure can be reproduced. Tables travel to the learner's process as nested lists and
+are turned into numpy arrays there.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from tinygrad_rnn import bigram
+from tinygrad_rnn.data.text import CharVocab, grammar_text, zen_of_python
+from tinygrad_rnn.grading.checks import close, fmt, shape_message, value_message
+from tinygrad_rnn.grading.probes import WrongType, as_number, describe
+from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+
+
+def _random_text(rng: random.Random, alphabet: str, n: int) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+@cache
+def _texts() -> tuple[tuple[str, str, str], ...]:
+    """``(text, vocabulary characters, short name)`` triples shared by the exercises."""
+    rng = random.Random(100)
+    zen = zen_of_python()
+    grammar = grammar_text(12, seed=7)
+    out = [
+        (zen[:300], "".join(sorted(set(zen))), "the first 300 characters of the Zen"),
+        (grammar, "".join(sorted(set(grammar))), "12 grammar sentences"),
+        ("abracadabra", "abcdr", "'abracadabra'"),
+        ("aaaa", "ab", "'aaaa' (vocabulary 'ab')"),
+        ("ba", "abc", "'ba' (vocabulary 'abc')"),
+    ]
+    for k in range(3):
+        alphabet = "xyz \n"[: 3 + k]
+        text = _random_text(rng, alphabet, 40 + 20 * k)
+        out.append((text, alphabet + "q", f"random text {k} over {alphabet!r} + 'q'"))
+    return tuple(out)
+
+
+def _table(result: Any, where: str) -> np.ndarray:
+    """The learner's V x V result as a float array, or a WrongType saying what it was."""
+    if isinstance(result, (int, float, str)) or result is None:
+        raise WrongType(
+            f"{where} should return a V x V table (array or list of lists), got {describe(result)}"
+        )
+    try:
+        table = np.asarray(result, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise WrongType(
+            f"{where} should return a V x V table of numbers; "
+            f"numpy could not read {describe(result)} ({exc})"
+        ) from None
+    return table
+
+
+def _shape_error(label: str, what: str, V: int, got: list[int]) -> str | None:
+    if got != [V, V]:
+        return shape_message(label, what, f"({V}, {V}) for a vocabulary of {V}", tuple(got))
+    return None
+
+
+def _pair_name(chars: str, i: int, j: int) -> str:
+    return f"{chars[j]!r} after {chars[i]!r} (row {i}, column {j})"
+
+
+# ---------------------------------------------------------------- 0.1 bigram_counts
+
+
+@cache
+def _count_cases() -> tuple[Case, ...]:
+    cases = [
+        Case(
+            {"text": text, "chars": chars},
+            bigram.bigram_counts(text, CharVocab(chars)).tolist(),
+            f"bigram_counts({name})",
+        )
+        for text, chars, name in _texts()
+    ]
+    cases.append(Case({"text": "", "chars": "ab"}, [[0, 0], [0, 0]], "bigram_counts('')"))
+    cases.append(Case({"text": "b", "chars": "ab"}, [[0, 0], [0, 0]], "bigram_counts('b')"))
+    return tuple(cases)
+
+
+def probe_bigram_counts(learner: ModuleType, inputs: dict[str, str]) -> dict[str, Any]:
+    vocab = CharVocab(inputs["chars"])
+    table = _table(learner.bigram_counts(inputs["text"], vocab), "bigram_counts")
+    return {"shape": list(table.shape), "table": table.tolist()}
+
+
+def judge_counts(case: Case, got: dict[str, Any]) -> str | None:
+    chars = case.inputs["chars"]
+    problem = _shape_error(case.label, "the count table", len(chars), got["shape"])
+    if problem:
+        return problem
+    expected = np.array(case.expected, dtype=np.float64)
+    table = np.array(got["table"], dtype=np.float64)
+    if np.array_equal(table, expected):
+        return None
+    if np.array_equal(table, expected.T):
+        return f"{case.label}: rows and columns are swapped: row = current character, column = next"
+    i, j = np.argwhere(table != expected)[0]
+    return value_message(
+        f"{case.label}, count of {_pair_name(chars, i, j)}", int(expected[i, j]), table[i, j]
+    )
+
+
+# ---------------------------------------------------------------- 0.2 bigram_probs
+
+
+@cache
+def _prob_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(200)
+    cases = []
+    for k, (V, alpha) in enumerate([(3, 1.0), (5, 0.5), (4, 0.01), (6, 2.0), (4, 0.0)]):
+        counts = rng.integers(0, 6, size=(V, V))
+        counts[:, 0] += 1  # no all-zero rows here
+        if k == 1:
+            counts[2] = 0  # a character never followed by anything, smoothed
+        cases.append(
+            Case(
+                {"counts": counts.tolist(), "alpha": alpha},
+                bigram.bigram_probs(counts, alpha).tolist(),
+                f"bigram_probs({counts.tolist()}, alpha={alpha})",
+            )
+        )
+    zero_row = np.array([[2, 1, 0], [0, 0, 0], [1, 1, 1]])
+    cases.append(
+        Case(
+            {"counts": zero_row.tolist(), "alpha": 0.0},
+            bigram.bigram_probs(zero_row, 0.0).tolist(),
+            f"bigram_probs({zero_row.tolist()}, alpha=0.0), an all-zero row",
+        )
+    )
+    for text, chars, name in _texts()[:2]:
+        counts = bigram.bigram_counts(text, CharVocab(chars))
+        cases.append(
+            Case(
+                {"counts": counts.tolist(), "alpha": 0.1},
+                bigram.bigram_probs(counts, 0.1).tolist(),
+                f"bigram_probs(counts of {name}, alpha=0.1)",
+            )
+        )
+    return tuple(cases)
+
+
+def probe_bigram_probs(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    counts = np.asarray(inputs["counts"], dtype=np.int64)
+    table = _table(learner.bigram_probs(counts.copy(), inputs["alpha"]), "bigram_probs")
+    return {"shape": list(table.shape), "table": table.tolist()}
+
+
+def judge_probs(case: Case, got: dict[str, Any]) -> str | None:
+    V = len(case.expected)
+    problem = _shape_error(case.label, "the probability table", V, got["shape"])
+    if problem:
+        return problem
+    expected = np.array(case.expected)
+    table = np.array(got["table"], dtype=np.float64)
+    for i in range(V):
+        total = table[i].sum()
+        if not close(float(total), 1.0, rtol=1e-9, atol=1e-12):
+            return (
+                f"{case.label}: row {i} sums to {fmt(float(total))}, "
+                "but each row of probabilities must sum to 1"
+            )
+        for j in range(V):
+            if not close(float(table[i, j]), float(expected[i, j]), rtol=1e-9, atol=1e-12):
+                return value_message(
+                    f"{case.label}, entry [{i}][{j}]", float(expected[i, j]), float(table[i, j])
+                )
+    return None
+
+
+# ---------------------------------------------------------------- 0.3 mean_nll
+
+
+@cache
+def _nll_cases() -> tuple[Case, ...]:
+    cases = []
+    for k, (text, chars, name) in enumerate(_texts()):
+        vocab = CharVocab(chars)
+        alpha = [1.0, 0.1, 0.5, 0.01][k % 4]
+        train = text if k % 2 == 0 else text[: max(2, len(text) // 2)]
+        probs = bigram.bigram_probs(bigram.bigram_counts(train, vocab), alpha)
+        expected = bigram.mean_nll(text, probs, vocab)
+        cases.append(
+            Case(
+                {"text": text, "chars": chars, "probs": probs.tolist()},
+                expected,
+                f"mean_nll({name}, model with alpha={alpha})",
+            )
+        )
+    vocab_chars = "abc"
+    probs = bigram.bigram_probs(bigram.bigram_counts("abcabc", CharVocab(vocab_chars)), 0.0)
+    cases.append(
+        Case(
+            {"text": "abca", "chars": vocab_chars, "probs": probs.tolist()},
+            bigram.mean_nll("abca", probs, CharVocab(vocab_chars)),
+            "mean_nll('abca', a model that has only seen 'abcabc', alpha=0)",
+        )
+    )
+    cases.append(
+        Case(
+            {"text": "acb", "chars": vocab_chars, "probs": probs.tolist()},
+            math.inf,
+            "mean_nll('acb', same model: 'c' after 'a' has probability 0)",
+        )
+    )
+    return tuple(cases)
+
+
+def probe_mean_nll(learner: ModuleType, inputs: dict[str, Any]) -> float:
+    vocab = CharVocab(inputs["chars"])
+    probs = np.asarray(inputs["probs"], dtype=np.float64)
+    return as_number(learner.mean_nll(inputs["text"], probs, vocab), "mean_nll")
+
+
+def judge_nll(case: Case, got: float) -> str | None:
+    if close(got, case.expected, rtol=1e-9, atol=1e-12):
+        return None
+    note = ""
+    n_pairs = len(case.inputs["text"]) - 1
+    if math.isfinite(case.expected) and close(got, case.expected * n_pairs, rtol=1e-9):
+        note = f"that is the sum over the {n_pairs} pairs; divide by their number"
+    elif math.isfinite(case.expected) and close(got, -case.expected, rtol=1e-9):
+        note = "the sign is flipped: it is the mean of MINUS ln P"
+    return value_message(case.label, case.expected, got, note)
+
+
+# ---------------------------------------------------------------- the lesson
+
+LESSON = Lesson(
+    number=0,
+    exercise_file="00_generative_ai_exercises.py",
+    exercises=(
+        Exercise(
+            id="0.1",
+            title="Counting character pairs",
+            points=2,
+            functions=("bigram_counts",),
+            todo="return the V x V table of neighbouring-pair counts",
+            hint=(
+                "Make a V x V table of zeros; ids = vocab.encode(text); for each t add 1 to "
+                "table[ids[t]][ids[t + 1]]. Row: current character; column: the next one."
+            ),
+            checks=(
+                Check(
+                    "counts match the reference", _count_cases, probe_bigram_counts, judge_counts
+                ),
+            ),
+        ),
+        Exercise(
+            id="0.2",
+            title="Counts to smoothed probabilities",
+            points=2,
+            functions=("bigram_probs",),
+            todo="return (counts + alpha) divided by each row's sum (uniform rows if 0)",
+            hint=(
+                "smoothed = counts + alpha; divide each row by smoothed.sum(axis=1, "
+                "keepdims=True). A row whose sum is 0 (only when alpha = 0) becomes 1/V."
+            ),
+            checks=(
+                Check(
+                    "probabilities match the reference",
+                    _prob_cases,
+                    probe_bigram_probs,
+                    judge_probs,
+                ),
+            ),
+        ),
+        Exercise(
+            id="0.3",
+            title="Negative log-likelihood of a text",
+            points=3,
+            functions=("mean_nll",),
+            todo="return the mean of -ln probs[c_t, c_t+1] over neighbouring pairs",
+            hint=(
+                "ids = vocab.encode(text); average -math.log(probs[ids[t]][ids[t + 1]]) over "
+                "t = 0 .. len(text) - 2. A probability of 0 gives math.inf."
+            ),
+            checks=(Check("NLL matches the reference", _nll_cases, probe_mean_nll, judge_nll),),
+        ),
+    ),
+)
