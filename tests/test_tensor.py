@@ -295,3 +295,19 @@ def test_mlp_step_matches_torch():
     assert loss.item() == pytest.approx(tloss.item(), rel=1e-12)
     for ours, theirs in zip(params, tp, strict=True):
         np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------- factories
+def test_factories_take_shapes_both_ways_and_keep_an_explicit_dtype():
+    assert Tensor.zeros(2, 3).shape == Tensor.ones((2, 3)).shape == (2, 3)
+    assert Tensor.zeros(2, dtype=np.float64).dtype == np.float64
+    assert Tensor.full((2,), 0.5).tolist() == [0.5, 0.5]
+    assert Tensor.eye(2).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert Tensor.arange(3).dtype == np.float32
+    a = Tensor.randn(3, rng=np.random.default_rng(1), requires_grad=True)
+    b = Tensor.randn(3, rng=np.random.default_rng(1))
+    np.testing.assert_array_equal(a.data, b.data)
+    assert a.requires_grad and not b.requires_grad
+    u = Tensor.uniform(1000, low=-1.0, high=1.0, rng=np.random.default_rng(2))
+    assert -1.0 <= u.data.min() and u.data.max() < 1.0
+    assert Tensor.zeros_like(u).shape == (1000,)

@@ -54,7 +54,8 @@ fused kernels of :mod:`tinygrad_rnn.backend`.
 The primitives live in :mod:`tinygrad_rnn.ops_math` (arithmetic, matmul, reductions),
 :mod:`tinygrad_rnn.ops_shape` (reshaping, indexing, joining, choosing) and
 :mod:`tinygrad_rnn.ops_nn` (activations, softmax, losses, embedding); this module holds the
-machinery they share.
+machinery they share. Compositions and functional forms are in :mod:`tinygrad_rnn.ops_compose`,
+tensor creation and the default dtype in :mod:`tinygrad_rnn.ops_create`.
 
 Example:
     A custom primitive, the square, written the same way as the built-in ones:

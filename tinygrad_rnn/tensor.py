@@ -27,8 +27,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -43,6 +42,13 @@ from tinygrad_rnn.function import (
     is_grad_enabled,
     no_grad,
     unbroadcast,
+)
+from tinygrad_rnn.ops_create import (
+    TensorFactories,
+    as_array,
+    default_dtype,
+    get_default_dtype,
+    set_default_dtype,
 )
 from tinygrad_rnn.ops_math import Add, Div, Exp, Log, MatMul, Max, Mul, Neg, Pow, Sub, Sum
 from tinygrad_rnn.ops_nn import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Tanh
@@ -64,58 +70,9 @@ __all__ = [
     # + the functional forms of _FUNCTIONAL below (tanh, softmax, cross_entropy, ...)
 ]
 
-# ------------------------------------------------------------------------------- dtypes
-_default_dtype = np.dtype(np.float32)
-
-
-def get_default_dtype() -> np.dtype:
-    """The dtype floating data is stored in unless ``dtype=`` says otherwise (float32)."""
-    return _default_dtype
-
-
-def set_default_dtype(dtype: Any) -> None:
-    """Set the default floating dtype: ``np.float32`` (fast) or ``np.float64`` (exact).
-
-    Example:
-        >>> set_default_dtype(np.float64); Tensor([1.0]).dtype
-        dtype('float64')
-        >>> set_default_dtype(np.float32)
-    """
-    global _default_dtype
-    dt = np.dtype(dtype)
-    if dt.kind != "f":
-        raise TypeError(f"set_default_dtype: needs a floating dtype, got {dt}")
-    _default_dtype = dt
-
-
-@contextmanager
-def default_dtype(dtype: Any) -> Iterator[None]:
-    """Use ``dtype`` as the default inside a ``with`` block (handy for float64 tests)."""
-    previous = _default_dtype
-    set_default_dtype(dtype)
-    try:
-        yield
-    finally:
-        set_default_dtype(previous)
-
-
-def _as_array(data: Any, dtype: Any) -> np.ndarray:
-    """Turn ``data`` into an ndarray: floats (and Python numbers) in the default dtype.
-
-    Python ints become floats too (``Tensor([1, 2])`` is for maths); integer index arrays
-    come from numpy and keep their dtype (``np.array([1, 2])`` stays int64).
-    """
-    if dtype is not None:
-        return np.asarray(data, dtype=dtype)
-    arr = np.asarray(data)
-    kind = arr.dtype.kind
-    if kind == "f" or (kind in "iu" and not isinstance(data, np.ndarray | np.generic)):
-        return arr.astype(_default_dtype, copy=False)
-    return arr
-
 
 # ------------------------------------------------------------------------------ Tensor
-class Tensor:
+class Tensor(TensorFactories):
     r"""An n-dimensional array with automatic differentiation.
 
     Args:
@@ -160,7 +117,7 @@ class Tensor:
     ) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        arr = _as_array(data, dtype)
+        arr = as_array(data, dtype)
         if requires_grad and arr.dtype.kind not in "fc":
             raise TypeError(
                 f"Tensor: only floating tensors can require grad; this one has dtype {arr.dtype}"
@@ -451,75 +408,6 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return GetItem.apply(self, index=_raw_index(index))
 
-    # ---------------------------------------------------------------------- factories
-    @staticmethod
-    def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        """A tensor of zeros: ``Tensor.zeros(2, 3)``."""
-        return Tensor(np.zeros(_shape(shape), dtype or _default_dtype), requires_grad)
-
-    @staticmethod
-    def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        """A tensor of ones."""
-        return Tensor(np.ones(_shape(shape), dtype or _default_dtype), requires_grad)
-
-    @staticmethod
-    def full(shape: Any, value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        """A tensor filled with ``value``."""
-        return Tensor(np.full(_shape((shape,)), value, dtype or _default_dtype), requires_grad)
-
-    @staticmethod
-    def randn(
-        *shape: Any,
-        rng: np.random.Generator | None = None,
-        dtype: Any = None,
-        requires_grad: bool = False,
-    ) -> Tensor:
-        """Standard normal samples; pass ``rng=np.random.default_rng(seed)`` to reproduce."""
-        gen = rng if rng is not None else np.random.default_rng()
-        data = gen.standard_normal(_shape(shape)).astype(dtype or _default_dtype)
-        return Tensor(data, requires_grad)
-
-    @staticmethod
-    def rand(
-        *shape: Any,
-        rng: np.random.Generator | None = None,
-        dtype: Any = None,
-        requires_grad: bool = False,
-    ) -> Tensor:
-        """Uniform samples in ``[0, 1)``."""
-        gen = rng if rng is not None else np.random.default_rng()
-        data = gen.random(_shape(shape)).astype(dtype or _default_dtype)
-        return Tensor(data, requires_grad)
-
-    @staticmethod
-    def uniform(
-        *shape: Any,
-        low: float = 0.0,
-        high: float = 1.0,
-        rng: np.random.Generator | None = None,
-        dtype: Any = None,
-        requires_grad: bool = False,
-    ) -> Tensor:
-        """Uniform samples in ``[low, high)``."""
-        gen = rng if rng is not None else np.random.default_rng()
-        data = gen.uniform(low, high, _shape(shape)).astype(dtype or _default_dtype)
-        return Tensor(data, requires_grad)
-
-    @staticmethod
-    def arange(*args: Any, dtype: Any = None) -> Tensor:
-        """``np.arange`` as a tensor (default dtype unless ``dtype`` given)."""
-        return Tensor(np.arange(*args), dtype=dtype or _default_dtype)
-
-    @staticmethod
-    def eye(n: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        """The ``n`` by ``n`` identity matrix."""
-        return Tensor(np.eye(n, dtype=dtype or _default_dtype), requires_grad)
-
-    @staticmethod
-    def zeros_like(other: Tensor, requires_grad: bool = False) -> Tensor:
-        """Zeros with the shape and dtype of ``other``."""
-        return Tensor(np.zeros_like(other.data), requires_grad)
-
 
 def _new_tensor(data: np.ndarray) -> Tensor:
     """A Tensor around an op's output array, skipping the checks of ``__init__``."""
@@ -537,13 +425,6 @@ def _new_tensor(data: np.ndarray) -> Tensor:
 
 
 function._new_tensor = _new_tensor  # Function.apply builds its outputs with this
-
-
-def _shape(shape: tuple) -> tuple[int, ...]:
-    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
-    if len(shape) == 1 and isinstance(shape[0], tuple | list):
-        return tuple(shape[0])
-    return tuple(shape)
 
 
 def _raw(x: Any) -> Any:

@@ -1,0 +1,161 @@
+"""Creating tensors: the default dtype, how data becomes an array, and factory methods.
+
+Floating data is stored in the default dtype, float32 like PyTorch: fast, and what every
+layer uses. Gradient checks need float64, so :func:`set_default_dtype` and the
+:func:`default_dtype` context switch it. An explicit ``dtype=`` always wins.
+
+The factories (``Tensor.zeros``, ``Tensor.randn(..., rng=)``, ...) are defined here on a
+small base class that :class:`~tinygrad_rnn.tensor.Tensor` inherits, to keep ``tensor.py``
+about the graph.
+
+Example:
+    >>> from tinygrad_rnn.tensor import Tensor
+    >>> with default_dtype(np.float64):
+    ...     Tensor.zeros(2, 3).dtype
+    dtype('float64')
+    >>> Tensor.randn(2, rng=np.random.default_rng(0)).dtype
+    dtype('float32')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "get_default_dtype",
+    "set_default_dtype",
+    "default_dtype",
+    "as_array",
+    "TensorFactories",
+]
+
+_default_dtype = np.dtype(np.float32)
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype floating data is stored in unless ``dtype=`` says otherwise (float32)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the default floating dtype: ``np.float32`` (fast) or ``np.float64`` (exact).
+
+    Example:
+        >>> set_default_dtype(np.float64); get_default_dtype()
+        dtype('float64')
+        >>> set_default_dtype(np.float32)
+    """
+    global _default_dtype
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"set_default_dtype: needs a floating dtype, got {dt}")
+    _default_dtype = dt
+
+
+@contextmanager
+def default_dtype(dtype: Any) -> Iterator[None]:
+    """Use ``dtype`` as the default inside a ``with`` block (handy for float64 tests)."""
+    previous = _default_dtype
+    set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        set_default_dtype(previous)
+
+
+def as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Turn ``data`` into an ndarray: floats (and Python numbers) in the default dtype.
+
+    Python ints become floats too (``Tensor([1, 2])`` is for maths); integer index arrays
+    come from numpy and keep their dtype (``np.array([1, 2])`` stays int64). An ndarray that
+    already has the wanted dtype is returned as is, not copied.
+    """
+    if dtype is not None:
+        return np.asarray(data, dtype=dtype)
+    arr = np.asarray(data)
+    kind = arr.dtype.kind
+    if kind == "f" or (kind in "iu" and not isinstance(data, np.ndarray | np.generic)):
+        return arr.astype(_default_dtype, copy=False)
+    return arr
+
+
+def _shape(shape: tuple) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _build(data: np.ndarray, requires_grad: bool) -> Any:
+    """A Tensor around freshly made ``data``, keeping its dtype."""
+    from tinygrad_rnn.tensor import Tensor  # tensor.py imports this module first
+
+    return Tensor(data, requires_grad=requires_grad, dtype=data.dtype)
+
+
+def _generator(rng: np.random.Generator | None) -> np.random.Generator:
+    return rng if rng is not None else np.random.default_rng()
+
+
+class TensorFactories:
+    """``Tensor.zeros``, ``ones``, ``full``, ``randn``, ``rand``, ``uniform``, ``arange``, ``eye``.
+
+    Each takes the shape as ``f(2, 3)`` or ``f((2, 3))``, a ``dtype`` (default: the default
+    dtype) and ``requires_grad``; the random ones take ``rng=np.random.default_rng(seed)``.
+    """
+
+    __slots__ = ()
+
+    @staticmethod
+    def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+        """A tensor of zeros: ``Tensor.zeros(2, 3)``."""
+        return _build(np.zeros(_shape(shape), dtype or _default_dtype), requires_grad)
+
+    @staticmethod
+    def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+        """A tensor of ones."""
+        return _build(np.ones(_shape(shape), dtype or _default_dtype), requires_grad)
+
+    @staticmethod
+    def full(shape: Any, value: float, dtype: Any = None, requires_grad: bool = False) -> Any:
+        """A tensor filled with ``value``: ``Tensor.full((2, 3), 0.5)``."""
+        return _build(np.full(_shape((shape,)), value, dtype or _default_dtype), requires_grad)
+
+    @staticmethod
+    def randn(*shape: Any, rng=None, dtype: Any = None, requires_grad: bool = False) -> Any:
+        """Standard normal samples; pass ``rng=np.random.default_rng(seed)`` to reproduce."""
+        data = _generator(rng).standard_normal(_shape(shape))
+        return _build(data.astype(dtype or _default_dtype), requires_grad)
+
+    @staticmethod
+    def rand(*shape: Any, rng=None, dtype: Any = None, requires_grad: bool = False) -> Any:
+        """Uniform samples in ``[0, 1)``."""
+        data = _generator(rng).random(_shape(shape))
+        return _build(data.astype(dtype or _default_dtype), requires_grad)
+
+    @staticmethod
+    def uniform(
+        *shape: Any, low=0.0, high=1.0, rng=None, dtype: Any = None, requires_grad=False
+    ) -> Any:
+        """Uniform samples in ``[low, high)``."""
+        data = _generator(rng).uniform(low, high, _shape(shape))
+        return _build(data.astype(dtype or _default_dtype), requires_grad)
+
+    @staticmethod
+    def arange(*args: Any, dtype: Any = None) -> Any:
+        """``np.arange`` as a tensor (default dtype unless ``dtype`` given)."""
+        return _build(np.arange(*args, dtype=dtype or _default_dtype), False)
+
+    @staticmethod
+    def eye(n: int, dtype: Any = None, requires_grad: bool = False) -> Any:
+        """The ``n`` by ``n`` identity matrix."""
+        return _build(np.eye(n, dtype=dtype or _default_dtype), requires_grad)
+
+    @staticmethod
+    def zeros_like(other: Any, requires_grad: bool = False) -> Any:
+        """Zeros with the shape and dtype of ``other``."""
+        return _build(np.zeros_like(other.data), requires_grad)
