@@ -3,7 +3,8 @@
 References: ``math`` for the derivatives of known functions, central differences for
 gradients, and :mod:`tinygrad_rnn.autograd` (through ``Value.backward``) for what a backward
 pass must produce, including its accumulation rules. Graphs are sent to the learner's
-process as small descriptions (:data:`GRAPHS`) and rebuilt there with the library's ops.
+process as small descriptions (:mod:`~tinygrad_rnn.grading.graphs`) and rebuilt there with
+the library's ops.
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ from tinygrad_rnn.grading.checks import (
     fmt,
     numeric_gradient,
     value_message,
+)
+from tinygrad_rnn.grading.graphs import (
+    build,
+    evaluate,
+    graph_label,
+    graphs,
+    node_name,
+    reachable,
 )
 from tinygrad_rnn.grading.probes import as_list, as_number, as_value, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
@@ -166,117 +175,6 @@ def judge_sin_grads(case: Case, got: list[float]) -> str | None:
     return first_gradient_error(case.label, ["x", "w"], got, case.expected)
 
 
-# ---------------------------------------------------------------- graphs for 2.3 and 2.4
-
-#: Hand-written graphs, each a list of nodes: ["leaf", value] or [op, input index, ...].
-#: The last node is the root.
-GRAPHS: dict[str, list[list[Any]]] = {
-    "b = a + a; c = b * a": [["leaf", 2.0], ["add", 0, 0], ["mul", 1, 0]],
-    # A trap for "reverse breadth-first": n0 is one step from the root and three from a leaf.
-    "n1 = tanh(n0); n2 = tanh(n1); root = n2 * n0": [
-        ["leaf", 0.7],
-        ["tanh", 0],
-        ["tanh", 1],
-        ["mul", 2, 0],
-    ],
-    "diamond: b = tanh(a), c = sigmoid(a), d = b * c, e = d + d": [
-        ["leaf", -0.4],
-        ["tanh", 0],
-        ["sigmoid", 0],
-        ["mul", 1, 2],
-        ["add", 3, 3],
-    ],
-}
-
-_UNARY = ("tanh", "sigmoid")
-_BINARY = ("add", "mul")
-
-
-def _random_graph(rng: random.Random, n_leaves: int, n_ops: int) -> list[list[Any]]:
-    nodes: list[list[Any]] = [["leaf", round(rng.uniform(-1.5, 1.5), 3)] for _ in range(n_leaves)]
-    for _ in range(n_ops):
-        recent = max(0, len(nodes) - 5)  # favour recent nodes: deeper graphs
-        if rng.random() < 0.35:
-            nodes.append([rng.choice(_UNARY), rng.randrange(recent, len(nodes))])
-        else:
-            i = rng.randrange(recent, len(nodes))
-            r = rng.random()
-            if r < 0.1:
-                j = i  # a node used twice by one op: i + i
-            elif r < 0.55:
-                j = rng.randrange(len(nodes))  # reach far back: nodes with several users
-            else:
-                j = rng.randrange(recent, len(nodes))
-            nodes.append([rng.choice(_BINARY), i, j])
-    return nodes
-
-
-@cache
-def _graphs() -> tuple[tuple[str, list[list[Any]]], ...]:
-    rng = random.Random(204)
-    found = list(GRAPHS.items())
-    for k in range(6):
-        found.append((f"random graph #{k + 1}", _random_graph(rng, 2 + k % 3, 8 + 2 * k)))
-    return tuple(found)
-
-
-def build(graph: list[list[Any]]) -> list[Value]:
-    """The Values of a graph description, built with the library's ops."""
-    nodes: list[Value] = []
-    for op, *args in graph:
-        if op == "leaf":
-            nodes.append(Value(args[0]))
-        elif op == "add":
-            nodes.append(nodes[args[0]] + nodes[args[1]])
-        elif op == "mul":
-            nodes.append(nodes[args[0]] * nodes[args[1]])
-        else:
-            nodes.append(getattr(nodes[args[0]], op)())
-    return nodes
-
-
-def _evaluate(graph: list[list[Any]], leaf_values: list[float]) -> float:
-    """The root of a graph description computed with floats (for central differences)."""
-    values: list[float] = []
-    leaves = iter(leaf_values)
-    for op, *args in graph:
-        if op == "leaf":
-            values.append(next(leaves))
-        elif op == "add":
-            values.append(values[args[0]] + values[args[1]])
-        elif op == "mul":
-            values.append(values[args[0]] * values[args[1]])
-        elif op == "tanh":
-            values.append(math.tanh(values[args[0]]))
-        else:
-            values.append(1.0 / (1.0 + math.exp(-values[args[0]])))
-    return values[-1]
-
-
-def _node_name(graph: list[list[Any]], k: int) -> str:
-    op, *args = graph[k]
-    if op == "leaf":
-        return f"node {k} (a leaf holding {args[0]})"
-    if op in _BINARY:
-        sign = "+" if op == "add" else "*"
-        return f"node {k} (= node {args[0]} {sign} node {args[1]})"
-    return f"node {k} (= {op}(node {args[0]}))"
-
-
-def _reachable(graph: list[list[Any]]) -> set[int]:
-    seen, stack = set(), [len(graph) - 1]
-    while stack:
-        k = stack.pop()
-        if k not in seen:
-            seen.add(k)
-            stack.extend(args for args in graph[k][1:] if graph[k][0] != "leaf")
-    return seen
-
-
-def _graph_label(name: str, graph: list[list[Any]]) -> str:
-    return f"graph '{name}' ({len(graph)} nodes)"
-
-
 # ---------------------------------------------------------------- 2.3 topological_order
 
 CHAIN = 100_000
@@ -284,7 +182,7 @@ CHAIN = 100_000
 
 @cache
 def _order_cases() -> tuple[Case, ...]:
-    return tuple(Case(graph, None, _graph_label(name, graph)) for name, graph in _graphs())
+    return tuple(Case(graph, None, graph_label(name, graph)) for name, graph in graphs())
 
 
 def probe_order(learner: ModuleType, graph: list[list[Any]]) -> dict[str, Any]:
@@ -310,20 +208,20 @@ def judge_order(case: Case, got: dict[str, Any]) -> str | None:
     if twice:
         k = min(twice)
         return (
-            f"{label}: {_node_name(graph, k)} appears {order.count(k)} times; each node must "
+            f"{label}: {node_name(graph, k)} appears {order.count(k)} times; each node must "
             "appear once (keep a set of visited nodes)"
         )
-    needed = _reachable(graph)
+    needed = reachable(graph)
     missing = sorted(needed - set(order))
     if missing:
-        return f"{label}: {_node_name(graph, missing[0])} is missing from the order"
+        return f"{label}: {node_name(graph, missing[0])} is missing from the order"
     position = {k: p for p, k in enumerate(order)}
     for k in order:
         for parent in graph[k][1:] if graph[k][0] != "leaf" else []:
             if position[parent] > position[k]:
                 return (
-                    f"{label}: {_node_name(graph, k)} comes before its input "
-                    f"{_node_name(graph, parent)}; every input must come first"
+                    f"{label}: {node_name(graph, k)} comes before its input "
+                    f"{node_name(graph, parent)}; every input must come first"
                 )
     return None
 
@@ -361,12 +259,12 @@ def judge_chain_order(case: Case, got: dict[str, Any]) -> str | None:
 @cache
 def _backward_cases() -> tuple[Case, ...]:
     cases = []
-    for name, graph in _graphs():
+    for name, graph in graphs():
         leaves = [k for k, node in enumerate(graph) if node[0] == "leaf"]
         point = [graph[k][1] for k in leaves]
-        numeric = numeric_gradient(lambda p, graph=graph: _evaluate(graph, p), point)
-        names = [_node_name(graph, k) for k in leaves]
-        cases.append(Case(graph, {"grads": numeric, "names": names}, _graph_label(name, graph)))
+        numeric = numeric_gradient(lambda p, graph=graph: evaluate(graph, p), point)
+        names = [node_name(graph, k) for k in leaves]
+        cases.append(Case(graph, {"grads": numeric, "names": names}, graph_label(name, graph)))
     return tuple(cases)
 
 
@@ -416,11 +314,11 @@ def judge_chain_backward(case: Case, got: list[float]) -> str | None:
 @cache
 def _twice_cases() -> tuple[Case, ...]:
     cases = []
-    for name, graph in _graphs()[:5]:
+    for name, graph in graphs()[:5]:
         nodes = build(graph)
         nodes[-1].backward()
         nodes[-1].backward()  # the library's rules: leaves accumulate, interior nodes reset
-        cases.append(Case(graph, [n.grad for n in nodes], _graph_label(name, graph)))
+        cases.append(Case(graph, [n.grad for n in nodes], graph_label(name, graph)))
     return tuple(cases)
 
 
@@ -443,7 +341,7 @@ def judge_twice(case: Case, got: list[float]) -> str | None:
                 else "an interior node is reset at the start of each call"
             )
             return value_message(
-                f"{case.label}, after calling backward twice: {_node_name(graph, k)}", e, g, rule
+                f"{case.label}, after calling backward twice: {node_name(graph, k)}", e, g, rule
             )
     return None
 
