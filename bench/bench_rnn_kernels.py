@@ -129,7 +129,7 @@ def run_benchmarks(sizes, repeats):
         torch.set_num_threads(1)
     except ImportError:
         torch = None
-    console = Console()
+    console = Console(width=120)
     table = Table(title="fused recurrent layer, forward + backward, float32, 1 thread")
     for col in ("cell", "T, B, I, H", "ours ms", "torch ms", "torch / ours", "best: ours, torch"):
         table.add_column(col, justify="right")

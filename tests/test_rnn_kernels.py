@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tinygrad_rnn import rnn_jit as jit
 from tinygrad_rnn import rnn_kernels as nb
 from tinygrad_rnn import rnn_reference as ref
 from tinygrad_rnn.rnn_buffers import BufferPool
@@ -76,16 +77,23 @@ def assert_all_close(got, want, rtol, atol):
 SHAPES = [(1, 1, 3), (4, 3, 5), (6, 1, 4), (1, 2, 2)]  # (T, B, H): T=1 and B=1 included
 
 
+@pytest.fixture(params=["numba", "python"])
+def stepping(request, monkeypatch):
+    """Run a test with the time loop compiled and with it driven from Python."""
+    monkeypatch.setattr(nb, "STEPPING", request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("shape", SHAPES)
-def test_numba_matches_reference_float64(cell, shape):
+def test_numba_matches_reference_float64(cell, shape, stepping):
     p = make_problem(cell, *shape, seed=sum(shape))
     assert_all_close(run(nb, cell, p), run(ref, cell, p), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("approx", [None, False])
-def test_numba_matches_reference_float32(cell, approx):
+def test_numba_matches_reference_float32(cell, approx, stepping):
     # float32 rounding (~6e-8) and, by default, the tanh fit (max error 3.3e-7) compound
     # over the steps; 2e-5 is ~50 ulps of values of size ~1
     p32 = make_problem(cell, 8, 3, 6, dtype=np.float32, seed=1)
@@ -185,7 +193,7 @@ def test_input_projection_and_its_gradients(impl):
 
 # --------------------------------------------------------------------------- contracts
 @pytest.mark.parametrize("cell", CELLS)
-def test_two_forwards_then_two_backwards(cell):
+def test_two_forwards_then_two_backwards(cell, stepping):
     # buffers are reused across calls; a cache that is still held must never be overwritten
     p1 = make_problem(cell, 4, 2, 3, seed=11)
     p2 = make_problem(cell, 4, 2, 3, seed=12)
@@ -243,6 +251,14 @@ def test_errors_name_the_op_and_shapes(impl):
         impl.input_projection(np.ones((3, 2, 5)), np.ones((16, 4)), None)
 
 
+def test_stepping_auto_picks_by_size_and_rejects_typos(monkeypatch):
+    assert not nb._python_loop(1, 128, 32)  # tiny: compiled loop
+    assert nb._python_loop(64, 2048, 512)  # large: numpy matmul per step
+    monkeypatch.setattr(nb, "STEPPING", "fast")
+    with pytest.raises(ValueError, match="STEPPING must be"):
+        nb._python_loop(1, 1, 1)
+
+
 def test_get_impl():
     assert ref.get_impl(False) is ref
     assert ref.get_impl(True) is nb
@@ -253,18 +269,17 @@ def test_fast_tanh_accuracy():
     x = np.linspace(-20, 20, 40_001).astype(np.float32)
     for sigmoid in (False, True):
         y = x.copy()
+        jit.squash_inplace(y, sigmoid, True)
         if sigmoid:
-            nb._sigmoid_inplace(y, True)
             want = 0.5 + 0.5 * np.tanh(0.5 * x.astype(np.float64))
         else:
-            nb._tanh_inplace(y, True)
             want = np.tanh(x.astype(np.float64))
         assert y.dtype == np.float32
         assert np.abs(y - want).max() < 4e-7
         assert np.abs(y).max() <= 1.0
     tiny = np.float32([1e-30, -1e-20, 1e-10, 0.0])
     got = tiny.copy()
-    nb._tanh_inplace(got, True)
+    jit.squash_inplace(got, False, True)
     np.testing.assert_allclose(got, tiny, rtol=1e-7)  # tanh(x) ~ x near zero, no underflow
 
 
