@@ -311,3 +311,16 @@ def test_factories_take_shapes_both_ways_and_keep_an_explicit_dtype():
     u = Tensor.uniform(1000, low=-1.0, high=1.0, rng=np.random.default_rng(2))
     assert -1.0 <= u.data.min() and u.data.max() < 1.0
     assert Tensor.zeros_like(u).shape == (1000,)
+
+
+def test_iteration_truth_value_and_numpy_on_the_left():
+    x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 3 and rows[2].tolist() == [4.0, 5.0]
+    sum(r.sum() for r in rows).backward()
+    np.testing.assert_array_equal(x.grad, np.ones((3, 2)))
+    assert bool(Tensor([2.0]) > 1) is True
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(x > 1)
+    y = np.ones(2) + Tensor([1.0, 2.0], requires_grad=True)  # ndarray + Tensor -> Tensor
+    assert isinstance(y, Tensor) and y.requires_grad and y.dtype == np.float32

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_rnn.function import Function, ShapeError
+from tinygrad_rnn.function import Function, IndexRangeError, ShapeError
 
 __all__ = ["Reshape", "Permute", "GetItem", "Concat", "Stack", "Where", "Clip"]
 
@@ -75,7 +75,10 @@ class GetItem(Function):
         self.index = index
         self.in_shape = a.shape
         self.dtype = a.dtype
-        return a[index]
+        try:
+            return a[index]
+        except IndexError:  # an IndexError, so that `for row in tensor` stops as in numpy
+            raise IndexRangeError(self.shape_error((a.shape,), {"index": index})) from None
 
     def backward(self, grad_out):
         grad = np.zeros(self.in_shape, dtype=self.dtype)
