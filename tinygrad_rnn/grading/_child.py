@@ -94,11 +94,12 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         }
     missing = [name for name in job["functions"] if not callable(getattr(learner, name, None))]
     if missing:
-        needed = ", ".join(job["functions"])
+        needed = job["functions"]
+        also = "" if missing == needed else f" (this exercise needs {', '.join(needed)})"
         return {
             "status": "missing",
-            "message": f"the file has no function {', '.join(missing)} (this exercise needs "
-            f"{needed}); did you rename or delete it?",
+            "message": f"the file has no function {', '.join(missing)}{also}; "
+            "did you rename or delete it?",
         }
 
     # 3. The probes, one case at a time; the first error ends a check.

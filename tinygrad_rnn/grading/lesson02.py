@@ -420,6 +420,7 @@ LESSON = Lesson(
                     judge_chain_order,
                 ),
             ),
+            timeout=10.0,  # builds and walks a 100,000-node chain
         ),
         Exercise(
             id="2.4",
@@ -450,6 +451,7 @@ LESSON = Lesson(
                     judge_twice,
                 ),
             ),
+            timeout=10.0,  # builds and walks a 100,000-node chain
         ),
     ),
 )

@@ -56,7 +56,7 @@ def print_scorecard(report: GradeReport, console: Console | None = None) -> None
             details.append(r.message, style="dim")
         else:
             details.append(r.message)
-            if r.status != "not_implemented" and r.hint:
+            if r.status in ("failed", "timeout") and r.hint:
                 details.append("\nhint: ", style="bold cyan")
                 details.append(r.hint, style="cyan")
         if r.output.strip() and not r.passed:
