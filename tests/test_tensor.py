@@ -16,6 +16,7 @@ from tinygrad_rnn.tensor import (
     default_dtype,
     embedding,
     get_default_dtype,
+    mse,
     set_default_dtype,
     softmax,
     tanh,
@@ -324,3 +325,47 @@ def test_iteration_truth_value_and_numpy_on_the_left():
         bool(x > 1)
     y = np.ones(2) + Tensor([1.0, 2.0], requires_grad=True)  # ndarray + Tensor -> Tensor
     assert isinstance(y, Tensor) and y.requires_grad and y.dtype == np.float32
+
+
+# ------------------------------------------------------------- the two engines agree
+def test_scalar_and_tensor_engines_follow_the_same_loss_curve():
+    """Same MLP, same float64 weights, same SGD: the loss curves agree to rounding."""
+    from tinygrad_rnn.scalar import MLP
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((12, 2))
+    y = np.where(x[:, 0] * x[:, 1] > 0, 1.0, -1.0)
+    scalar_model = MLP(2, [5, 5, 1], activation="tanh", seed=3)
+    with default_dtype(np.float64):
+        params = []
+        for layer in scalar_model.layers:
+            w = np.array([[v.data for v in n.w] for n in layer.neurons]).T  # (in, out)
+            b = np.array([n.b.data for n in layer.neurons])
+            params += [Tensor(w, requires_grad=True), Tensor(b, requires_grad=True)]
+        x_t = Tensor(x)
+        scalar_losses, tensor_losses = [], []
+        for _ in range(5):
+            h = x_t
+            for i in range(0, len(params), 2):
+                h = h @ params[i] + params[i + 1]
+                if i < len(params) - 2:
+                    h = h.tanh()
+            loss = mse(h.reshape(-1), y)
+            for p in params:
+                p.zero_grad()
+            loss.backward()
+            with no_grad():
+                for p in params:
+                    p.data -= 0.1 * p.grad
+            tensor_losses.append(loss.item())
+
+            preds = [scalar_model([float(a), float(b)]) for a, b in x]
+            s_loss = sum((p - float(t)) ** 2 for p, t in zip(preds, y, strict=True)) * (1 / len(y))
+            for p in scalar_model.parameters():
+                p.grad = 0.0
+            s_loss.backward()
+            for p in scalar_model.parameters():
+                p.data -= 0.1 * p.grad
+            scalar_losses.append(s_loss.data)
+    np.testing.assert_allclose(tensor_losses, scalar_losses, rtol=1e-12)
+    assert tensor_losses[-1] < tensor_losses[0]
