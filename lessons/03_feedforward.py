@@ -228,19 +228,16 @@ print(f"loss before the step {loss.data:.4f}, after {after.data:.4f}")
 
 
 # %%
-def loss_after_one_step(lr):
-    trial = MLP(2, [16, 16, 1], seed=0)
-    before = hinge_loss([trial(r) for r in rows], targets)
-    trial.zero_grad()
-    before.backward()
-    for p in trial.parameters():
-        p.data -= lr * p.grad
-    return before.data, hinge_loss([trial(r) for r in rows], targets).data
-
-
+trial = MLP(2, [16, 16, 1], seed=0)
+start_loss = hinge_loss([trial(r) for r in rows], targets)
+trial.zero_grad()
+start_loss.backward()
+start_point = [(p, p.data, p.grad) for p in trial.parameters()]
 for lr in [0.1, 0.5, 1.0, 10.0]:
-    b, a = loss_after_one_step(lr)
-    print(f"learning rate {lr:>4}: loss {b:.3f} -> {a:.3f}")
+    for p, data, grad in start_point:  # one step of size lr from the same start
+        p.data = data - lr * grad
+    after = hinge_loss([trial(r) for r in rows], targets)
+    print(f"learning rate {lr:>4}: loss {start_loss.data:.3f} -> {after.data:.3f}")
 
 # %% [markdown]
 # Small steps are safe but slow; $\eta = 10$ is hopeless. $\eta = 1$ overshoots on this very
@@ -255,7 +252,7 @@ for lr in [0.1, 0.5, 1.0, 10.0]:
 # run is short; set the environment variable `LESSON_FULL=1` for a longer one.
 
 # %%
-steps = 100 if os.environ.get("LESSON_FULL") == "1" else 25
+steps = 100 if os.environ.get("LESSON_FULL") == "1" else 20
 model = MLP(2, [16, 16, 1], seed=0)
 params = model.parameters()
 history = []
@@ -279,8 +276,8 @@ print(f"{steps} steps in {seconds:.1f} s ({seconds / steps:.2f} s per step)")
 # the line where the score crosses zero. The boundary curves between the moons.
 
 # %%
-xs = np.linspace(X[:, 0].min() - 0.4, X[:, 0].max() + 0.4, 30)
-ys = np.linspace(X[:, 1].min() - 0.4, X[:, 1].max() + 0.4, 30)
+xs = np.linspace(X[:, 0].min() - 0.4, X[:, 0].max() + 0.4, 25)
+ys = np.linspace(X[:, 1].min() - 0.4, X[:, 1].max() + 0.4, 25)
 grid = np.array([[model([float(a), float(b)]).data for a in xs] for b in ys])
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
