@@ -281,7 +281,9 @@ def test_grade_command_scorecard_report_and_exit_codes(tmp_path: Path, capsys) -
     assert entry["status"] == "not_implemented" and entry["checks"] == []
     assert (folder / PROGRESS_FILE).is_file()  # what `tinygrad-rnn lessons` reads
 
-    code = main(["grade", "2", "--file", str(SOLUTION_2), "--json", str(report_path)])
+    code = main(
+        ["grade", "2", "--file", str(SOLUTION_2), "--json", str(report_path), "--jobs", "2"]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "PASS" in out and "all passed" in out
     data = json.loads(report_path.read_text())
@@ -304,6 +306,7 @@ def test_failures_show_reason_and_hint(tmp_path: Path, capsys) -> None:
         ["grade", "7.7"],
         ["grade", "all", "--file", str(SOLUTION_1)],
         ["grade", "1", "--file", "nope.py"],
+        ["grade", "1", "--jobs", "0"],
     ],
 )
 def test_grade_usage_errors_exit_2(argv, capsys) -> None:

@@ -54,6 +54,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="S",
         help="seconds allowed per exercise, replacing each exercise's own limit",
     )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="grade N exercises at a time (default: %(default)s; at most your CPU cores)",
+    )
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("lessons", help="the course: lessons, exercises passed, next step")
@@ -83,8 +90,11 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     if args.timeout is not None and args.timeout <= 0:
         console.print("grade: --timeout must be a positive number of seconds")
         return 2
+    if args.jobs < 1:
+        console.print("grade: --jobs must be at least 1")
+        return 2
     try:
-        report = grade(args.target, args.file, args.lessons_dir, args.timeout)
+        report = grade(args.target, args.file, args.lessons_dir, args.timeout, args.jobs)
     except (LookupError, FileNotFoundError) as exc:
         console.print(f"grade: {exc}")
         return 2

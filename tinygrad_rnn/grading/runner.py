@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,7 @@ def grade(
     file: str | os.PathLike[str] | None = None,
     lessons_dir: str | os.PathLike[str] | None = None,
     timeout: float | None = None,
+    jobs: int = 1,
 ) -> GradeReport:
     """Grade ``"all"``, a lesson (``"2"``) or one exercise (``"2.3"``).
 
@@ -152,6 +154,8 @@ def grade(
         file: grade this file instead of the lesson's exercise file (one lesson only).
         lessons_dir: where the exercise files are (see :func:`find_lessons_dir`).
         timeout: seconds per exercise, replacing every exercise's own limit.
+        jobs: exercises graded at the same time (each in its own process). More than the
+            number of CPU cores makes every exercise slower and the time limits tighter.
 
     Raises:
         LookupError: unknown target, or ``file`` with more than one lesson.
@@ -164,11 +168,15 @@ def grade(
         if not Path(file).is_file():
             raise FileNotFoundError(f"no such file: {file}")
     folder = None if file is not None else find_lessons_dir(lessons_dir)
-    results = []
+    tasks = []
     for lesson, exercises in plan:
         path = Path(file) if file is not None else folder / lesson.exercise_file
-        for ex in exercises:
-            results.append(grade_exercise(lesson, ex, path, timeout))
+        tasks.extend((lesson, ex, path, timeout) for ex in exercises)
+    if jobs > 1 and len(tasks) > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(lambda task: grade_exercise(*task), tasks))
+    else:
+        results = [grade_exercise(*task) for task in tasks]
     return GradeReport(target, results, str(file) if file is not None else None)
 
 
