@@ -89,8 +89,8 @@ def lesson_title(lessons_dir: Path, number: int) -> str:
         try:
             for line in path.read_text(encoding="utf-8").splitlines()[:60]:
                 match = re.match(r"#\s+#\s+(.+)", line)  # jupytext: "# # Title"
-                if match:
-                    return match.group(1).strip()
+                if match:  # the number has its own column: drop "Lesson 3:" in front
+                    return re.sub(r"^Lesson\s+\d+\s*[:.\u2014-]\s*", "", match.group(1).strip())
         except OSError:
             pass
     return LESSON_TITLES.get(number, f"Lesson {number}")
@@ -110,15 +110,16 @@ def course_rows(lessons_dir: Path) -> list[CourseRow]:
             rows.append(CourseRow(number, title, 0, 0, step, done=False))
             continue
         ids = [ex.id for ex in lesson.exercises]
-        passed = [i for i in ids if progress.get(i, {}).get("status") == "passed"]
+        status = {i: progress.get(i, {}).get("status", "not_implemented") for i in ids}
+        passed = [i for i in ids if status[i] == "passed"]
         todo = [i for i in ids if i not in passed]
+        tried = [i for i in todo if status[i] != "not_implemented"]
         if not todo:
             step = "done"
-        elif any(i in progress for i in todo):
-            first = next(i for i in todo if i in progress)
-            step = f"fix {first}: tinygrad-rnn grade {first}"
+        elif tried:
+            step = f"fix {tried[0]}: tinygrad-rnn grade {tried[0]}"
         else:
-            step = f"do {ids[0]}-{ids[-1]} in {lesson.exercise_file}, then grade {number}"
+            step = f"do {todo[0]} in {lesson.exercise_file}, then grade {number}"
         rows.append(CourseRow(number, title, len(passed), len(ids), step, done=not todo))
     return rows
 
