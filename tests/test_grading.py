@@ -332,7 +332,13 @@ def test_lessons_command_shows_progress(tmp_path: Path, capsys) -> None:
     shutil.copytree(LESSONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__", ".*"))
     shutil.copy(SOLUTION_1, folder / "01_neuron_exercises.py")
     assert main(["grade", "1", "--lessons-dir", str(folder), "--no-json"]) == 0
-    assert main(["grade", "2.1", "--lessons-dir", str(folder), "--no-json"]) == 1
+    assert main(["grade", "2.2", "--lessons-dir", str(folder), "--no-json"]) == 1  # a stub
+    rows = {row.number: row for row in course_rows(folder)}
+    assert rows[2].next_step == "do 2.1 in 02_autograd_exercises.py, then grade 2"
+    shutil.copy(
+        ROOT / "tests" / "bug_zoo" / "b2_1_one_sided.py", folder / "02_autograd_exercises.py"
+    )
+    assert main(["grade", "2.1", "--lessons-dir", str(folder), "--no-json"]) == 1  # a bug
     capsys.readouterr()
     assert main(["lessons", "--lessons-dir", str(folder)]) == 0
     out = capsys.readouterr().out
