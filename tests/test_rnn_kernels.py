@@ -77,11 +77,14 @@ def assert_all_close(got, want, rtol, atol):
 SHAPES = [(1, 1, 3), (4, 3, 5), (6, 1, 4), (1, 2, 2)]  # (T, B, H): T=1 and B=1 included
 
 
-@pytest.fixture(params=["numba", "python"])
+@pytest.fixture(params=["numba-loops", "numba-blas", "python"])
 def stepping(request, monkeypatch):
-    """Run a test with the time loop compiled and with it driven from Python."""
-    monkeypatch.setattr(nb, "STEPPING", request.param)
-    return request.param
+    """Run a test with each driver of the time loop: compiled with the recurrent matmul as
+    plain loops or as BLAS ``np.dot``, or driven from Python with numpy's matmul."""
+    mode = request.param
+    monkeypatch.setattr(nb, "STEPPING", mode.split("-")[0])
+    monkeypatch.setattr(nb, "LOOPS_MAX_WORK", 2**40 if mode == "numba-loops" else -1)
+    return mode
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -252,7 +255,7 @@ def test_errors_name_the_op_and_shapes(impl):
 
 
 def test_stepping_auto_picks_by_size_and_rejects_typos(monkeypatch):
-    assert not nb._python_loop(1, 128, 32)  # tiny: compiled loop
+    assert not nb._python_loop(1, 128, 32) and nb._small(1, 128, 32)  # tiny: all compiled
     assert nb._python_loop(64, 2048, 512)  # large: numpy matmul per step
     monkeypatch.setattr(nb, "STEPPING", "fast")
     with pytest.raises(ValueError, match="STEPPING must be"):

@@ -73,6 +73,29 @@ def add_inplace(a, b):
             a_i[k] += b_i[k]
 
 
+@njit(**_JIT)
+def recurrent_matmul(a, b, out, loops):
+    """``out[:] = a @ b`` for C-contiguous ``a`` (M, K), ``b`` (K, N): BLAS or plain loops.
+
+    For the tiny recurrent products of small models (a (1, 32) @ (32, 128) step) a BLAS
+    call costs ~1.3 us of overhead, several times the arithmetic; these loops (each row of
+    ``out`` a sum of rows of ``b``, so the inner loop is contiguous and vectorises without
+    reordering any sum) take a fraction of that. BLAS wins as soon as sizes grow.
+    """
+    if not loops:
+        np.dot(a, b, out)
+        return
+    zero = out.dtype.type(0.0)
+    for i in range(a.shape[0]):
+        a_i, out_i = a[i], out[i]
+        for n in range(out_i.shape[0]):
+            out_i[n] = zero
+        for k in range(a_i.shape[0]):
+            a_ik, b_k = a_i[k], b[k]
+            for n in range(out_i.shape[0]):
+                out_i[n] += a_ik * b_k[n]
+
+
 # --------------------------------------------------------------------------- RNN
 @njit(**_JIT)
 def rnn_forward_step(a, xw_t, b_hh, relu, approx):
@@ -104,20 +127,19 @@ def rnn_backward_step(g_out, h_t, relu, da, dh):
 
 
 @njit(**_JIT)
-def rnn_forward_sequence(xw, w_hh, b_hh, relu, approx, h):
-    """Fill ``h[1:]`` (T, B, H) given ``h[0]``."""
-    w_t = w_hh.T
+def rnn_forward_sequence(xw, w_t, b_hh, relu, approx, loops, h):
+    """Fill ``h[1:]`` (T, B, H) given ``h[0]``; ``w_t`` is ``W_hh.T`` (H, H), contiguous."""
     for t in range(xw.shape[0]):
-        np.dot(h[t], w_t, h[t + 1])  # (B, H)
+        recurrent_matmul(h[t], w_t, h[t + 1], loops)  # (B, H)
         rnn_forward_step(h[t + 1], xw[t], b_hh, relu, approx)
 
 
 @njit(**_JIT)
-def rnn_backward_sequence(grad_out, h, w_hh, relu, grad_xw, dh):
+def rnn_backward_sequence(grad_out, h, w_hh, relu, loops, grad_xw, dh):
     """Fill ``grad_xw`` (T, B, H); ``dh`` (B, H) holds dL/dh_T on entry, dL/dh_0 on exit."""
     for t in range(grad_out.shape[0] - 1, -1, -1):
         rnn_backward_step(grad_out[t], h[t + 1], relu, grad_xw[t], dh)
-        np.dot(grad_xw[t], w_hh, dh)  # (B, H)
+        recurrent_matmul(grad_xw[t], w_hh, dh, loops)  # (B, H)
 
 
 # --------------------------------------------------------------------------- LSTM
@@ -166,20 +188,19 @@ def lstm_backward_step(a, g_out, tc, c_prev, da, dh, dc):
 
 
 @njit(**_JIT)
-def lstm_forward_sequence(xw, w_hh, b_hh, approx, h, c, gates, tanh_c):
+def lstm_forward_sequence(xw, w_t, b_hh, approx, loops, h, c, gates, tanh_c):
     """Fill ``h[1:]``, ``c[1:]`` (T, B, H), ``gates`` (T, B, 4H), ``tanh_c`` (T, B, H)."""
-    w_t = w_hh.T
     for t in range(xw.shape[0]):
-        np.dot(h[t], w_t, gates[t])  # (B, 4H)
+        recurrent_matmul(h[t], w_t, gates[t], loops)  # (B, 4H)
         lstm_forward_step(gates[t], xw[t], b_hh, c[t], c[t + 1], tanh_c[t], h[t + 1], approx)
 
 
 @njit(**_JIT)
-def lstm_backward_sequence(grad_out, c, gates, tanh_c, w_hh, grad_xw, dh, dc):
+def lstm_backward_sequence(grad_out, c, gates, tanh_c, w_hh, loops, grad_xw, dh, dc):
     """Fill ``grad_xw`` (T, B, 4H); ``dh``, ``dc`` go from dL/d(h_T, c_T) to dL/d(h_0, c_0)."""
     for t in range(grad_out.shape[0] - 1, -1, -1):
         lstm_backward_step(gates[t], grad_out[t], tanh_c[t], c[t], grad_xw[t], dh, dc)
-        np.dot(grad_xw[t], w_hh, dh)  # (B, H)
+        recurrent_matmul(grad_xw[t], w_hh, dh, loops)  # (B, H)
 
 
 # --------------------------------------------------------------------------- GRU
@@ -232,25 +253,17 @@ def gru_backward_step(a, g_out, h_prev, hn_t, da, dhw, dhn_t, dh):
 
 
 @njit(**_JIT)
-def gru_forward_sequence(xw, w_hh, b_hh, approx, h, gates, hn, hw):
+def gru_forward_sequence(xw, w_t, b_hh, approx, loops, h, gates, hn, hw):
     """Fill ``h[1:]`` (T, B, H), ``gates`` (T, B, 3H), ``hn`` (T, B, H); ``hw`` is scratch."""
-    w_t = w_hh.T
     for t in range(xw.shape[0]):
-        np.dot(h[t], w_t, hw)  # (B, 3H)
+        recurrent_matmul(h[t], w_t, hw, loops)  # (B, 3H)
         gru_forward_step(hw, xw[t], b_hh, h[t], gates[t], hn[t], h[t + 1], approx)
 
 
 @njit(**_JIT)
-def gru_backward_sequence(grad_out, h, gates, hn, w_hh, grad_xw, dhn, dh, dhw, dh_rec):
+def gru_backward_sequence(grad_out, h, gates, hn, w_hh, loops, grad_xw, dhn, dh, dhw, dh_rec):
     """Fill ``grad_xw`` (T, B, 3H), ``dhn`` (T, B, H); ``dh`` from dL/dh_T to dL/dh_0."""
     for t in range(grad_out.shape[0] - 1, -1, -1):
         gru_backward_step(gates[t], grad_out[t], h[t], hn[t], grad_xw[t], dhw, dhn[t], dh)
-        np.dot(dhw, w_hh, dh_rec)  # (B, H)
+        recurrent_matmul(dhw, w_hh, dh_rec, loops)  # (B, H)
         add_inplace(dh, dh_rec)
-
-
-# --------------------------------------------------------------------------- BLAS priming
-@njit(**_JIT)
-def matmul_into(a, b, out):
-    """``out[:] = a @ b`` with the BLAS numba links to (scipy's)."""
-    np.dot(a, b, out)

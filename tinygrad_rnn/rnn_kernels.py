@@ -60,8 +60,11 @@ __all__ = [
 #: who runs the time loop: "auto" (by size), "numba" (compiled loop) or "python"
 STEPPING = "auto"
 
-# In "auto", the time loop runs in Python when one step's recurrent matmul has at least
-# this many multiply-adds (B * G*H * H); measured crossover on this machine, see bench/.
+# Thresholds on one step's recurrent matmul, in multiply-adds (B * G*H * H), measured on
+# this machine with bench/bench_rnn_kernels.py: below LOOPS_MAX_WORK the compiled loop
+# multiplies with plain loops instead of calling BLAS; from PYTHON_STEPPING_MIN_WORK on,
+# in "auto", the time loop runs in Python with numpy's matmul.
+LOOPS_MAX_WORK = 2**16
 PYTHON_STEPPING_MIN_WORK = 2**18
 
 
@@ -71,6 +74,10 @@ def _python_loop(batch, gh, hidden):
     if STEPPING == "auto":
         return batch * gh * hidden >= PYTHON_STEPPING_MIN_WORK
     return STEPPING == "python"
+
+
+def _small(batch, gh, hidden):
+    return batch * gh * hidden <= LOOPS_MAX_WORK
 
 
 _primed = False
@@ -89,7 +96,7 @@ def _prime_blas():
         return
     _primed = True
     a, b = np.ones((32, 128), np.float32), np.ones((128, 512), np.float32)
-    jit.matmul_into(a, b, np.empty((32, 512), np.float32))
+    jit.recurrent_matmul(a, b, np.empty((32, 512), np.float32), False)
     a @ b
 
 
@@ -144,7 +151,8 @@ def rnn_forward(xw, w_hh, b_hh, h0, nonlinearity="tanh", approx=None):
             np.matmul(h[t], w_hh.T, out=h[t + 1])
             jit.rnn_forward_step(h[t + 1], xw[t], b_hh, relu, approx)
     else:
-        jit.rnn_forward_sequence(xw, w_hh, b_hh, relu, approx, h)
+        w_t = np.ascontiguousarray(w_hh.T)
+        jit.rnn_forward_sequence(xw, w_t, b_hh, relu, approx, _small(batch, hidden, hidden), h)
     return h[1:], h[-1].copy(), RNNCache(h, nonlinearity)
 
 
@@ -173,7 +181,8 @@ def rnn_backward(grad_out, grad_hT, cache, w_hh):
             jit.rnn_backward_step(grad_out[t], h[t + 1], relu, grad_xw[t], dh)
             np.matmul(grad_xw[t], w_hh, out=dh)
     else:
-        jit.rnn_backward_sequence(grad_out, h, w_hh, relu, grad_xw, dh)
+        loops = _small(*h.shape[1:], h.shape[2])
+        jit.rnn_backward_sequence(grad_out, h, w_hh, relu, loops, grad_xw, dh)
     da = grad_xw.reshape(-1, grad_xw.shape[2])  # (T*B, H)
     grad_w_hh = _grad_w_hh(da, h, np.empty_like(w_hh))
     return RecurrentGrads(grad_xw, grad_w_hh, da.sum(axis=0), dh)
@@ -214,7 +223,9 @@ def lstm_forward(xw, w_hh, b_hh, h0, c0, approx=None):
                 gates[t], xw[t], b_hh, c[t], c[t + 1], tanh_c[t], h[t + 1], approx
             )
     else:
-        jit.lstm_forward_sequence(xw, w_hh, b_hh, approx, h, c, gates, tanh_c)
+        w_t = np.ascontiguousarray(w_hh.T)
+        loops = _small(batch, four_h, four_h // 4)
+        jit.lstm_forward_sequence(xw, w_t, b_hh, approx, loops, h, c, gates, tanh_c)
     return h[1:], h[-1].copy(), c[-1].copy(), LSTMCache(h, c, gates, tanh_c)
 
 
@@ -246,7 +257,8 @@ def lstm_backward(grad_out, grad_hT, grad_cT, cache, w_hh):
             jit.lstm_backward_step(gates[t], grad_out[t], tanh_c[t], c[t], grad_xw[t], dh, dc)
             np.matmul(grad_xw[t], w_hh, out=dh)
     else:
-        jit.lstm_backward_sequence(*args, grad_xw, dh, dc)
+        loops = _small(batch, 4 * hidden, hidden)
+        jit.lstm_backward_sequence(*args, loops, grad_xw, dh, dc)
     da = grad_xw.reshape(-1, grad_xw.shape[2])  # (T*B, 4H)
     grad_w_hh = _grad_w_hh(da, h, np.empty_like(w_hh))
     return LSTMGrads(grad_xw, grad_w_hh, da.sum(axis=0), dh, dc)
@@ -283,7 +295,9 @@ def gru_forward(xw, w_hh, b_hh, h0, approx=None):
             np.matmul(h[t], w_hh.T, out=hw)
             jit.gru_forward_step(hw, xw[t], b_hh, h[t], gates[t], hn[t], h[t + 1], approx)
     else:
-        jit.gru_forward_sequence(xw, w_hh, b_hh, approx, h, gates, hn, hw)
+        w_t = np.ascontiguousarray(w_hh.T)
+        loops = _small(batch, three_h, three_h // 3)
+        jit.gru_forward_sequence(xw, w_t, b_hh, approx, loops, h, gates, hn, hw)
     return h[1:], h[-1].copy(), GRUCache(h, gates, hn)
 
 
@@ -317,7 +331,8 @@ def gru_backward(grad_out, grad_hT, cache, w_hh):
             np.matmul(dhw, w_hh, out=dh_rec)
             dh += dh_rec
     else:
-        jit.gru_backward_sequence(*args, grad_xw, dhn, dh, dhw, dh_rec)
+        loops = _small(batch, 3 * hidden, hidden)
+        jit.gru_backward_sequence(*args, loops, grad_xw, dhn, dh, dhw, dh_rec)
     da_rz = grad_xw.reshape(-1, 3 * hidden)[:, : 2 * hidden]  # (T*B, 2H), a strided view
     dhn2 = dhn.reshape(-1, hidden)  # (T*B, H)
     grad_w_hh = np.empty_like(w_hh)
