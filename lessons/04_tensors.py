@@ -23,6 +23,7 @@
 # points twice: once with `Value`s, once with `Tensor`s holding *the same weights*.
 
 # %%
+import os
 import time
 
 import matplotlib.pyplot as plt
@@ -308,7 +309,9 @@ graph.draw(loss)
 # network's score. If the tensor engine is right, the two loss curves are the same curve.
 
 # %%
-SCALAR_STEPS = 12  # the scalar engine needs ~0.2 s per step; raise this for a longer run
+# The scalar engine needs a few tenths of a second per step, so the default run is short;
+# set the environment variable `LESSON_FULL=1` for a longer one.
+SCALAR_STEPS = 40 if os.environ.get("LESSON_FULL") == "1" else 12
 LEARNING_RATE = 0.5
 targets = np.where(y == 1, 1.0, -1.0)  # (100,)
 
