@@ -215,6 +215,17 @@ def test_a_forged_result_file_does_not_pass(tmp_path: Path) -> None:
         assert not result.passed and result.score == 0, (kind, result.message)
 
 
+def test_threads_and_exit_hooks_left_behind_do_not_matter(tmp_path: Path) -> None:
+    extra = (
+        "import atexit, os, sys, threading, time\n"
+        "threading.Thread(target=time.sleep, args=(60,)).start()\n"
+        "atexit.register(lambda: open(sys.argv[2], 'w').write('{}'))\n"
+    )
+    (result,) = grade("1.4", file=_learner_file(tmp_path, extra), timeout=10).results
+    assert result.passed, result.message
+    assert result.seconds < 9
+
+
 def test_a_crash_of_the_learners_process_is_reported(tmp_path: Path) -> None:
     extra = (
         "import os, signal\n"

@@ -26,6 +26,7 @@ from typing import Any
 _dumps = json.dumps
 _replace = os.replace
 _open = open
+_exit = os._exit
 
 
 def _learner_location(exc: BaseException, learner_file: str) -> str:
@@ -147,5 +148,12 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.stdout.flush()
-    raise SystemExit(main(sys.argv))
+    code = main(sys.argv)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - the learner may have replaced or closed them
+            pass
+    # Leave now: threads the learner started and atexit hooks it registered must not keep
+    # the process alive past its time limit or touch the result after it was written.
+    _exit(code)
