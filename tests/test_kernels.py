@@ -61,6 +61,14 @@ def test_activation_kernels_on_empty_and_extreme_inputs(dtype):
         assert np.isnan(kernels.relu_forward(nan)[0]) and np.isnan(backend.relu_forward(nan)[0])
 
 
+def test_float32_tanh_is_within_float32_rounding_of_the_exact_value():
+    x = np.linspace(-12.0, 12.0, 200_001, dtype=np.float32)
+    error = np.abs(kernels.tanh_forward(x).astype(np.float64) - np.tanh(x.astype(np.float64)))
+    assert error.max() < 4e-7
+    special = kernels.tanh_forward(np.array([np.nan, np.inf, -np.inf, 0.0], dtype=np.float32))
+    assert np.isnan(special[0]) and special[1:].tolist() == [1.0, -1.0, 0.0]
+
+
 # ---------------------------------------------------------------- softmax cross-entropy
 @pytest.mark.parametrize("dtype", DTYPES)
 @FAST

@@ -80,11 +80,59 @@ _jit = njit(cache=True, error_model="numpy")
 # These take 1-D arrays: the Tensor ops pass ``a.reshape(-1)`` (free for a contiguous array)
 # so that each kernel compiles once per dtype instead of once per number of dimensions.
 @_jit
+def _tanh_rational(v):
+    r"""tanh to float32 accuracy (max error 3.6e-7) with one division and no ``exp``.
+
+    The 12th convergent of Lambert's continued fraction
+    :math:`\tanh x = x / (1 + x^2 / (3 + x^2 / (5 + \dots)))`, multiplied out into
+    :math:`x\,P(x^2)/Q(x^2)` and divided through by the constant term. Beyond
+    :math:`|x| = 9`, tanh is 1 to float32 precision, so the input is clamped there (NaN
+    passes through both comparisons untouched).
+    """
+    x = v
+    if x > 9.0:
+        x = 9.0
+    elif x < -9.0:
+        x = -9.0
+    y = x * x
+    p = 1.2648855557491170e-13
+    p = p * y + 5.1797063507926340e-10
+    p = p * y + 3.2286836253274086e-07
+    p = p * y + 6.6252587991718430e-05
+    p = p * y + 5.2173913043478265e-03
+    p = p * y + 1.4666666666666667e-01
+    p = p * y + 1.0
+    q = 1.1510458557316966e-11
+    q = q * y + 1.5193805295658393e-08
+    q = q * y + 5.2304674730304020e-06
+    q = q * y + 6.6252587991718420e-04
+    q = q * y + 3.1884057971014490e-02
+    q = q * y + 4.8000000000000000e-01
+    q = q * y + 1.0
+    r = x * p / q
+    if r > 1.0:
+        r = 1.0
+    elif r < -1.0:
+        r = -1.0
+    return r
+
+
+@_jit
 def tanh_forward(x):
-    r""":math:`y = \tanh x`, elementwise over a 1-D array."""
+    r""":math:`y = \tanh x`, elementwise over a 1-D array.
+
+    float64 uses the exact ``np.tanh``, so gradient checks hold to 1e-10. float32 uses
+    :func:`_tanh_rational`: libm's ``tanhf`` costs tens of nanoseconds per element and stops
+    the loop from being vectorised; the rational form is several times faster and its error
+    (3.6e-7) is the size of float32 rounding.
+    """
     out = np.empty_like(x)
-    for i in range(x.size):
-        out[i] = np.tanh(x[i])
+    if x.itemsize == 4:
+        for i in range(x.size):
+            out[i] = _tanh_rational(x[i])
+    else:
+        for i in range(x.size):
+            out[i] = np.tanh(x[i])
     return out
 
 
