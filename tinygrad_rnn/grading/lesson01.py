@@ -268,6 +268,8 @@ def probe_gate_weights(learner: ModuleType, gate: str) -> dict[str, Any]:
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise WrongType(f"{where} should return a pair (w, b), got {result!r:.60}")
     w, b = result
+    if type(w).__module__ == "numpy" and getattr(w, "ndim", 0) == 1:
+        w = w.tolist()  # an array of two weights is fine too
     w = as_list(w, f"the w of {where}", "two numbers")
     if len(w) != 2:
         raise WrongType(f"{where}: w should hold 2 weights (one per input), got {len(w)}")

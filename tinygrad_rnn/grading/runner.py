@@ -344,7 +344,8 @@ def _judge(ex: Exercise, all_cases: list[list[Any]], raw: Any, result: ExerciseR
     else:
         result.status = "passed"
         result.score = ex.points
-        result.message = f"all {len(result.checks)} checks passed"
+        n = len(result.checks)
+        result.message = f"all {n} checks passed" if n > 1 else "the check passed"
 
 
 def _judge_check(check: Any, cases: list[Any], outcomes: Any) -> str | None:
