@@ -124,7 +124,7 @@ print(neuron, "->", neuron(xs).data)
 #
 # The slope (derivative) matters as much as the function: learning sends signals backwards
 # through these slopes (lesson 2), and a slope near zero lets almost nothing through. Below,
-# each function with its slope. The solid slope line uses the formula in the table; the dots
+# each function with its slope. The dashed slope line uses the formula in the table; the dots
 # are the engine's own answer (`backward()` on a single `Value`), and they agree.
 
 # %%

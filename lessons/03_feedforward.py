@@ -84,19 +84,21 @@ print("parameters:", len(model.parameters()))
 # connected to every output of the layer before (the layers are *fully connected*).
 
 # %%
+# Positions are given by hand (the "neato" engine keeps them), so neurons stay in order.
 net = graphviz.Digraph(
-    graph_attr={"rankdir": "LR", "nodesep": "0.3", "ranksep": "1.1"},
+    engine="neato",
+    graph_attr={"fontname": "Helvetica"},
     node_attr={"shape": "circle", "fontname": "Helvetica", "fixedsize": "true", "width": "0.55"},
 )
 sizes = [2, 3, 3, 1]
-names = ["input", "hidden 1", "hidden 2", "output"]
+names = ["input layer", "hidden layer 1", "hidden layer 2", "output layer"]
 colours = ["#e3f2fd", "#fff3e0", "#fff3e0", "#e8f5e9"]
 for k, (size, name, colour) in enumerate(zip(sizes, names, colours, strict=True)):
-    with net.subgraph(name=f"cluster_{k}") as layer:
-        layer.attr(label=name, style="rounded,dashed", color="#999999")
-        for j in range(size):
-            text = f"x{j}" if k == 0 else ("ŷ" if k == 3 else f"h{k}{j}")
-            layer.node(f"{k}_{j}", text, style="filled", fillcolor=colour)
+    net.node(f"title_{k}", name, shape="plaintext", fixedsize="false", pos=f"{2.2 * k},1.5!")
+    for j in range(size):
+        text = f"x{j}" if k == 0 else ("ŷ" if k == 3 else f"h{k},{j}")
+        y_pos = 0.9 * ((size - 1) / 2 - j)
+        net.node(f"{k}_{j}", text, style="filled", fillcolor=colour, pos=f"{2.2 * k},{y_pos}!")
 for k in range(len(sizes) - 1):
     for i in range(sizes[k]):
         for j in range(sizes[k + 1]):
