@@ -80,7 +80,19 @@ from tinygrad_rnn.grading.registry import (
     lessons,
     resolve,
 )
-from tinygrad_rnn.grading.runner import ExerciseResult, GradeReport, grade
+
+# The runner (subprocess, threads, temporary files) loads on first use: the learner's process
+# imports this package too, and should start fast.
+_FROM_RUNNER = ("ExerciseResult", "GradeReport", "grade")
+
+
+def __getattr__(name: str) -> object:
+    if name in _FROM_RUNNER:
+        from tinygrad_rnn.grading import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "LESSON_TITLES",
