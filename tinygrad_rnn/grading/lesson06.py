@@ -1,0 +1,462 @@
+"""Checks for lesson 6, training well (``lessons/06_training_exercises.py``).
+
+References: :class:`tinygrad_rnn.optim.SGD` and :class:`tinygrad_rnn.optim.Adam` run step
+by step on the same gradients (6.1, 6.2); the formulas of :mod:`tinygrad_rnn.init` and the
+shape of the normal distribution, checked statistically on large seeded draws (6.3);
+:func:`tinygrad_rnn.optim.clip_grad_norm_` (6.4). Every input is seeded.
+
+The array helpers here (:func:`array_problem`, :func:`as_array`) are shared with lesson 7.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from tinygrad_rnn.grading.checks import fmt, shape_message, value_message
+from tinygrad_rnn.grading.probes import WrongType, describe
+from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+
+__all__ = ["LESSON", "array_problem", "as_array"]
+
+
+def array_problem(
+    label: str, what: str, expected: np.ndarray, got: Any, rtol: float = 1e-9, atol: float = 1e-12
+) -> str | None:
+    """None when ``got`` is an array equal to ``expected``, else what differs (shape first)."""
+    if got is None:
+        return f"{label}: {what} is missing (None)"
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape != expected.shape:
+        return shape_message(label, what, expected.shape, got.shape)
+    if not np.all(np.isfinite(got)):
+        return f"{label}: {what} holds nan or inf: {np.array2string(got, threshold=8)}"
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        index = f"[{', '.join(map(str, where))}]" if where else ""
+        return value_message(
+            label,
+            float(expected[where]),
+            float(got[where]),
+            f"{what}{index}, first of {int(bad.sum())} wrong entries",
+        )
+    return None
+
+
+def as_array(obj: Any, where: str) -> np.ndarray:
+    """The learner's result as a float64 ndarray; a Tensor or a list gets a clear message."""
+    if isinstance(obj, np.ndarray | np.generic):
+        arr = np.asarray(obj)
+        if arr.dtype.kind not in "fiu":
+            raise WrongType(f"{where} should hold numbers, got an array of dtype {arr.dtype}")
+        return arr.astype(np.float64)
+    if type(obj).__name__ == "Tensor":
+        raise WrongType(f"{where} should be a numpy array, got a Tensor; return its .data")
+    raise WrongType(f"{where} should be a numpy array, got {describe(obj)}")
+
+
+def _pair(result: Any, n: int, where: str, names: str) -> tuple[Any, ...]:
+    if not isinstance(result, tuple | list) or len(result) != n:
+        raise WrongType(f"{where} should return a tuple {names}, got {describe(result)}")
+    return tuple(result)
+
+
+def _grads(rng: np.random.Generator, shape: tuple[int, ...], steps: int, scale: float):
+    return [(rng.standard_normal(shape) * scale).round(6) for _ in range(steps)]
+
+
+# ---------------------------------------------------------------- 6.1 sgd_momentum_step
+
+#: (shape, momentum, learning rates per step, gradient scale)
+SGD_CASES = (
+    ((3,), 0.9, (0.1, 0.1, 0.1, 0.1, 0.1), 1.0),
+    ((2, 3), 0.5, (0.2, 0.1, 0.05, 0.3, 0.01), 1.0),  # a schedule: lr changes every step
+    ((4, 1), 0.99, (0.01, 0.02, 0.03, 0.04), 5.0),
+    ((5,), 0.0, (0.1, 0.2, 0.3), 1.0),  # no momentum: plain SGD
+    ((2, 2), 0.9, (1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125), 0.1),
+)
+
+
+@cache
+def _sgd_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.nn import Parameter
+    from tinygrad_rnn.optim import SGD
+
+    rng = np.random.default_rng(601)
+    cases = []
+    for shape, mu, lrs, scale in SGD_CASES:
+        theta0 = rng.standard_normal(shape).round(4)
+        grads = _grads(rng, shape, len(lrs), scale)
+        p = Parameter(theta0.copy(), dtype=np.float64)
+        opt = SGD([p], lr=lrs[0], momentum=mu)
+        thetas, bufs = [], []
+        for lr, g in zip(lrs, grads, strict=True):
+            opt.lr = lr
+            p.grad = g.copy()
+            opt.step()
+            thetas.append(p.data.copy())
+            bufs.append(opt.state[0]["momentum"].copy() if mu else g.copy())
+        inputs = {
+            "theta": theta0.tolist(),
+            "grads": [g.tolist() for g in grads],
+            "lrs": list(lrs),
+            "momentum": mu,
+        }
+        label = f"{len(lrs)} steps of sgd_momentum_step on shape {shape}, momentum={mu}, lr={lrs}"
+        cases.append(Case(inputs, {"theta": thetas, "buf": bufs}, label))
+    return tuple(cases)
+
+
+def probe_sgd_momentum(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    theta = np.array(inputs["theta"], dtype=np.float64)
+    buf = None
+    thetas, bufs = [], []
+    for g, lr in zip(inputs["grads"], inputs["lrs"], strict=True):
+        grad = np.array(g, dtype=np.float64)
+        result = learner.sgd_momentum_step(
+            theta.copy(), grad, None if buf is None else buf.copy(), lr, inputs["momentum"]
+        )
+        theta, buf = _pair(result, 2, "sgd_momentum_step", "(theta, buf)")
+        theta = as_array(theta, "the theta returned by sgd_momentum_step")
+        buf = as_array(buf, "the buf returned by sgd_momentum_step")
+        thetas.append(theta)
+        bufs.append(buf)
+    return {"theta": thetas, "buf": bufs}
+
+
+def _judge_steps(case: Case, got: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    for step in range(len(case.expected[names[0]])):
+        for name in names:
+            label = f"{case.label}: after step {step + 1}"
+            problem = array_problem(label, name, case.expected[name][step], got[name][step])
+            if problem:
+                return problem
+    return None
+
+
+def judge_sgd_momentum(case: Case, got: dict[str, Any]) -> str | None:
+    return _judge_steps(case, got, ("buf", "theta"))
+
+
+# ---------------------------------------------------------------- 6.2 adam_step
+
+#: (shape, lr, beta1, beta2, eps, steps, gradient scale)
+ADAM_CASES = (
+    ((3,), 0.1, 0.9, 0.999, 1e-8, 6, 1.0),
+    ((2, 3), 0.01, 0.9, 0.999, 1e-8, 5, 10.0),
+    ((4,), 0.05, 0.5, 0.9, 1e-8, 6, 1.0),
+    ((3,), 0.1, 0.9, 0.999, 1e-8, 4, 1e-6),  # tiny gradients: where eps sits matters
+    ((2, 2), 0.02, 0.8, 0.99, 1e-3, 5, 0.01),
+)
+
+
+@cache
+def _adam_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.nn import Parameter
+    from tinygrad_rnn.optim import Adam
+
+    rng = np.random.default_rng(602)
+    cases = []
+    for shape, lr, beta1, beta2, eps, steps, scale in ADAM_CASES:
+        theta0 = rng.standard_normal(shape).round(4)
+        grads = _grads(rng, shape, steps, 1.0)
+        grads = [g * scale for g in grads]
+        p = Parameter(theta0.copy(), dtype=np.float64)
+        opt = Adam([p], lr=lr, betas=(beta1, beta2), eps=eps)
+        expected: dict[str, list[np.ndarray]] = {"theta": [], "m": [], "v": []}
+        for g in grads:
+            p.grad = g.copy()
+            opt.step()
+            expected["theta"].append(p.data.copy())
+            expected["m"].append(opt.state[0]["m"].copy())
+            expected["v"].append(opt.state[0]["v"].copy())
+        inputs = {
+            "theta": theta0.tolist(),
+            "grads": [g.tolist() for g in grads],
+            "lr": lr,
+            "beta1": beta1,
+            "beta2": beta2,
+            "eps": eps,
+        }
+        label = (
+            f"{steps} steps of adam_step on shape {shape} with lr={lr}, betas=({beta1}, "
+            f"{beta2}), eps={eps:g}, gradients of size ~{scale:g}"
+        )
+        cases.append(Case(inputs, expected, label))
+    return tuple(cases)
+
+
+def probe_adam(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    theta = np.array(inputs["theta"], dtype=np.float64)
+    m, v = np.zeros_like(theta), np.zeros_like(theta)
+    out: dict[str, list[np.ndarray]] = {"theta": [], "m": [], "v": []}
+    for t, g in enumerate(inputs["grads"], start=1):
+        result = learner.adam_step(
+            theta.copy(),
+            np.array(g, dtype=np.float64),
+            m.copy(),
+            v.copy(),
+            t,
+            lr=inputs["lr"],
+            beta1=inputs["beta1"],
+            beta2=inputs["beta2"],
+            eps=inputs["eps"],
+        )
+        theta, m, v = _pair(result, 3, "adam_step", "(theta, m, v)")
+        theta = as_array(theta, "the theta returned by adam_step")
+        m = as_array(m, "the m returned by adam_step")
+        v = as_array(v, "the v returned by adam_step")
+        for name, value in (("theta", theta), ("m", m), ("v", v)):
+            out[name].append(value)
+    return out
+
+
+def judge_adam(case: Case, got: dict[str, Any]) -> str | None:
+    return _judge_steps(case, got, ("m", "v", "theta"))
+
+
+# ---------------------------------------------------------------- 6.3 initialisers
+
+#: weight shapes (n_out, n_in), not square so that fan in and fan out differ
+INIT_SHAPES = ((400, 100), (100, 400), (160, 160), (50, 1000))
+NORMAL_WITHIN_ONE_SIGMA = math.erf(1.0 / math.sqrt(2.0))  # 0.6827; a uniform gives 0.577
+
+
+def _init_std(kind: str, shape: tuple[int, int]) -> float:
+    """The standard deviation the scheme should have, from the library's own formula."""
+    from tinygrad_rnn import init
+
+    fan_in, fan_out = init.fans(shape)
+    if kind == "xavier_normal":
+        return math.sqrt(2.0 / (fan_in + fan_out))
+    return init.calculate_gain("relu") / math.sqrt(fan_in)
+
+
+@cache
+def _init_cases() -> tuple[Case, ...]:
+    cases = []
+    for kind in ("xavier_normal", "kaiming_normal"):
+        for k, shape in enumerate(INIT_SHAPES):
+            inputs = {"function": kind, "shape": list(shape), "seed": 6300 + k}
+            label = f"{kind}({shape}, rng=np.random.default_rng({6300 + k}))"
+            cases.append(Case(inputs, {"std": _init_std(kind, shape), "shape": shape}, label))
+    return tuple(cases)
+
+
+def probe_init(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    function = getattr(learner, inputs["function"])
+    shape, seed = tuple(inputs["shape"]), inputs["seed"]
+    where = f"{inputs['function']}({shape}, rng)"
+    w = as_array(function(shape, np.random.default_rng(seed)), where)
+    again = as_array(function(shape, np.random.default_rng(seed)), where)
+    other = as_array(function(shape, np.random.default_rng(seed + 1000)), where)
+    same_seed_same = bool(again.shape == w.shape and np.array_equal(again, w))
+    other_seed_differs = bool(other.shape != w.shape or not np.array_equal(other, w))
+    std = float(w.std()) if w.size else 0.0
+    within = float(np.mean(np.abs(w - w.mean()) < std)) if w.size else 0.0
+    return {
+        "shape": list(w.shape),
+        "mean": float(w.mean()) if w.size else 0.0,
+        "std": std,
+        "within_one_std": within,
+        "same_seed_same": same_seed_same,
+        "other_seed_differs": other_seed_differs,
+        "size": int(w.size),
+    }
+
+
+def judge_init(case: Case, got: dict[str, Any]) -> str | None:
+    label, want = case.label, case.expected
+    if tuple(got["shape"]) != tuple(want["shape"]):
+        return shape_message(label, "the weight", tuple(want["shape"]), tuple(got["shape"]))
+    if not got["same_seed_same"]:
+        return (
+            f"{label}: two generators with the same seed gave different weights; draw from "
+            "the rng argument (rng.normal(...)), not from np.random"
+        )
+    if not got["other_seed_differs"]:
+        return f"{label}: generators with different seeds gave the same weights"
+    sigma, n = want["std"], got["size"]
+    if not math.isfinite(got["std"]) or abs(got["std"] - sigma) > 0.03 * sigma:
+        return value_message(
+            label, sigma, got["std"], "the standard deviation of the weights, within 3 %"
+        )
+    if abs(got["mean"]) > 5.0 * sigma / math.sqrt(n):
+        return value_message(label, 0.0, got["mean"], "the mean of the weights")
+    if abs(got["within_one_std"] - NORMAL_WITHIN_ONE_SIGMA) > 0.02:
+        return (
+            f"{label}: {got['within_one_std']:.1%} of the weights lie within one standard "
+            f"deviation of the mean; a normal distribution has {NORMAL_WITHIN_ONE_SIGMA:.1%} "
+            "there (a uniform one 57.7 %): draw from a normal distribution"
+        )
+    return None
+
+
+# ---------------------------------------------------------------- 6.4 clip_grad_norm_
+
+#: (shapes of the gradients, scale of their entries, max_norm)
+CLIP_CASES = (
+    (((3,), (2, 2)), 1.0, 1.0),  # norm ~3: clipped
+    (((4,), (3, 1), (2,)), 0.1, 1.0),  # norm ~0.3: left alone
+    (((5, 5),), 2.0, 0.5),  # one array
+    (((2,), (2,), (2,), (2,)), 10.0, 3.0),  # many small arrays: per-array clipping is wrong
+    (((3, 2), (1,)), 1.0, 100.0),  # far below the limit
+)
+
+
+@cache
+def _clip_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.optim import clip_grad_norm_
+    from tinygrad_rnn.tensor import Tensor
+
+    rng = np.random.default_rng(604)
+    cases = []
+    for shapes, scale, max_norm in CLIP_CASES:
+        grads = [(rng.standard_normal(s) * scale).round(5) for s in shapes]
+        tensors = [Tensor(np.zeros(s), requires_grad=True, dtype=np.float64) for s in shapes]
+        for t, g in zip(tensors, grads, strict=True):
+            t.grad = g.copy()
+        total = clip_grad_norm_(tensors, max_norm)
+        expected = {"total": total, "grads": [t.grad for t in tensors], "before": grads}
+        label = (
+            f"clip_grad_norm_(gradients of shapes {list(shapes)}, max_norm={max_norm}) "
+            f"with total norm {total:.4g}"
+        )
+        cases.append(
+            Case({"grads": [g.tolist() for g in grads], "max_norm": max_norm}, expected, label)
+        )
+    return tuple(cases)
+
+
+def probe_clip(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    grads = [np.array(g, dtype=np.float64) for g in inputs["grads"]]
+    total = learner.clip_grad_norm_(grads, inputs["max_norm"])
+    if isinstance(total, bool) or not isinstance(total, int | float | np.floating | np.integer):
+        raise WrongType(
+            f"clip_grad_norm_ should return the total norm as a float, got {describe(total)}"
+        )
+    return {"total": float(total), "grads": grads}
+
+
+def judge_clip(case: Case, got: dict[str, Any]) -> str | None:
+    want = case.expected
+    if not math.isclose(got["total"], want["total"], rel_tol=1e-9, abs_tol=1e-12):
+        return value_message(
+            case.label, want["total"], got["total"], "the total norm before clipping"
+        )
+    changed = any(
+        not np.array_equal(a, b) for a, b in zip(want["grads"], want["before"], strict=True)
+    )
+    untouched = all(np.array_equal(a, b) for a, b in zip(got["grads"], want["before"], strict=True))
+    if changed and untouched:
+        return (
+            f"{case.label}: the arrays in the list were not changed; scale them in place "
+            "(g *= scale), do not make new ones"
+        )
+    for k, (expected, g) in enumerate(zip(want["grads"], got["grads"], strict=True)):
+        problem = array_problem(case.label, f"gradient {k} after clipping", expected, g, 1e-5, 1e-9)
+        if problem:
+            return problem
+    norm_after = math.sqrt(sum(float(np.sum(g * g)) for g in got["grads"]))
+    if norm_after > case.inputs["max_norm"] * (1 + 1e-6):
+        return f"{case.label}: the total norm after clipping is {fmt(norm_after)}, above max_norm"
+    return None
+
+
+# ---------------------------------------------------------------- the lesson
+
+LESSON = Lesson(
+    number=6,
+    exercise_file="06_training_exercises.py",
+    exercises=(
+        Exercise(
+            id="6.1",
+            title="SGD with momentum",
+            points=2,
+            functions=("sgd_momentum_step",),
+            todo="return (theta - lr * b, b) where b = momentum * buf + grad",
+            hint=(
+                "On the first step (buf is None) the buffer is the gradient itself; after that "
+                "b = momentum * buf + grad. Then theta - lr * b. Keep lr out of the buffer: "
+                "the grader changes lr between steps."
+            ),
+            checks=(
+                Check(
+                    "every step matches optim.SGD(momentum=...)",
+                    _sgd_cases,
+                    probe_sgd_momentum,
+                    judge_sgd_momentum,
+                ),
+            ),
+        ),
+        Exercise(
+            id="6.2",
+            title="Adam with bias correction",
+            points=3,
+            functions=("adam_step",),
+            todo="update m and v, bias-correct them, return (theta, m, v) after the step",
+            hint=(
+                "m = beta1*m + (1-beta1)*g; v = beta2*v + (1-beta2)*g**2; "
+                "m_hat = m / (1 - beta1**t); v_hat = v / (1 - beta2**t) with t starting at 1; "
+                "theta - lr * m_hat / (np.sqrt(v_hat) + eps): eps outside the root. Return the "
+                "uncorrected m and v."
+            ),
+            checks=(
+                Check(
+                    "every step matches optim.Adam (m, v and theta)",
+                    _adam_cases,
+                    probe_adam,
+                    judge_adam,
+                ),
+            ),
+        ),
+        Exercise(
+            id="6.3",
+            title="Xavier and Kaiming initialisation",
+            points=2,
+            functions=("xavier_normal", "kaiming_normal"),
+            todo=(
+                "draw N(0, 2 / (fan_in + fan_out)) of this shape from rng",
+                "draw N(0, 2 / fan_in) of this shape from rng",
+            ),
+            hint=(
+                "shape is (n_out, n_in): fan_in = shape[1], fan_out = shape[0]. "
+                "rng.normal(0.0, std, size=shape) with std = sqrt(2 / (fan_in + fan_out)) "
+                "for Xavier and sqrt(2 / fan_in) for Kaiming."
+            ),
+            checks=(
+                Check(
+                    "shape, seed, standard deviation and normal shape on large draws",
+                    _init_cases,
+                    probe_init,
+                    judge_init,
+                ),
+            ),
+        ),
+        Exercise(
+            id="6.4",
+            title="Clipping gradients by their total norm",
+            points=2,
+            functions=("clip_grad_norm_",),
+            todo="scale all arrays in place so their total norm is at most max_norm",
+            hint=(
+                "total = sqrt(sum of np.sum(g * g) over all arrays). Only if total > max_norm, "
+                "multiply every array by the same max_norm / total, in place (g *= scale). "
+                "Return total, the norm before clipping."
+            ),
+            checks=(
+                Check(
+                    "total norm and clipped arrays match optim.clip_grad_norm_",
+                    _clip_cases,
+                    probe_clip,
+                    judge_clip,
+                ),
+            ),
+        ),
+    ),
+)
