@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 OUTPUT_KEEP = 2000  # characters of the learner's printout kept for the report
+RESULT_MAX_BYTES = 64 * 2**20  # a 100,000-node order is about 0.7 MB
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -211,15 +212,21 @@ def grade_exercise(
     raw, result.output, problem = _run_child(job, path.parent, limit)
     result.seconds = round(time.perf_counter() - start, 3)
     if problem is not None:
-        result.status = "timeout" if problem.startswith("took longer") else "error"
-        result.message = problem
+        result.status, result.message = problem
         return result
     _judge(ex, all_cases, raw, result)
     return result
 
 
-def _run_child(job: dict[str, Any], cwd: Path, limit: float) -> tuple[Any, str, str | None]:
-    """Run the learner's process; return (decoded result, printout, problem or None)."""
+def _run_child(
+    job: dict[str, Any], cwd: Path, limit: float
+) -> tuple[Any, str, tuple[str, str] | None]:
+    """Run the learner's process.
+
+    Returns:
+        ``(decoded result, printout, None)``, or ``(None, printout, (status, message))`` when
+        no usable result came back.
+    """
     with tempfile.TemporaryDirectory(prefix="tinygrad-rnn-grade-") as tmp:
         job_path = Path(tmp) / "job.json"
         result_path = Path(tmp) / "result.json"
@@ -250,14 +257,11 @@ def _run_child(job: dict[str, Any], cwd: Path, limit: float) -> tuple[Any, str, 
         drain.join()
         output = drain.text()
         if timed_out:
-            return (
-                None,
-                output,
-                (
-                    f"took longer than {limit:g} s and was stopped: is there an endless loop, "
-                    "or a very slow step? (each exercise has a time limit)"
-                ),
+            why = (
+                f"took longer than {limit:g} s and was stopped: is there an endless loop, "
+                "or a very slow step? (each exercise has a time limit)"
             )
+            return None, output, ("timeout", why)
         if not result_path.is_file():
             code = proc.returncode
             if code is not None and code < 0:
@@ -270,11 +274,13 @@ def _run_child(job: dict[str, Any], cwd: Path, limit: float) -> tuple[Any, str, 
                     f"your code ended the process before grading finished (exit code {code}); "
                     "remove any sys.exit(), exit() or os._exit() from the file"
                 )
-            return None, output, why
+            return None, output, ("error", why)
+        if result_path.stat().st_size > RESULT_MAX_BYTES:
+            return None, output, ("error", "the result sent back was far too large to read")
         try:
             raw = wire.decode(result_path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
-            return None, output, f"the grader could not read the result ({exc})"
+            return None, output, ("error", f"the grader could not read the result ({exc})")
     return raw, output, None
 
 
