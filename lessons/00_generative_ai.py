@@ -41,7 +41,7 @@ print(bigram.sample(model, vocab, 200, start="B", seed=7, temperature=0.8))
 
 # %% [markdown]
 # It is nonsense, but it is *new* nonsense with the look of the original: capital letters
-# after line breaks, "the" and "is" and "than", full stops before new lines. Nobody wrote
+# after line breaks, full stops before them, fragments such as "the". Nobody wrote
 # these lines; the model produced them from patterns it found in data. That, in miniature, is
 # what generative AI does.
 #
@@ -136,7 +136,7 @@ print("after 't' come:", ", ".join(f"{vocab.itos[j]!r} x{counts[t, j]}" for j in
 
 # %% [markdown]
 # The whole table, as a picture (only the lower-case letters, space and newline, so it stays
-# readable). Dark cells are frequent pairs: "th", "he", "e ", "s ", " t".
+# readable). The darkest cells are the most frequent pairs, listed under the picture.
 
 # %%
 shown = [c for c in vocab.itos if c.islower() or c in " \n"]
@@ -151,6 +151,13 @@ ax.set_ylabel("current character")
 ax.set_title("Bigram counts in the Zen of Python")
 fig.colorbar(image, ax=ax, shrink=0.8)
 plt.show()
+
+flat_order = np.argsort(counts, axis=None)[::-1][:6]
+pairs = [np.unravel_index(k, counts.shape) for k in flat_order]
+print(
+    "most frequent pairs:",
+    ", ".join(f"{vocab.itos[i] + vocab.itos[j]!r} x{counts[i, j]}" for i, j in pairs),
+)
 
 # %% [markdown]
 # ## Step 3: counts become probabilities
@@ -259,7 +266,10 @@ for tau in [0.0, 0.5, 1.0, 1.5]:
 
 # %%
 nll = -np.mean([math.log(probs[a, b]) for a, b in zip(ids[:-1], ids[1:], strict=True)])
-print(f"uniform guessing: ln V = {math.log(len(vocab)):.3f} nats/char")
+uniform = np.full((len(vocab), len(vocab)), 1 / len(vocab))
+print(
+    f"uniform guessing: NLL  = {bigram.mean_nll(zen, uniform, vocab):.3f}, and ln V = {math.log(len(vocab)):.3f}"
+)
 print(f"bigram model:     NLL  = {nll:.3f} nats/char on its own training text")
 assert math.isclose(nll, bigram.mean_nll(zen, probs, vocab))
 
@@ -273,7 +283,7 @@ train_text = grammar_text(300, seed=0)
 test_text = grammar_text(100, seed=1)
 g_vocab = CharVocab.from_text(train_text + test_text)
 g_counts = bigram.bigram_counts(train_text[:400], g_vocab)  # only 400 characters of training
-print(f"uniform: {math.log(len(g_vocab)):.3f}")
+print(f"uniform guessing: {math.log(len(g_vocab)):.3f}")
 for a in [0.0, 0.01, 0.1, 1.0]:
     p = bigram.bigram_probs(g_counts, a)
     train_nll = bigram.mean_nll(train_text[:400], p, g_vocab)
@@ -301,25 +311,31 @@ def context_nll(k, alpha=0.05):
     table = defaultdict(Counter)
     for i in range(k, len(d_train)):
         table[d_train[i - k : i]][d_train[i]] += 1
-    total = 0.0
+    total, unseen = 0.0, 0
     for i in range(k, len(d_test)):
         seen = table.get(d_test[i - k : i])
+        unseen += seen is None
         n_ctx = sum(seen.values()) if seen else 0
         n_pair = seen[d_test[i]] if seen else 0
         total -= math.log((n_pair + alpha) / (n_ctx + alpha * len(d_vocab)))
-    return total / (len(d_test) - k), len(table)
+    n = len(d_test) - k
+    return total / n, len(table), unseen / n
 
 
-print(f"uniform: {math.log(len(d_vocab)):.3f} nats/char")
-results = {}
+print(f"uniform guessing: {math.log(len(d_vocab)):.3f} nats/char")
 for k in [1, 2, 3, 4, 6]:
-    results[k] = context_nll(k)
-    print(f"context of {k} chars: held-out NLL {results[k][0]:.3f}, {results[k][1]:>6} contexts")
+    held_out, n_contexts, new_share = context_nll(k)
+    print(
+        f"context of {k} chars: held-out NLL {held_out:.3f}, {n_contexts:>6} contexts in "
+        f"training, {new_share:6.1%} of test contexts never seen"
+    )
 
 # %% [markdown]
 # More context helps, a lot, up to a point. Then it hurts: the table of contexts explodes
-# (there are $V^k$ possible ones) and most long contexts in new text were never seen in
-# training, so the model knows nothing about them. Counting cannot remember far back.
+# (there are $V^k$ possible ones), more and more of the contexts in new text never occurred
+# in training (a quarter of them at 6 characters) so the model knows nothing about those,
+# and the ones it did see were seen fewer times each (200,000 characters spread over ever
+# more contexts). Counting cannot remember far back.
 #
 # That is the gap recurrent networks fill. Instead of a table indexed by the exact last $k$
 # characters, an RNN keeps a **fixed-size** hidden state that it updates at every character
