@@ -9,7 +9,8 @@ Three implementations run the same step on the same data and weights:
 
 Run:  python bench/bench_mlp.py [--batches 64 512] [--steps 50] [--rounds 7]
 
-Each number is the median over rounds of the mean time of ``steps`` consecutive steps.
+Each number is the median over rounds of the mean time of ``steps`` consecutive steps; the
+engines take turns within each round.
 """
 
 from __future__ import annotations
@@ -124,24 +125,30 @@ def torch_step_fn(params: list[np.ndarray], x: np.ndarray, y: np.ndarray) -> Cal
 
 
 # ---------------------------------------------------------------------------------- timing
-def time_step(step: Callable, steps: int, rounds: int) -> float:
-    """Median over ``rounds`` of the mean milliseconds per step over ``steps`` steps."""
-    for _ in range(5):
-        step()  # warm caches, BLAS and the numba kernels
-    means = []
+def time_steps(engines: dict[str, Callable], steps: int, rounds: int) -> dict[str, float]:
+    """Median over ``rounds`` of the mean milliseconds per step, for each engine.
+
+    The engines take turns within every round, so a burst of load from another process
+    hits all of them alike instead of one engine's whole measurement.
+    """
+    for step in engines.values():
+        for _ in range(5):
+            step()  # warm caches, BLAS and the numba kernels
+    means: dict[str, list[float]] = {name: [] for name in engines}
     for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(steps):
-            step()
-        means.append((time.perf_counter() - start) / steps * 1e3)
-    return statistics.median(means)
+        for name, step in engines.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                step()
+            means[name].append((time.perf_counter() - start) / steps * 1e3)
+    return {name: statistics.median(values) for name, values in means.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, nargs="+", default=[64, 512])
     parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--no-numba", action="store_true", help="Tensor ops on numpy only")
     args = parser.parse_args()
     backend.use_numba(not args.no_numba)
@@ -155,17 +162,14 @@ def main() -> None:
         rng = np.random.default_rng(batch)
         x = rng.standard_normal((batch, SIZES[0])).astype(np.float32)
         y = rng.integers(0, SIZES[-1], size=batch)
-        engines = {
+        candidates = {
             "tinygrad_rnn": tensor_step_fn(params, x, y),
             "numpy": numpy_step_fn(params, x, y),
             "torch": torch_step_fn(params, x, y),
         }
-        first_loss = {name: f() for name, f in engines.items() if f is not None}
-        ms = {
-            name: time_step(f, args.steps, args.rounds)
-            for name, f in engines.items()
-            if f is not None
-        }
+        engines = {name: f for name, f in candidates.items() if f is not None}
+        first_loss = {name: f() for name, f in engines.items()}
+        ms = time_steps(engines, args.steps, args.rounds)
         for name in ms:
             vs_torch = f"{ms[name] / ms['torch']:.2f}x" if "torch" in ms else "-"
             table.add_row(
