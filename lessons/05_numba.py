@@ -400,20 +400,20 @@ print(kernels.cache_location())
 # with the exact tanh computed in float64:
 
 # %%
-from tinygrad_rnn.rnn_kernels import _tanh_inplace  # noqa: E402  (the recurrent kernels' tanh)
+from tinygrad_rnn.rnn_jit import squash_inplace  # noqa: E402  (the recurrent kernels' tanh)
 
 z64 = np.linspace(-10.0, 10.0, 400_001)  # (N,) float64
 exact = np.tanh(z64)
 z32 = z64.astype(np.float32)
 fast = z32.copy()
-_tanh_inplace(fast, True)  # in place, with the rational approximation
+squash_inplace(fast, False, True)  # tanh (not sigmoid), in place, rational
 libm = z32.copy()
-_tanh_inplace(libm, False)  # in place, exact tanh in float32
+squash_inplace(libm, False, False)  # tanh, in place, exact in float32
 print(f"float32, rational tanh : max error {np.abs(fast - exact).max():.1e}")
 print(f"float32, exact tanh    : max error {np.abs(libm - exact).max():.1e}")
 print(f"float32 spacing near 1 : {np.spacing(np.float32(1.0)):.1e}")
-fast_s = best_time(_tanh_inplace, z32.copy(), True)
-libm_s = best_time(_tanh_inplace, z32.copy(), False)
+fast_s = best_time(squash_inplace, z32.copy(), False, True)
+libm_s = best_time(squash_inplace, z32.copy(), False, False)
 print(
     f"per element: rational {fast_s / z32.size * 1e9:.1f} ns, exact {libm_s / z32.size * 1e9:.1f} ns"
 )
