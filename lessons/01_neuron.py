@@ -166,9 +166,25 @@ for name, (_f, slope) in acts.items():
     )
 
 # %% [markdown]
-# Multiply ten sigmoid slopes together, as a gradient does when it passes back through ten
-# layers, and even in the best case you get $0.25^{10} \approx 10^{-6}$. That is the
-# *vanishing gradient* of lesson 8, already visible in one plot.
+# A gradient passing back through ten layers is multiplied by ten such slopes. With the
+# sigmoid, even in the best case that is $0.25^{10} \approx 10^{-6}$. Check it with the
+# engine: apply an activation ten times in a row, starting at $0.5$, and ask for the
+# derivative of the result with respect to the start.
+
+# %%
+for name in ["sigmoid", "tanh", "relu"]:
+    start = Value(0.5)
+    chained = start
+    for _ in range(10):
+        chained = getattr(chained, name)()
+    chained.backward()
+    print(f"10 x {name:7}: d(output)/d(input) = {start.grad:.2e}")
+print(f"0.25 ** 10 = {0.25**10:.2e}")
+
+# %% [markdown]
+# The sigmoid chain passes back less than a millionth; tanh keeps more, ReLU passes the
+# gradient unchanged on its positive side. That shrinking is the *vanishing gradient* of
+# lesson 8, already visible here.
 #
 # Computing the sigmoid needs a little care: `math.exp(800)` overflows, so the engine uses
 # $e^{z} / (1 + e^{z})$ for negative $z$, which never exponentiates a large positive number.
