@@ -14,6 +14,7 @@ forward passes before one backward pass get separate buffers.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from collections import OrderedDict
@@ -52,12 +53,13 @@ class BufferPool:
 
     def empty(self, shape, dtype) -> np.ndarray:
         """Return an uninitialised C-contiguous array, reused when a free one exists."""
-        shape = tuple(int(n) for n in shape)
+        # this runs several times per call of a fused layer: keep it cheap (no np.prod)
         dtype = np.dtype(dtype)
-        nbytes = dtype.itemsize * int(np.prod(shape))
+        nbytes = dtype.itemsize * math.prod(shape)
         if nbytes < self.min_bytes:
             return np.empty(shape, dtype)
-        key = (shape, dtype.str)
+        shape = tuple(int(n) for n in shape)
+        key = (shape, dtype.char)
         with self._lock:
             bufs = self._bufs.setdefault(key, [])
             self._bufs.move_to_end(key)

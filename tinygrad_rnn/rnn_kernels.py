@@ -61,9 +61,9 @@ __all__ = [
 STEPPING = "auto"
 
 # Thresholds on one step's recurrent matmul, in multiply-adds (B * G*H * H), measured on
-# this machine with bench/bench_rnn_kernels.py: below LOOPS_MAX_WORK the compiled loop
-# multiplies with plain loops instead of calling BLAS; from PYTHON_STEPPING_MIN_WORK on,
-# in "auto", the time loop runs in Python with numpy's matmul.
+# this machine: below LOOPS_MAX_WORK (and for B >= 2) the compiled loop multiplies with
+# plain loops instead of calling BLAS; from PYTHON_STEPPING_MIN_WORK on, in "auto", the
+# time loop runs in Python with numpy's matmul.
 LOOPS_MAX_WORK = 2**16
 PYTHON_STEPPING_MIN_WORK = 2**18
 
@@ -77,7 +77,9 @@ def _python_loop(batch, gh, hidden):
 
 
 def _small(batch, gh, hidden):
-    return batch * gh * hidden <= LOOPS_MAX_WORK
+    # at B = 1 BLAS's matrix-vector path beat the loops; at B = 2..8 its matrix-matrix path
+    # was 1.2-4x slower than them (scipy's OpenBLAS 0.3.30, small products)
+    return batch >= 2 and batch * gh * hidden <= LOOPS_MAX_WORK
 
 
 _primed = False
