@@ -189,6 +189,19 @@ def test_shape_errors_speak_the_learners_language(make, pattern):
         make(a, b)
 
 
+def test_a_custom_functions_own_value_error_is_not_replaced():
+    from tinygrad_rnn.function import Function
+
+    class Picky(Function):
+        def forward(self, a):
+            raise ValueError("picky: I only take shape (7,)")
+
+    with pytest.raises(ValueError, match=r"^picky: I only take shape \(7,\)$"):
+        Picky.apply(Tensor([1.0]))
+    with pytest.raises(ShapeError, match="log_softmax: axis 3 is out of range for shape"):
+        Tensor(np.ones((2, 2))).log_softmax(axis=3)
+
+
 def test_cross_entropy_and_embedding_errors():
     logits = Tensor(np.zeros((2, 3)))
     with pytest.raises(ShapeError, match=r"targets of shape \(2,\), got \(3,\)"):

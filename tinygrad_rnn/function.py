@@ -316,11 +316,14 @@ class Function:
         """The op's name in messages and graph drawings: the class name in lower case."""
         return cls.__name__.lower()
 
-    def shape_error(self, shapes: tuple[tuple[int, ...], ...], kwargs: dict) -> str:
-        """Explain why numpy refused these input shapes (override for a better message)."""
-        if len(shapes) == 2:
-            return f"{self.op_name()}: shapes {shapes[0]} and {shapes[1]} do not broadcast"
-        return f"{self.op_name()}: input shapes {', '.join(map(str, shapes))} do not fit"
+    def shape_error(self, shapes: tuple[tuple[int, ...], ...], kwargs: dict) -> str | None:
+        """Explain a ``ValueError``/``IndexError`` that numpy raised inside ``forward``.
+
+        Override it to turn numpy's message into one that names the op and the shapes; the
+        default ``None`` lets the original error through unchanged (so a custom Function's
+        own messages are never replaced).
+        """
+        return None
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
@@ -338,9 +341,11 @@ class Function:
         try:
             out = ctx.forward(*arrays, **kwargs)
         except (ValueError, IndexError) as err:
-            if isinstance(err, ShapeError):
+            message = None
+            if not isinstance(err, ShapeError):
+                message = ctx.shape_error(tuple(a.shape for a in arrays), kwargs)
+            if message is None:
                 raise
-            message = ctx.shape_error(tuple(a.shape for a in arrays), kwargs)
             raise ShapeError(message) from None
         if type(out) is not np.ndarray:
             out = np.asarray(out)

@@ -17,11 +17,33 @@ import numpy as np
 
 from tinygrad_rnn.function import Function, ShapeError
 
-__all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Neg", "MatMul", "Exp", "Log", "Sum", "Max"]
+__all__ = [
+    "Elementwise",
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Pow",
+    "Neg",
+    "MatMul",
+    "Exp",
+    "Log",
+    "Sum",
+    "Max",
+]
 
 
 # ------------------------------------------------------------------------------ arithmetic
-class Add(Function):
+class Elementwise(Function):
+    """Base of the broadcasting binary ops: explains shapes that do not broadcast."""
+
+    __slots__ = ()
+
+    def shape_error(self, shapes, kwargs):
+        return f"{self.op_label}: shapes {shapes[0]} and {shapes[1]} do not broadcast"
+
+
+class Add(Elementwise):
     __slots__ = ()
 
     def forward(self, a, b):
@@ -31,7 +53,7 @@ class Add(Function):
         return grad_out, grad_out
 
 
-class Sub(Function):
+class Sub(Elementwise):
     __slots__ = ()
 
     def forward(self, a, b):
@@ -41,7 +63,7 @@ class Sub(Function):
         return grad_out, (-grad_out if self.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Elementwise):
     __slots__ = ()
 
     def forward(self, a, b):
@@ -54,7 +76,7 @@ class Mul(Function):
         return (grad_out * b if need_a else None), (grad_out * a if need_b else None)
 
 
-class Div(Function):
+class Div(Elementwise):
     __slots__ = ()
 
     def forward(self, a, b):
@@ -69,7 +91,7 @@ class Div(Function):
         return grad_a, grad_b
 
 
-class Pow(Function):
+class Pow(Elementwise):
     r""":math:`a^b`; the exponent's gradient :math:`a^b \ln a` is computed only when needed."""
 
     __slots__ = ()

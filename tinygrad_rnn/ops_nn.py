@@ -129,6 +129,9 @@ class LogSoftmax(Function):
     def op_name(cls) -> str:
         return "log_softmax"
 
+    def shape_error(self, shapes, kwargs):
+        return f"log_softmax: axis {kwargs.get('axis', -1)} is out of range for shape {shapes[0]}"
+
 
 # -------------------------------------------------------------------------- cross-entropy
 class CrossEntropy(Function):
