@@ -184,7 +184,7 @@ def _reber_one(rng: np.random.Generator, max_length: int) -> str:
     while True:
         state: int | None = 0
         out = []
-        while state is not None and len(out) <= max_length:
+        while state is not None and len(out) < max_length:
             options = _REBER[state]
             symbol, state = options[int(rng.integers(len(options)))]
             out.append(symbol)

@@ -214,7 +214,7 @@ class _Cell(Module):
 
     def _check(self, x_t: Any, state: Any) -> tuple[Tensor, Any]:
         name = type(self).__name__
-        x_t = as_tensor(x_t)
+        x_t = as_tensor(x_t, self.weight_hh.dtype)
         if x_t.ndim not in (1, 2) or x_t.shape[-1] != self.input_size:
             raise ShapeError(
                 f"{name}: x_t must have shape (B, {self.input_size}) (batch, input_size), "
@@ -231,7 +231,7 @@ class _Cell(Module):
         if not isinstance(state, tuple) or len(state) != len(self.state_type._fields):
             fields = ", ".join(self.state_type._fields)
             raise TypeError(f"{name}: state must be {self.state_type.__name__}({fields})")
-        state = self.state_type(*(as_tensor(s) for s in state))
+        state = self.state_type(*(as_tensor(s, self.weight_hh.dtype) for s in state))
         want = (*x_t.shape[:-1], self.hidden_size)
         for field, s in zip(self.state_type._fields, state, strict=True):
             if s.shape != want:

@@ -44,9 +44,17 @@ __all__ = [
 ]
 
 
-def as_tensor(x: Any) -> Tensor:
-    """``x`` itself when it is a Tensor, else a constant Tensor made from it."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+def as_tensor(x: Any, dtype: Any = None) -> Tensor:
+    """``x`` itself when it is a Tensor, else a constant Tensor made from it.
+
+    Plain data (arrays, lists) is stored in ``dtype`` when given: a layer passes its
+    parameters' dtype, so ``layer(np_array)`` just works in float32 and float64 alike.
+    """
+    if isinstance(x, Tensor):
+        return x
+    if dtype is not None and np.asarray(x).dtype.kind in "fiub":
+        return Tensor(x, dtype=dtype)
+    return Tensor(x)
 
 
 def _empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
@@ -89,7 +97,7 @@ class Linear(Module):
             self.bias = Parameter(b, dtype=b.dtype, label="bias")
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
+        x = as_tensor(x, self.weight.dtype)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ShapeError(
                 f"Linear: expected inputs with last axis {self.in_features} "

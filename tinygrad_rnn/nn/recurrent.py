@@ -132,7 +132,7 @@ class _Recurrent(Module):
 
     def _check_input(self, x: Any) -> Tensor:
         name = type(self).__name__
-        x = as_tensor(x)
+        x = as_tensor(x, self.weight_hh_l0.dtype)
         order = "(B, T, I)" if self.batch_first else "(T, B, I)"
         if x.ndim != 3 or x.shape[2] != self.input_size:
             raise ShapeError(
@@ -160,7 +160,7 @@ class _Recurrent(Module):
                 f"with each of shape (num_layers, B, H), got {type(state).__name__}"
             )
         want = (self.num_layers, batch, self.hidden_size)
-        tensors = tuple(as_tensor(s) for s in state)
+        tensors = tuple(as_tensor(s, self.weight_hh_l0.dtype) for s in state)
         for field, s in zip(fields, tensors, strict=True):
             if s.shape != want:
                 raise ShapeError(
