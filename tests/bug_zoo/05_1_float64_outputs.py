@@ -6,7 +6,7 @@ from numba import njit
 BUG_FOR = "5.1"
 
 
-@njit(cache=True)
+@njit
 def tanh_fused(x, grad_out):
     y = np.empty(x.size)
     grad_x = np.empty(x.size)

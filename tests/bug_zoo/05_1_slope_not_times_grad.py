@@ -6,7 +6,7 @@ from numba import njit
 BUG_FOR = "5.1"
 
 
-@njit(cache=True)
+@njit
 def tanh_fused(x, grad_out):
     y = np.empty_like(x)
     grad_x = np.empty_like(x)

@@ -6,7 +6,7 @@ from numba import njit
 BUG_FOR = "5.3"
 
 
-@njit(cache=True)
+@njit
 def scatter_add_rows(grad_out, indices, num_rows):
     grad = np.zeros((num_rows, grad_out.shape[1]), dtype=grad_out.dtype)
     for n in range(grad_out.shape[0]):

@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit
 def tanh_fused(x, grad_out):
     y = np.empty_like(x)
     grad_x = np.empty_like(x)
@@ -26,7 +26,7 @@ def global_grad_norm(arrays: list[np.ndarray]) -> float:
     return math.sqrt(total)
 
 
-@njit(cache=True)
+@njit
 def scatter_add_rows(grad_out, indices, num_rows):
     n_rows, dim = grad_out.shape
     grad = np.zeros((num_rows, dim), dtype=grad_out.dtype)

@@ -33,17 +33,25 @@ TOL = {"float32": {"rtol": 2e-6, "atol": 1e-6}, "float64": {"rtol": 1e-12, "atol
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-_jitted: dict[str, Callable[..., Any]] = {}  # compile a learner's plain function only once
+_jitted: dict[str, Callable[..., Any]] = {}  # compile each learner function once per process
 
 
 def _compiled(fn: Any, name: str) -> Callable[..., Any]:
-    """The learner's function as numba runs it: as is when jitted, else jitted here."""
+    """The learner's function compiled by numba, with the learner's options but no disk cache.
+
+    The grader imports the learner's file under a module name of its own. numba's on-disk
+    cache is keyed by the file but its machine code remembers the module name, so code
+    cached here would fail to load when the learner later runs the file (and the other way
+    round). A function without ``@njit`` is compiled too, so Python-only code fails here.
+    """
     import numba
 
-    if isinstance(fn, numba.core.registry.CPUDispatcher):
-        return fn
     if name not in _jitted:
-        _jitted[name] = numba.njit(fn)
+        if isinstance(fn, numba.core.registry.CPUDispatcher):
+            options = {k: v for k, v in fn.targetoptions.items() if k != "nopython"}
+            _jitted[name] = numba.njit(**options)(fn.py_func)
+        else:
+            _jitted[name] = numba.njit(fn)
     return _jitted[name]
 
 
