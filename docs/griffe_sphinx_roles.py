@@ -6,7 +6,9 @@ The docstrings are Google style, with two habits from Sphinx that Markdown does 
   cross-references here (optional ones: a target that does not exist yet is plain code);
 * a singular ``Example:`` heading, which griffe would read as an admonition (so doctest
   output such as ``[2.0, 4.0]`` turned into a broken link); it becomes an ``Examples:``
-  section, rendered as code.
+  section, rendered as code;
+* one ``Args:`` entry for several parameters that share a description
+  (``w_ih, w_hh, b_ih, b_hh: shapes ...``), which becomes one entry per parameter.
 """
 
 from __future__ import annotations
@@ -17,6 +19,30 @@ import griffe
 
 _ROLE = re.compile(r":(?:class|func|meth|mod|attr|obj|exc|data|const):`(~?)([\w.]+)(\(\))?`")
 _EXAMPLE_HEADING = re.compile(r"^(\s*)Example:\s*$", re.M)
+_ARGS_HEADING = re.compile(r"^(\s*)(?:Args|Arguments|Parameters|Params):\s*$")
+_SHARED_ENTRY = re.compile(r"^(\s+)(\w+(?:\s*,\s*\w+)+)\s*:\s*(.*)$")
+
+
+def _split_shared_entries(text: str) -> str:
+    """Give each parameter of a ``a, b, c: description`` entry a line of its own."""
+    out: list[str] = []
+    section_indent: int | None = None
+    for line in text.splitlines():
+        heading = _ARGS_HEADING.match(line)
+        if heading:
+            section_indent = len(heading.group(1))
+            out.append(line)
+            continue
+        indent = len(line) - len(line.lstrip())
+        if section_indent is not None and line.strip() and indent <= section_indent:
+            section_indent = None
+        entry = _SHARED_ENTRY.match(line) if section_indent is not None else None
+        if entry:
+            lead, names, description = entry.groups()
+            out += [f"{lead}{name.strip()}: {description}" for name in names.split(",")]
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _role_to_autoref(match: re.Match[str]) -> str:
@@ -32,4 +58,5 @@ class SphinxRoles(griffe.Extension):
         if obj.docstring is None:
             return
         text = _ROLE.sub(_role_to_autoref, obj.docstring.value)
-        obj.docstring.value = _EXAMPLE_HEADING.sub(r"\1Examples:", text)
+        text = _EXAMPLE_HEADING.sub(r"\1Examples:", text)
+        obj.docstring.value = _split_shared_entries(text)

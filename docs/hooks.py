@@ -21,14 +21,25 @@ A new lesson therefore needs exactly one line in the ``nav`` of mkdocs.yml.
 from __future__ import annotations
 
 import html
+import json
+import logging
+import multiprocessing
+import os
 import posixpath
 import re
+import shutil
 import subprocess
+import tempfile
+import time
+import traceback
 from pathlib import Path
 
 import jupytext
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+
+log = logging.getLogger("mkdocs.hooks.lessons")
 
 LESSON_RE = re.compile(r"^(\d\d)_[a-z0-9_]+\.py$")
 EXERCISES_SUFFIX = "_exercises.py"
@@ -71,14 +82,27 @@ def _repo_root(config) -> Path:
     return Path(config.config_file_path).absolute().parent
 
 
+def _nav_paths(node) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, list):
+        return [p for item in node for p in _nav_paths(item)]
+    if isinstance(node, dict):
+        return [p for value in node.values() for p in _nav_paths(value)]
+    return []
+
+
 def _lesson_sources(config) -> list[Path]:
+    """The lessons listed in the nav: the nav line is what publishes (and runs) a lesson, so a
+    lesson still being written is neither executed nor shown until it is added there."""
     lessons_dir = _repo_root(config) / "lessons"
-    if not lessons_dir.is_dir():
-        return []
+    listed = set(_nav_paths(config.nav))
     return sorted(
         p
         for p in lessons_dir.glob("*.py")
-        if LESSON_RE.match(p.name) and not p.name.endswith(EXERCISES_SUFFIX)
+        if LESSON_RE.match(p.name)
+        and not p.name.endswith(EXERCISES_SUFFIX)
+        and f"lessons/{p.name}" in listed
     )
 
 
@@ -144,6 +168,119 @@ def _lesson_map_dot(existing: dict[int, str]) -> str:
         lines.append(f"  l{upper[0]} -> l{lower[0]} [style=invis];")
     lines.append("}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------
+# Running the lessons: in parallel, before the pages are rendered.
+#
+# mkdocs-jupyter runs one notebook after another while it renders pages. Here every lesson
+# is run first, DOCS_JOBS at a time (default 2: the course machine has two cores), with
+# mkdocs-jupyter's own converter and options, and the result is handed to it through its
+# cache, in a fresh temporary folder for every build, so nothing stale is ever shown.
+# DOCS_JOBS=1 leaves the running to mkdocs-jupyter alone.
+# ---------------------------------------------------------------------------------------
+
+
+def _jupyter_plugin(config):
+    return config.plugins.get("mkdocs-jupyter")
+
+
+def on_config(config):
+    plugin = _jupyter_plugin(config)
+    if plugin is not None:
+        plugin.config["cache"] = True
+        plugin.config["cache_dir"] = tempfile.mkdtemp(prefix="tinygrad-rnn-docs-")
+    return config
+
+
+def _run_lesson(path: str, options: dict, toc_depth: int) -> dict:
+    """Execute and convert one lesson (in a worker process); never raises."""
+    from mkdocs_jupyter import convert
+    from mkdocs_jupyter.plugin import _get_nb_toc_tokens
+
+    start = time.perf_counter()
+    try:
+        body = convert.nb2html(path, execute=True, **options)
+        toc_tokens, title = _get_nb_toc_tokens(path, toc_depth)
+    except Exception:
+        return {"error": traceback.format_exc(limit=3)[-6000:]}
+    return {
+        "content": body,
+        "toc_tokens": toc_tokens,
+        "title": title,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def _worker(tasks, done, options: dict, toc_depth: int) -> None:
+    """Run lessons from ``tasks`` until a None arrives; put (path, result) on ``done``."""
+    while (path := tasks.get()) is not None:
+        done.put((path, _run_lesson(path, options, toc_depth)))
+
+
+def on_pre_build(config):
+    plugin = _jupyter_plugin(config)
+    jobs = int(os.environ.get("DOCS_JOBS", "2"))
+    lessons = _lesson_sources(config)
+    if plugin is None or jobs < 2 or len(lessons) < 2 or not plugin.config["execute"]:
+        return
+    from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
+
+    pc = plugin.config
+    options = {
+        "kernel_name": pc["kernel_name"],
+        "theme": pc["theme"],
+        "allow_errors": pc["allow_errors"],
+        "show_input": pc["show_input"],
+        "no_input": pc["no_input"],
+        "no_prompt": pc["no_prompt"],
+        "remove_tag_config": pc["remove_tag_config"],
+        "highlight_extra_classes": pc["highlight_extra_classes"],
+        "include_requirejs": pc["include_requirejs"],
+        "custom_mathjax_url": pc["custom_mathjax_url"],
+    }
+    start = time.perf_counter()
+    # Forked workers inherit this module, so nothing but paths and results is pickled.
+    context = multiprocessing.get_context("fork")
+    tasks, done = context.Queue(), context.Queue()
+    for path in sorted(lessons, key=lambda p: -p.stat().st_size):  # longest first
+        tasks.put(str(path))
+    workers = [
+        context.Process(target=_worker, args=(tasks, done, options, pc["toc_depth"]))
+        for _ in range(min(jobs, len(lessons)))
+    ]
+    for worker in workers:
+        tasks.put(None)
+        worker.start()
+    try:
+        results = {}
+        for _ in lessons:
+            name, result = done.get(timeout=1800)
+            results[Path(name)] = result
+    finally:
+        for worker in workers:
+            worker.join(timeout=5)
+            if worker.is_alive():
+                worker.kill()
+    for path, result in sorted(results.items()):
+        if "error" in result:
+            raise PluginError(
+                f"lessons/{path.name} failed while the site was built:\n{result['error']}"
+            )
+        log.info("lessons/%s ran in %.1f s", path.name, result.pop("seconds"))
+        key = _compute_cache_key(str(path), pc, True)
+        cache_path = _get_cache_path(pc["cache_dir"], key)
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        cache_path.write_text(json.dumps(result), encoding="utf-8")
+    log.info(
+        "ran %d lessons in %.1f s (%d at a time)", len(lessons), time.perf_counter() - start, jobs
+    )
+
+
+def on_post_build(config):
+    plugin = _jupyter_plugin(config)
+    if plugin is not None and plugin.config["cache_dir"].startswith(tempfile.gettempdir()):
+        shutil.rmtree(plugin.config["cache_dir"], ignore_errors=True)
 
 
 def _repo_file(config, rel: str) -> File:
