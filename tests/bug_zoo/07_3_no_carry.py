@@ -1,0 +1,18 @@
+"""Bug for 7.3: uses only each step's direct gradient, never the part carried back in time."""
+
+import numpy as np
+
+BUG_FOR = "7.3"
+
+
+def rnn_bptt(xs, h0, W_ih, W_hh, b_ih, b_hh, dhs):
+    h, hs = h0, []
+    for x_t in xs:
+        h = np.tanh(x_t @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
+        hs.append(h)
+    prev = [h0] + hs[:-1]
+    dW_hh = np.zeros_like(W_hh)
+    for t in range(len(xs)):
+        delta = dhs[t] * (1.0 - hs[t] ** 2)
+        dW_hh += delta.T @ prev[t]
+    return dW_hh

@@ -1,0 +1,40 @@
+"""Reference solutions for lesson 7 (kept for the grader's tests; learners never see them)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def rnn_step(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    return np.tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)  # (B, H)
+
+
+def rnn_forward(xs, h0, W_ih, W_hh, b_ih, b_hh):
+    h, hs = h0, []
+    for x_t in xs:
+        h = rnn_step(x_t, h, W_ih, W_hh, b_ih, b_hh)
+        hs.append(h)
+    return np.stack(hs)  # (T, B, H)
+
+
+def rnn_bptt(xs, h0, W_ih, W_hh, b_ih, b_hh, dhs):
+    hs = rnn_forward(xs, h0, W_ih, W_hh, b_ih, b_hh)
+    prev = np.concatenate([h0[None], hs[:-1]])  # (T, B, H): h_{t-1} for each step
+    dW_hh = np.zeros_like(W_hh)
+    carry = np.zeros_like(h0)  # gradient reaching h_t from step t+1
+    for t in range(len(xs) - 1, -1, -1):
+        g_t = dhs[t] + carry  # (B, H)
+        delta = g_t * (1.0 - hs[t] ** 2)  # (B, H)
+        dW_hh += delta.T @ prev[t]
+        carry = delta @ W_hh
+    return dW_hh
+
+
+def rnn_num_params(input_size, hidden_size, num_layers=1, bias=True):
+    total = 0
+    for layer in range(num_layers):
+        n_in = input_size if layer == 0 else hidden_size
+        total += hidden_size * n_in + hidden_size * hidden_size
+        if bias:
+            total += 2 * hidden_size
+    return total

@@ -1,0 +1,297 @@
+"""Checks for lesson 7, sequences and the unrolled RNN (``lessons/07_rnn_exercises.py``).
+
+References: :func:`tinygrad_rnn.nn.rnn_step` and the unrolled :class:`tinygrad_rnn.nn.RNN`
+in float64 for the values of 7.1 and 7.2; central differences of the loss
+:math:`\\sum_t d_t \\cdot h_t` for the gradient of 7.3; ``nn.RNN(...).num_parameters()``
+for 7.4. Every input is seeded; shapes are never square where a transpose could hide.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from tinygrad_rnn.grading.checks import numeric_gradient, value_message
+from tinygrad_rnn.grading.lesson06 import array_problem, as_array
+from tinygrad_rnn.grading.probes import WrongType, describe
+from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+
+WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
+
+
+def _weights(rng: np.random.Generator, n_in: int, hidden: int, scale: float) -> dict[str, Any]:
+    """Random RNN weights (rounded, so that they travel to the learner's process exactly)."""
+    shapes = {"W_ih": (hidden, n_in), "W_hh": (hidden, hidden), "b_ih": (hidden,)}
+    shapes["b_hh"] = (hidden,)
+    return {k: (rng.standard_normal(s) * scale).round(4) for k, s in shapes.items()}
+
+
+def _library_rnn(xs: np.ndarray, h0: np.ndarray, w: dict[str, np.ndarray]) -> np.ndarray:
+    """The hidden states h_1..h_T from the library's unrolled RNN layer, float64."""
+    from tinygrad_rnn.nn import RNN
+    from tinygrad_rnn.tensor import Tensor
+
+    layer = RNN(xs.shape[2], h0.shape[1], fused=False, rng=0, dtype=np.float64)
+    layer.load_state_dict(
+        {"weight_ih_l0": w["W_ih"], "weight_hh_l0": w["W_hh"]}
+        | {"bias_ih_l0": w["b_ih"], "bias_hh_l0": w["b_hh"]}
+    )
+    out, _ = layer(Tensor(xs, dtype=np.float64), Tensor(h0[None], dtype=np.float64))
+    return np.asarray(out.data, dtype=np.float64)
+
+
+def _arrays(inputs: dict[str, Any], names: tuple[str, ...]) -> list[np.ndarray]:
+    return [np.array(inputs[n], dtype=np.float64) for n in names]
+
+
+def _plain(d: dict[str, np.ndarray]) -> dict[str, Any]:
+    return {k: v.tolist() for k, v in d.items()}
+
+
+# ---------------------------------------------------------------- 7.1 rnn_step
+
+#: (B, I, H, weight scale): I != H so that a missing transpose shows
+STEP_SHAPES = ((1, 1, 1, 1.0), (2, 3, 4, 0.5), (4, 5, 3, 1.0), (3, 2, 5, 0.3), (1, 4, 2, 2.0))
+
+
+@cache
+def _step_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.nn import RNNState, rnn_step
+    from tinygrad_rnn.tensor import Tensor
+
+    rng = np.random.default_rng(701)
+    cases = []
+    for batch, n_in, hidden, scale in STEP_SHAPES:
+        w = _weights(rng, n_in, hidden, scale)
+        x_t = rng.standard_normal((batch, n_in)).round(4)
+        h_prev = rng.uniform(-1, 1, (batch, hidden)).round(4)
+        tensors = [Tensor(w[k], dtype=np.float64) for k in WEIGHTS]
+        (h_t,) = rnn_step(
+            Tensor(x_t, dtype=np.float64), RNNState(Tensor(h_prev, dtype=np.float64)), *tensors
+        )
+        label = f"rnn_step(x_t {x_t.shape}, h_prev {h_prev.shape}, W_ih {w['W_ih'].shape}, ...)"
+        inputs = {"x_t": x_t.tolist(), "h_prev": h_prev.tolist()} | _plain(w)
+        cases.append(Case(inputs, np.asarray(h_t.data, dtype=np.float64), label))
+    return tuple(cases)
+
+
+def probe_rnn_step(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
+    args = _arrays(inputs, ("x_t", "h_prev", *WEIGHTS))
+    return as_array(learner.rnn_step(*args), "rnn_step")
+
+
+def judge_rnn_step(case: Case, got: Any) -> str | None:
+    return array_problem(case.label, "h_t", case.expected, got)
+
+
+# ---------------------------------------------------------------- 7.2 rnn_forward
+
+#: (T, B, I, H, weight scale)
+FORWARD_SHAPES = ((1, 2, 3, 2, 1.0), (4, 1, 1, 3, 1.0), (6, 3, 2, 4, 0.7), (10, 2, 3, 2, 1.5))
+
+
+@cache
+def _forward_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(702)
+    cases = []
+    for steps, batch, n_in, hidden, scale in FORWARD_SHAPES:
+        w = _weights(rng, n_in, hidden, scale)
+        xs = rng.standard_normal((steps, batch, n_in)).round(4)
+        h0 = rng.uniform(-1, 1, (batch, hidden)).round(4)  # not zeros: h_0 must be used
+        label = f"rnn_forward(xs {xs.shape}, h0 {h0.shape}, W_hh {w['W_hh'].shape}, ...)"
+        inputs = {"xs": xs.tolist(), "h0": h0.tolist()} | _plain(w)
+        cases.append(Case(inputs, {"hs": _library_rnn(xs, h0, w), "h0": h0}, label))
+    return tuple(cases)
+
+
+def probe_rnn_forward(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
+    args = _arrays(inputs, ("xs", "h0", *WEIGHTS))
+    return as_array(learner.rnn_forward(*args), "rnn_forward")
+
+
+def judge_rnn_forward(case: Case, got: Any) -> str | None:
+    want, h0 = case.expected["hs"], case.expected["h0"]
+    got = np.asarray(got, dtype=np.float64)
+    late = got.shape == want.shape and np.allclose(got[0], h0, atol=1e-9)
+    if late and np.allclose(got[1:], want[:-1], atol=1e-9):
+        return (
+            f"{case.label}: every state is one step late: hs[t] should be the state after "
+            "reading xs[t] (h_1 .. h_T), not before it (h_0 .. h_{T-1})"
+        )
+    return array_problem(case.label, "the hidden states hs", want, got)
+
+
+# ---------------------------------------------------------------- 7.3 rnn_bptt
+
+
+def _forward_np(xs, h0, W_ih, W_hh, b_ih, b_hh) -> np.ndarray:
+    h, hs = h0, []
+    for x_t in xs:
+        h = np.tanh(x_t @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
+        hs.append(h)
+    return np.stack(hs)
+
+
+#: (T, B, I, H, weight scale)
+BPTT_SHAPES = ((1, 2, 2, 3, 1.0), (3, 1, 1, 2, 1.0), (5, 2, 3, 3, 0.8), (8, 3, 2, 2, 1.2))
+
+
+@cache
+def _bptt_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(703)
+    cases = []
+    for steps, batch, n_in, hidden, scale in BPTT_SHAPES:
+        w = _weights(rng, n_in, hidden, scale)
+        xs = rng.standard_normal((steps, batch, n_in)).round(4)
+        h0 = rng.uniform(-1, 1, (batch, hidden)).round(4)
+        dhs = rng.standard_normal((steps, batch, hidden)).round(4)
+
+        def loss(flat: list[float], w=w, xs=xs, h0=h0, dhs=dhs) -> float:
+            W_hh = np.array(flat).reshape(w["W_hh"].shape)
+            hs = _forward_np(xs, h0, w["W_ih"], W_hh, w["b_ih"], w["b_hh"])
+            return float(np.sum(dhs * hs))
+
+        grad = np.array(numeric_gradient(loss, w["W_hh"].ravel().tolist()))
+        label = (
+            f"rnn_bptt(xs {xs.shape}, h0 {h0.shape}, W_hh {w['W_hh'].shape}, ...) "
+            "with L = sum(dhs * hs)"
+        )
+        inputs = {"xs": xs.tolist(), "h0": h0.tolist(), "dhs": dhs.tolist()} | _plain(w)
+        cases.append(Case(inputs, grad.reshape(w["W_hh"].shape), label))
+    return tuple(cases)
+
+
+def probe_rnn_bptt(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
+    args = _arrays(inputs, ("xs", "h0", *WEIGHTS, "dhs"))
+    return as_array(learner.rnn_bptt(*args), "rnn_bptt")
+
+
+def judge_rnn_bptt(case: Case, got: Any) -> str | None:
+    return array_problem(
+        case.label, "dW_hh (vs central differences)", case.expected, got, 1e-6, 1e-8
+    )
+
+
+# ---------------------------------------------------------------- 7.4 rnn_num_params
+
+#: (input_size, hidden_size, num_layers, bias)
+COUNT_CASES = (
+    (1, 16, 1, True),
+    (3, 5, 1, False),
+    (10, 4, 2, True),
+    (2, 7, 3, True),
+    (6, 3, 3, False),
+    (128, 64, 2, True),
+)
+
+
+@cache
+def _count_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.nn import RNN
+
+    cases = []
+    for n_in, hidden, layers, bias in COUNT_CASES:
+        expected = RNN(n_in, hidden, num_layers=layers, bias=bias, rng=0).num_parameters()
+        label = f"rnn_num_params({n_in}, {hidden}, num_layers={layers}, bias={bias})"
+        inputs = {"input_size": n_in, "hidden_size": hidden, "num_layers": layers, "bias": bias}
+        cases.append(Case(inputs, int(expected), label))
+    return tuple(cases)
+
+
+def probe_rnn_num_params(learner: ModuleType, inputs: dict[str, Any]) -> int:
+    count = learner.rnn_num_params(
+        inputs["input_size"],
+        inputs["hidden_size"],
+        num_layers=inputs["num_layers"],
+        bias=inputs["bias"],
+    )
+    if isinstance(count, bool) or not isinstance(count, int | np.integer):
+        raise WrongType(f"rnn_num_params should return an int, got {describe(count)}")
+    return int(count)
+
+
+def judge_rnn_num_params(case: Case, got: int) -> str | None:
+    return None if got == case.expected else value_message(case.label, case.expected, got)
+
+
+# ---------------------------------------------------------------- the lesson
+
+LESSON = Lesson(
+    number=7,
+    exercise_file="07_rnn_exercises.py",
+    exercises=(
+        Exercise(
+            id="7.1",
+            title="One step of an RNN",
+            points=2,
+            functions=("rnn_step",),
+            todo="return tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)",
+            hint=(
+                "One example per row: x_t (B, I) @ W_ih.T (I, H) gives (B, H), and "
+                "h_prev (B, H) @ W_hh.T (H, H) too. Add both biases, then np.tanh."
+            ),
+            checks=(Check("h_t matches nn.rnn_step", _step_cases, probe_rnn_step, judge_rnn_step),),
+        ),
+        Exercise(
+            id="7.2",
+            title="Unrolling over a sequence",
+            points=2,
+            functions=("rnn_forward",),
+            todo="apply rnn_step for t = 0..T-1 and stack h_1..h_T",
+            hint=(
+                "h = h0; for each x_t in xs: h = rnn_step(x_t, h, ...) and append the NEW h. "
+                "np.stack the list: (T, B, H). h0 is not part of the result."
+            ),
+            checks=(
+                Check(
+                    "hidden states match the unrolled nn.RNN",
+                    _forward_cases,
+                    probe_rnn_forward,
+                    judge_rnn_forward,
+                ),
+            ),
+        ),
+        Exercise(
+            id="7.3",
+            title="Backpropagation through time",
+            points=3,
+            functions=("rnn_bptt",),
+            todo="run forward, carry the gradient back, sum delta_t.T @ h_{t-1}",
+            hint=(
+                "Keep h_0..h_T. Walk t from T-1 down to 0 (Python indices): g = dhs[t] + carry; "
+                "delta = g * (1 - hs[t]**2); dW_hh += delta.T @ (state before step t); "
+                "carry = delta @ W_hh."
+            ),
+            checks=(
+                Check(
+                    "dW_hh matches central differences",
+                    _bptt_cases,
+                    probe_rnn_bptt,
+                    judge_rnn_bptt,
+                ),
+            ),
+        ),
+        Exercise(
+            id="7.4",
+            title="Counting an RNN's parameters",
+            points=1,
+            functions=("rnn_num_params",),
+            todo="add up the sizes of W_ih, W_hh, b_ih, b_hh of every layer",
+            hint=(
+                "Per layer: H * n_in + H * H, plus 2 * H with biases; n_in is input_size for "
+                "layer 0 and hidden_size for every layer above it."
+            ),
+            checks=(
+                Check(
+                    "matches nn.RNN(...).num_parameters()",
+                    _count_cases,
+                    probe_rnn_num_params,
+                    judge_rnn_num_params,
+                ),
+            ),
+        ),
+    ),
+)
