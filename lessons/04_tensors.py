@@ -311,7 +311,7 @@ graph.draw(loss)
 # %%
 # The scalar engine needs a few tenths of a second per step, so the default run is short;
 # set the environment variable `LESSON_FULL=1` for a longer one.
-SCALAR_STEPS = 40 if os.environ.get("LESSON_FULL") == "1" else 12
+SCALAR_STEPS = 40 if os.environ.get("LESSON_FULL") == "1" else 10
 LEARNING_RATE = 0.5
 targets = np.where(y == 1, 1.0, -1.0)  # (100,)
 
@@ -410,6 +410,81 @@ plt.show()
 # The decision boundary on the right needed the network's score at 22,500 grid points.
 # For the tensor engine that is one more batch, computed in one call; the scalar engine
 # would need a few seconds just for this picture.
+
+# %% [markdown]
+# ## How the gap grows with the batch
+#
+# The scalar engine builds a separate graph for every point, so its step time grows in
+# proportion to the number of points. The tensor engine pays a fixed cost per op (about
+# thirty ops per step) plus numpy's loops, which are fast. Time one training step of each
+# for several batch sizes (the scalar engine only on small ones):
+
+
+# %%
+def step_seconds(engine: str, n_points: int) -> float:
+    """Seconds for one full-batch training step on `n_points` moons."""
+    X_n, y_n = make_moons(n_points, noise=0.1, seed=2)
+    t_n = np.where(y_n == 1, 1.0, -1.0)
+    model = MLP(2, [16, 16, 1], seed=1)
+    if engine == "scalar":
+
+        def scalar_step() -> None:
+            scores = [model([float(a), float(b)]) for a, b in X_n]
+            margins = [(1.0 - t * s).relu() for t, s in zip(t_n, scores, strict=True)]
+            (sum(margins, Value(0.0)) * (1.0 / n_points)).backward()
+
+        return best_time_of(scalar_step, repeat=3 if n_points <= 30 else 1)
+    params = copy_weights(model)
+    inputs, t = Tensor(X_n, dtype=np.float64), Tensor(t_n, dtype=np.float64)
+
+    def one_step() -> None:
+        (1.0 - t * tensor_mlp(params, inputs)).relu().mean().backward()
+
+    return best_time_of(one_step)
+
+
+def best_time_of(fn, repeat: int = 10) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+scalar_sizes = [10, 30, 100]
+tensor_sizes = [10, 30, 100, 300, 1_000]
+scalar_times = [step_seconds("scalar", n) for n in scalar_sizes]
+tensor_times = [step_seconds("tensor", n) for n in tensor_sizes]
+per_point = scalar_times[-1] / scalar_sizes[-1]  # the scalar step grows in proportion
+
+fig, ax = plt.subplots(figsize=(6, 4))
+ax.loglog(scalar_sizes, scalar_times, "o-", label="scalar engine (measured)")
+ax.loglog(
+    tensor_sizes,
+    [per_point * n for n in tensor_sizes],
+    ":",
+    color="tab:blue",
+    label="scalar engine (in proportion)",
+)
+ax.loglog(tensor_sizes, tensor_times, "s-", label="tensor engine (measured)")
+ax.set_xlabel("points in the batch")
+ax.set_ylabel("seconds per training step")
+ax.legend()
+fig.tight_layout()
+plt.show()
+for n, seconds in zip(tensor_sizes, tensor_times, strict=True):
+    print(
+        f"{n:6d} points: tensor {seconds * 1e3:7.2f} ms, scalar about {per_point * n:8.2f} s "
+        f"-> {per_point * n / seconds:7.0f} times faster"
+    )
+
+# %% [markdown]
+# At a thousand points the tensor engine is thousands of times faster: the scalar engine
+# would need seconds for the step (the dotted line: its measured cost per point, times the
+# number of points), the tensor engine about a millisecond. (Much larger batches hand
+# numpy's matrix products to a multi-threaded BLAS library, whose speed then depends on
+# what else the machine is doing; lesson 5 looks at speed more closely.)
 
 # %%
 print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
