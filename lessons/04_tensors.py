@@ -81,8 +81,8 @@ print(f"tensor engine: {tensor_seconds * 1e3:7.2f} ms for 100 points")
 print("largest difference between the two:", np.abs(np.array(scores_scalar) - scores_tensor).max())
 
 # %% [markdown]
-# Same numbers (to the last bit or close to it), a small fraction of the time. By the end of the
-# lesson the whole training loop runs both ways, with the same loss curve, and you will
+# The same numbers, to within float64 rounding, in a small fraction of the time. By the end
+# of the lesson the whole training loop runs both ways, with the same loss curve, and you will
 # have measured how many times faster the tensor version is. On the way you meet the three
 # ideas that make it possible: **batching**, **broadcasting** and the **matrix product**,
 # each with its gradient.
@@ -304,7 +304,7 @@ graph.draw(loss)
 #
 # Now the real comparison. Both engines start from **identical weights** (copied from the
 # scalar `MLP` as above), see the same 100 points, use the same loss and the same
-# learning rate, in float64. The loss is the max-margin ("hinge") loss with labels
+# learning rate, in float64. The loss is lesson 3's hinge loss with labels
 # $t \in \{-1, +1\}$: $L = \frac{1}{N}\sum_n \max(0,\; 1 - t_n s_n)$, where $s_n$ is the
 # network's score. If the tensor engine is right, the two loss curves are the same curve.
 
