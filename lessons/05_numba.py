@@ -249,8 +249,8 @@ python_s = time.perf_counter() - start
 numba_s = best_time(recurrence_numba, steps, 0.5)
 agree = np.allclose(h_python, recurrence_numba(steps, 0.5))
 print(
-    f"Python: {python_s * 1e9 / steps.size:6.1f} ns/step   numba: {numba_s * 1e9 / steps.size:6.1f} "
-    f"ns/step   same: {agree}"
+    f"Python: {python_s * 1e9 / steps.size:6.1f} ns/step   "
+    f"numba: {numba_s * 1e9 / steps.size:6.1f} ns/step   same: {agree}"
 )
 
 # %% [markdown]
@@ -418,7 +418,8 @@ print(f"float32 spacing near 1 : {np.spacing(np.float32(1.0)):.1e}")
 fast_s = best_time(squash_inplace, z32.copy(), False, True)
 libm_s = best_time(squash_inplace, z32.copy(), False, False)
 print(
-    f"per element: rational {fast_s / z32.size * 1e9:.1f} ns, exact {libm_s / z32.size * 1e9:.1f} ns"
+    f"per element: rational {fast_s / z32.size * 1e9:.1f} ns, "
+    f"exact {libm_s / z32.size * 1e9:.1f} ns"
 )
 
 fig, ax = plt.subplots(figsize=(7, 3))
