@@ -62,9 +62,8 @@ same = np.allclose(
     kernels.embedding_backward(grad_rows, indices, 100),
 )
 print(f"np.add.at      : {numpy_seconds * 1e3:6.2f} ms")
-print(
-    f"compiled loop  : {numba_seconds * 1e3:6.2f} ms  ({numpy_seconds / numba_seconds:.0f}x faster)"
-)
+speedup = numpy_seconds / numba_seconds
+print(f"compiled loop  : {numba_seconds * 1e3:6.2f} ms  ({speedup:.0f}x faster)")
 print("same result    :", same)
 
 # %% [markdown]
