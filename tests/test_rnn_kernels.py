@@ -77,6 +77,12 @@ def assert_all_close(got, want, rtol, atol):
 SHAPES = [(1, 1, 3), (4, 3, 5), (6, 1, 4), (1, 2, 2)]  # (T, B, H): T=1 and B=1 included
 
 
+@pytest.fixture(autouse=True)
+def pool_everything(monkeypatch):
+    """Pool even the tiny arrays of these tests, so buffer reuse is exercised everywhere."""
+    monkeypatch.setattr(nb.pool, "min_bytes", 0)
+
+
 @pytest.fixture(params=["numba-loops", "numba-blas", "python"])
 def stepping(request, monkeypatch):
     """Run a test with each driver of the time loop: compiled with the recurrent matmul as

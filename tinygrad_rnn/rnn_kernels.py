@@ -86,12 +86,14 @@ _primed = False
 
 
 def _prime_blas():
-    """Run one small matmul in numba's BLAS and in numpy's before the first real call.
+    """Run one small matmul through numba's BLAS before the first real call.
 
-    Measured on this machine: at (T=100, B=64, H=512) the per-step recurrent matmul ran at
-    11-40 GFLOP/s depending on which shape the process had multiplied first, and one small
-    (32, 128) @ (128, 512) product first made it steady (2.0x slower than PyTorch became
-    0.99x). The cause is inside OpenBLAS and not understood; the cost is microseconds.
+    PERFORMANCE.md records that a prototype on this machine ran the (64, 512) @ (512, 2048)
+    recurrent matmul at 11-40 GFLOP/s depending on which shape the process multiplied
+    first, and that one small (32, 128) @ (128, 512) product first made it steady. The
+    cause was not found. Measured again for this module, neither numba's BLAS (scipy's,
+    ~67 GFLOP/s) nor numpy's (~83 GFLOP/s) showed the effect, primed or not; the priming
+    stays because it costs microseconds once and guards against a slowdown of 2x.
     """
     global _primed
     if _primed:
@@ -99,7 +101,6 @@ def _prime_blas():
     _primed = True
     a, b = np.ones((32, 128), np.float32), np.ones((128, 512), np.float32)
     jit.recurrent_matmul(a, b, np.empty((32, 512), np.float32), False)
-    a @ b
 
 
 def _use_approx(approx, dtype):

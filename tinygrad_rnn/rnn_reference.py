@@ -16,6 +16,7 @@ for RNN, 4 for LSTM, 3 for GRU; all arrays time-major and of one float dtype):
 * ``*_forward`` returns all hidden states ``out`` (T, B, H), the final state(s) and a
   ``cache`` (a NamedTuple of arrays) that ``*_backward`` needs. A cache stays valid for
   as long as you hold it: run two forward passes, then both backward passes, in any order.
+  ``out`` is a view into the cache: read it, never write into it.
 * ``*_backward`` takes the gradient of the loss with respect to every output (``None``
   means zero) and returns the gradients with respect to every input. From ``grad_xw`` the
   caller finishes with one matmul each: ``dW_ih = grad_xw.reshape(T*B, G*H).T @
