@@ -4,7 +4,8 @@ An unrolled RNN over ``T`` steps is ``T`` copies of the cell's graph: dozens of 
 per step, each a Python call in the forward pass and another in the backward pass. Here one
 :class:`~tinygrad_rnn.function.Function` stands for one whole layer over the whole sequence:
 
-* **forward**: the input projections of all steps as ONE matmul,
+* **forward**: the input projections of all steps as ONE matmul (the contract's
+  ``input_projection``),
   :math:`XW = X W_{ih}^\top + b_{ih}` with :math:`X` reshaped to ``(T*B, I)``; then the
   recurrence (the only part that must go step by step) in a fused kernel of
   :mod:`tinygrad_rnn.rnn_kernels` (numba) or its numpy twin :mod:`tinygrad_rnn.rnn_reference`.
@@ -33,7 +34,7 @@ Example:
     >>> w_ih, w_hh = (Tensor(rng.normal(size=s), requires_grad=True, dtype=np.float64)
     ...               for s in [(H, I), (H, H)])
     >>> zero_b = Tensor(np.zeros(H), dtype=np.float64)
-    >>> zero_h = Tensor(np.zeros((B, H)), dtype=np.float64)
+    >>> zero_h = Tensor(np.zeros((1, B, H)), dtype=np.float64)  # (num_layers, B, H)
     >>> out = FusedRNN.apply(x, w_ih, w_hh, zero_b, zero_b, zero_h, nonlinearity="tanh")
     >>> out.shape
     (4, 2, 5)
@@ -54,37 +55,60 @@ from tinygrad_rnn.function import Function
 __all__ = ["FusedRNN", "FusedLSTM", "FusedGRU", "kernel_module"]
 
 
+_IMPLS: dict[bool, ModuleType] = {}
+
+
 def kernel_module() -> ModuleType:
     """The module with the whole-sequence functions: numba kernels, or the numpy reference."""
-    from tinygrad_rnn.rnn_reference import get_impl
+    use_numba = backend.numba_enabled()
+    impl = _IMPLS.get(use_numba)
+    if impl is None:
+        from tinygrad_rnn.rnn_reference import get_impl
 
-    return get_impl(backend.numba_enabled())
+        impl = _IMPLS[use_numba] = get_impl(use_numba)
+    return impl
 
 
 class _FusedLayer(Function):
-    """What the three ops share: the hoisted input projection and its gradients."""
+    """What the three ops share: the hoisted input projection, the initial-state slicing
+    and their gradients.
 
-    __slots__ = ("x2", "w_ih", "w_hh", "cache", "impl", "shape")
+    The initial states come in as the layer stack's whole ``(L, B, H)`` tensors with the
+    setting ``layer=l``; slicing ``[l]`` happens here rather than as separate graph nodes,
+    which saves two ops per layer (it matters at small sizes, where a whole sequence takes
+    a fraction of a millisecond).
+    """
 
-    def _project(self, x: np.ndarray, w_ih: np.ndarray, b_ih: np.ndarray) -> np.ndarray:
-        """``x @ W_ih.T + b_ih`` for all steps as one matmul: (T, B, I) -> (T, B, G*H)."""
-        n_steps, batch, n_in = x.shape
-        self.shape = x.shape
-        self.x2 = x.reshape(n_steps * batch, n_in)  # (T*B, I), a copy only if x is strided
-        xw = self.x2 @ w_ih.T  # (T*B, G*H)
-        xw += b_ih
-        self.w_ih = w_ih
+    __slots__ = ("x", "w_ih", "w_hh", "cache", "impl", "layer", "state_shape")
+
+    def _begin(self, x, w_ih, b_ih, w_hh, states, layer):
+        """Project the inputs and pick this layer's initial states: ``xw`` and ``(B, H)``s."""
         self.impl = kernel_module()
-        return xw.reshape(n_steps, batch, -1)
+        self.x, self.w_ih, self.w_hh, self.layer = x, w_ih, w_hh, layer
+        self.state_shape = states[0].shape  # (L, B, H)
+        xw = self.impl.input_projection(x, w_ih, b_ih)  # (T, B, G*H): one matmul
+        return xw, [s[layer] for s in states]
 
     def _input_grads(self, grad_xw: np.ndarray) -> tuple:
-        """``dx``, ``dW_ih`` and ``db_ih`` from the gradient of the projections, one matmul each."""
+        """``dx``, ``dW_ih`` and ``db_ih`` from the gradient of the projections, one matmul each.
+
+        When ``x`` needs no gradient (the data fed to the first layer) its matmul is skipped.
+        """
+        if self.needs_input_grad[0]:
+            return self.impl.input_backward(grad_xw, self.x, self.w_ih)
         g2 = grad_xw.reshape(-1, grad_xw.shape[2])  # (T*B, G*H)
-        needs = self.needs_input_grad
-        grad_x = (g2 @ self.w_ih).reshape(self.shape) if needs[0] else None  # (T, B, I)
-        grad_w_ih = g2.T @ self.x2 if needs[1] else None  # (G*H, I)
-        grad_b_ih = g2.sum(axis=0) if needs[3] else None  # (G*H,)
-        return grad_x, grad_w_ih, grad_b_ih
+        grad_w_ih = g2.T @ self.x.reshape(g2.shape[0], -1)  # (G*H, I)
+        return None, grad_w_ih, g2.sum(axis=0)
+
+    def _state_grad(self, grad: np.ndarray, index: int) -> np.ndarray | None:
+        """Place a ``(B, H)`` initial-state gradient into this layer's row of ``(L, B, H)``."""
+        if not self.needs_input_grad[index]:
+            return None
+        if self.state_shape[0] == 1:
+            return grad.reshape(self.state_shape)
+        full = np.zeros(self.state_shape, dtype=grad.dtype)
+        full[self.layer] = grad
+        return full
 
 
 class FusedRNN(_FusedLayer):
@@ -92,7 +116,8 @@ class FusedRNN(_FusedLayer):
     h_{t-1} + b_{hh})`.
 
     Inputs: ``x`` (T, B, I), ``w_ih`` (H, I), ``w_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,),
-    ``h0`` (B, H); setting ``nonlinearity="tanh"`` or ``"relu"``. Output: (T, B, H).
+    ``h0`` (L, B, H); settings ``layer`` (which row of ``h0``) and ``nonlinearity``
+    (``"tanh"`` or ``"relu"``). Output: (T, B, H).
     """
 
     __slots__ = ()
@@ -101,24 +126,25 @@ class FusedRNN(_FusedLayer):
     def op_name(cls) -> str:
         return "fused_rnn"
 
-    def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity="tanh"):
-        xw = self._project(x, w_ih, b_ih)
-        self.w_hh = w_hh
-        out, _, self.cache = self.impl.rnn_forward(xw, w_hh, b_hh, h0, nonlinearity)
+    def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, layer=0, nonlinearity="tanh"):
+        xw, (h0_l,) = self._begin(x, w_ih, b_ih, w_hh, (h0,), layer)
+        out, _, self.cache = self.impl.rnn_forward(xw, w_hh, b_hh, h0_l, nonlinearity)
         return out  # (T, B, H)
 
     def backward(self, grad_out):
         grads = self.impl.rnn_backward(grad_out, None, self.cache, self.w_hh)
         grad_x, grad_w_ih, grad_b_ih = self._input_grads(grads.grad_xw)
-        return grad_x, grad_w_ih, grads.grad_w_hh, grad_b_ih, grads.grad_b_hh, grads.grad_h0
+        grad_h0 = self._state_grad(grads.grad_h0, 5)
+        return grad_x, grad_w_ih, grads.grad_w_hh, grad_b_ih, grads.grad_b_hh, grad_h0
 
 
 class FusedLSTM(_FusedLayer):
     r"""One LSTM layer over a sequence (gates i, f, g, o as in PyTorch).
 
     Inputs: ``x`` (T, B, I), ``w_ih`` (4H, I), ``w_hh`` (4H, H), ``b_ih`` (4H,),
-    ``b_hh`` (4H,), ``h0`` (B, H), ``c0`` (B, H). Output: (T+1, B, H), the hidden states
-    :math:`h_1 \ldots h_T` followed by the final cell state :math:`c_T`.
+    ``b_hh`` (4H,), ``h0`` (L, B, H), ``c0`` (L, B, H); setting ``layer``. Output:
+    (T+1, B, H), the hidden states :math:`h_1 \ldots h_T` followed by the final cell
+    state :math:`c_T`.
     """
 
     __slots__ = ()
@@ -127,10 +153,9 @@ class FusedLSTM(_FusedLayer):
     def op_name(cls) -> str:
         return "fused_lstm"
 
-    def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, c0):
-        xw = self._project(x, w_ih, b_ih)
-        self.w_hh = w_hh
-        out, _, c_last, self.cache = self.impl.lstm_forward(xw, w_hh, b_hh, h0, c0)
+    def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, c0, layer=0):
+        xw, (h0_l, c0_l) = self._begin(x, w_ih, b_ih, w_hh, (h0, c0), layer)
+        out, _, c_last, self.cache = self.impl.lstm_forward(xw, w_hh, b_hh, h0_l, c0_l)
         n_steps = out.shape[0]
         packed = np.empty((n_steps + 1, *out.shape[1:]), dtype=out.dtype)  # (T+1, B, H)
         packed[:n_steps] = out
@@ -149,8 +174,8 @@ class FusedLSTM(_FusedLayer):
             grads.grad_w_hh,
             grad_b_ih,
             grads.grad_b_hh,
-            grads.grad_h0,
-            grads.grad_c0,
+            self._state_grad(grads.grad_h0, 5),
+            self._state_grad(grads.grad_c0, 6),
         )
 
 
@@ -158,7 +183,7 @@ class FusedGRU(_FusedLayer):
     r"""One GRU layer over a sequence (gates r, z, n as in PyTorch).
 
     Inputs: ``x`` (T, B, I), ``w_ih`` (3H, I), ``w_hh`` (3H, H), ``b_ih`` (3H,),
-    ``b_hh`` (3H,), ``h0`` (B, H). Output: (T, B, H).
+    ``b_hh`` (3H,), ``h0`` (L, B, H); setting ``layer``. Output: (T, B, H).
     """
 
     __slots__ = ()
@@ -167,13 +192,13 @@ class FusedGRU(_FusedLayer):
     def op_name(cls) -> str:
         return "fused_gru"
 
-    def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0):
-        xw = self._project(x, w_ih, b_ih)
-        self.w_hh = w_hh
-        out, _, self.cache = self.impl.gru_forward(xw, w_hh, b_hh, h0)
+    def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, layer=0):
+        xw, (h0_l,) = self._begin(x, w_ih, b_ih, w_hh, (h0,), layer)
+        out, _, self.cache = self.impl.gru_forward(xw, w_hh, b_hh, h0_l)
         return out  # (T, B, H)
 
     def backward(self, grad_out):
         grads = self.impl.gru_backward(grad_out, None, self.cache, self.w_hh)
         grad_x, grad_w_ih, grad_b_ih = self._input_grads(grads.grad_xw)
-        return grad_x, grad_w_ih, grads.grad_w_hh, grad_b_ih, grads.grad_b_hh, grads.grad_h0
+        grad_h0 = self._state_grad(grads.grad_h0, 5)
+        return grad_x, grad_w_ih, grads.grad_w_hh, grad_b_ih, grads.grad_b_hh, grad_h0

@@ -53,7 +53,7 @@ from tinygrad_rnn.nn.cells import GATES, GRUState, LSTMState, RNNState
 from tinygrad_rnn.nn.fused import FusedGRU, FusedLSTM, FusedRNN
 from tinygrad_rnn.nn.layers import as_tensor
 from tinygrad_rnn.nn.module import Module, Parameter
-from tinygrad_rnn.tensor import ShapeError, Tensor, get_default_dtype, stack
+from tinygrad_rnn.tensor import ShapeError, Tensor, concat, get_default_dtype, stack
 
 __all__ = ["RNN", "LSTM", "GRU"]
 
@@ -185,26 +185,18 @@ class _Recurrent(Module):
         """
         x = self._check_input(x)
         inp = x.transpose(0, 1) if self.batch_first else x  # (T, B, I)
-        n_steps, batch = inp.shape[:2]
-        initial = self._check_state(state, batch)
-        finals: list[tuple[Tensor, ...]] = []
-        for layer in range(self.num_layers):
-            if initial is None:
-                zeros = np.zeros((batch, self.hidden_size), dtype=inp.dtype)
-                start = tuple(Tensor(zeros, dtype=zeros.dtype) for _ in self.state_type._fields)
-            else:
-                start = tuple(s[layer] for s in initial)  # (B, H) each
-            run = self._run_fused if self.fused else self._run_unrolled
-            inp, final = run(layer, inp, start)
-            finals.append(final)
-        if self.num_layers == 1:
-            final_state = self.state_type(*(f[None] for f in finals[0]))
+        initial = self._check_state(state, inp.shape[1])
+        if self.fused:
+            output, final_state = self._forward_fused(inp, initial)
         else:
-            final_state = self.state_type(
-                *(stack(list(f), axis=0) for f in zip(*finals, strict=True))
-            )
-        output = inp.transpose(0, 1) if self.batch_first else inp
+            output, final_state = self._forward_unrolled(inp, initial)
+        if self.batch_first:
+            output = output.transpose(0, 1)
         return output, final_state
+
+    def _zero_state(self, batch: int, dtype: np.dtype, layers: int) -> tuple[Tensor, ...]:
+        zeros = np.zeros((layers, batch, self.hidden_size), dtype=dtype)
+        return tuple(Tensor(zeros, dtype=dtype) for _ in self.state_type._fields)
 
     def _biases(self, layer: int, dtype: np.dtype) -> tuple[Tensor, Tensor]:
         _, _, b_ih, b_hh = self.layer_weights(layer)
@@ -213,23 +205,47 @@ class _Recurrent(Module):
             return zeros, zeros
         return b_ih, b_hh
 
-    def _run_fused(
-        self, layer: int, inp: Tensor, start: tuple[Tensor, ...]
-    ) -> tuple[Tensor, tuple[Tensor, ...]]:
-        """One fused op for the layer; returns its outputs (T, B, H) and final state."""
-        w_ih, w_hh, _, _ = self.layer_weights(layer)
-        b_ih, b_hh = self._biases(layer, inp.dtype)
-        n_steps = inp.shape[0]
-        if self.kind == "lstm":
-            packed = FusedLSTM.apply(inp, w_ih, w_hh, b_ih, b_hh, *start)  # (T+1, B, H)
-            return packed[:n_steps], (packed[n_steps - 1], packed[n_steps])
-        if self.kind == "gru":
-            out = FusedGRU.apply(inp, w_ih, w_hh, b_ih, b_hh, *start)  # (T, B, H)
-        else:
-            out = FusedRNN.apply(
-                inp, w_ih, w_hh, b_ih, b_hh, *start, nonlinearity=self.nonlinearity
-            )
-        return out, (out[n_steps - 1],)
+    def _forward_fused(self, inp: Tensor, initial: tuple[Tensor, ...] | None):
+        """One fused op per layer (see :mod:`tinygrad_rnn.nn.fused`)."""
+        n_steps, batch = inp.shape[:2]
+        states = initial or self._zero_state(batch, inp.dtype, 1)
+        finals = []
+        for layer in range(self.num_layers):
+            w_ih, w_hh, _, _ = self.layer_weights(layer)
+            b_ih, b_hh = self._biases(layer, inp.dtype)
+            row = layer if initial is not None else 0  # the zero state is shared
+            args = (inp, w_ih, w_hh, b_ih, b_hh, *states)
+            if self.kind == "lstm":
+                packed = FusedLSTM.apply(*args, layer=row)  # (T+1, B, H): h_1..h_T, c_T
+                inp = packed[:n_steps]
+                finals.append((packed[n_steps - 1 : n_steps], packed[n_steps:]))  # (1, B, H)
+            else:
+                if self.kind == "gru":
+                    inp = FusedGRU.apply(*args, layer=row)  # (T, B, H)
+                else:
+                    inp = FusedRNN.apply(*args, layer=row, nonlinearity=self.nonlinearity)
+                finals.append((inp[n_steps - 1 : n_steps],))  # (1, B, H)
+        return inp, self._stack_finals(finals)
+
+    def _stack_finals(self, finals: list[tuple[Tensor, ...]]) -> Any:
+        """Per-layer final states, (1, B, H) each, into one state of (num_layers, B, H)."""
+        if len(finals) == 1:
+            return self.state_type(*finals[0])
+        return self.state_type(*(concat(list(f), axis=0) for f in zip(*finals, strict=True)))
+
+    def _forward_unrolled(self, inp: Tensor, initial: tuple[Tensor, ...] | None):
+        """The per-step graph, layer by layer."""
+        batch = inp.shape[1]
+        finals = []
+        for layer in range(self.num_layers):
+            if initial is None:
+                start = self._zero_state(batch, inp.dtype, 1)
+                start = tuple(s[0] for s in start)  # (B, H) constants
+            else:
+                start = tuple(s[layer] for s in initial)  # (B, H) each
+            inp, final = self._run_unrolled(layer, inp, start)
+            finals.append(tuple(f[None] for f in final))
+        return inp, self._stack_finals(finals)
 
     def _step(self, x_t: Tensor, state: Any, weights: tuple) -> Any:
         raise NotImplementedError
