@@ -410,9 +410,8 @@ rounded = np.tanh(z32)  # float32: numpy's tanh, correctly rounded to float32
 print(f"float32, rational tanh (kernel): max error {np.abs(fast - exact).max():.1e}")
 print(f"float32, numpy's tanh          : max error {np.abs(rounded - exact).max():.1e}")
 print(f"float32 spacing just below 1   : {np.spacing(np.float32(0.5)):.1e}")
-print(
-    f"float64, kernel vs exact       : max error {np.abs(kernels.tanh_forward(z64) - exact).max():.1e}"
-)
+exact_kernel = kernels.tanh_forward(z64)  # float64: the C library's tanh
+print(f"float64, kernel                : max error {np.abs(exact_kernel - exact).max():.1e}")
 
 per_value = {
     "kernel, float32 (rational)": best_time(kernels.tanh_forward, z32) / z32.size,
