@@ -7,13 +7,16 @@ as the scalar engine (:mod:`tinygrad_rnn.autograd`). Gradients arrive in ``.grad
 arrays of the tensor's own shape, even when the tensor was broadcast in the forward pass.
 
 The primitives are listed in :mod:`tinygrad_rnn.function`. This module adds the operator
-sugar and the compositions: ``-``, ``mean``, ``softmax``, ``mse``, ``sqrt`` and friends are
-built from primitives and need no backward of their own.
+sugar and the methods; ``mean``, ``var``, ``sqrt``, ``softmax`` and friends are compositions
+of primitives and need no backward of their own. The functional forms (``tanh(x)``,
+``softmax(x)``, ``concat``, ``stack``, ``where``, ``mse``, ``cross_entropy``, ``embedding``)
+are importable from here too; they live in :mod:`tinygrad_rnn.ops_compose`.
 
 Dtypes: floating data becomes the default dtype, float32 like PyTorch, unless you pass
 ``dtype=``; :func:`set_default_dtype` (or the :func:`default_dtype` context) switches to
 float64, which gradient checks need. Integer data stays integer (indices, class targets).
-Python numbers combine with a tensor in the tensor's dtype: ``x * 2`` stays float32.
+Python numbers and arrays combine with a tensor in the tensor's dtype: ``x * 2`` stays
+float32.
 
 Example:
     >>> import numpy as np
@@ -86,6 +89,13 @@ class Tensor(TensorFactories):
     Attributes:
         data: the values, an ``np.ndarray``.
         grad: the gradient (same shape as ``data``) after ``backward()``, else ``None``.
+        requires_grad: whether gradients flow to (and through) this tensor.
+        label: an optional name for graph drawings.
+        group: an optional cluster name for graph drawings (``"t=3"`` for a time step).
+        _prev: the inputs that require grad (empty for a leaf): the graph's edges.
+        _ctx: the :class:`~tinygrad_rnn.function.Function` instance that made this tensor.
+        _backward: the function the backward walk calls on this node (``None`` for a leaf).
+        _op: the name of the op that made this tensor (``""`` for a leaf).
 
     Example:
         >>> a = Tensor([1.0, 2.0, 3.0], requires_grad=True, label="a")
