@@ -174,8 +174,13 @@ def cross_entropy(
     target_arr = np.asarray(_raw(targets))
     if fused:
         return CrossEntropy.apply(logits, targets=target_arr, reduction=reduction)
-    if target_arr.shape != logits.shape[:-1] or target_arr.dtype.kind not in "iu":
-        # Let the fused op produce the explanatory error.
+    n_classes = logits.shape[-1] if logits.ndim else 0
+    if (
+        target_arr.shape != logits.shape[:-1]
+        or target_arr.dtype.kind not in "iu"
+        or (target_arr.size and (target_arr.min() < 0 or target_arr.max() >= n_classes))
+    ):
+        # Bad targets: let the fused op raise its explanatory error.
         return CrossEntropy.apply(logits, targets=target_arr, reduction=reduction)
     log_p = LogSoftmax.apply(logits, axis=-1)
     rows = np.indices(target_arr.shape, sparse=True)
