@@ -1,21 +1,23 @@
-"""Build hooks for the docs site (loaded by mkdocs through `hooks:` in mkdocs.yml).
+"""Build hooks for the docs site (loaded by mkdocs through ``hooks:`` in mkdocs.yml).
 
-What they do, in build order:
+A lesson is published by exactly one line in the ``nav`` of mkdocs.yml; these hooks do the
+rest, in build order:
 
-1. ``on_files``: bring every lesson ``lessons/NN_topic.py`` into the site as a page (the
-   lessons live at the top level of the repository, not under ``docs/``), publish each
-   exercises file ``lessons/NN_topic_exercises.py`` as a plain download, write an ``.ipynb``
-   copy of both for people who prefer Jupyter, and render the graphviz pictures
-   (``docs/diagrams/*.dot`` and the lesson map) to SVG with ``dot``.
-2. ``on_page_markdown``: turn ``[text](lesson:7)`` into a link to lesson 7 when it exists
-   (plain text until then), so pages can point at lessons that are still being written.
-3. ``on_pre_page``: point the "edit" button of a lesson page at ``lessons/``.
-4. ``on_page_content``: give every lesson page a toolbar (notebook, source, exercises,
-   grading command, edit link) and drop the external MathJax/mermaid loaders that the
-   notebook converter adds: maths is typeset by the vendored KaTeX instead. Other pages get
-   their linked SVG pictures inlined, so the links inside them work.
-
-A new lesson therefore needs exactly one line in the ``nav`` of mkdocs.yml.
+1. ``on_config``: point mkdocs-jupyter's cache at a new temporary folder.
+2. ``on_pre_build``: run the nav's lessons, two at a time, and hand the executed pages to
+   mkdocs-jupyter through that cache (see "Running the lessons" below).
+3. ``on_files``: bring each nav lesson ``lessons/NN_topic.py`` into the site as a page (the
+   lessons live at the top of the repository, not under ``docs/``), add an ``.ipynb`` copy
+   for Jupyter, publish ``lessons/NN_topic_exercises.py`` as a plain download (the grader
+   reads the ``.py``, so it gets no notebook copy), and draw the graphviz pictures
+   (``docs/diagrams/*.dot`` and the lesson map) as SVG with ``dot``.
+4. ``on_pre_page``: point the "edit" button of a lesson page at ``lessons/``.
+5. ``on_page_markdown``: turn ``[text](lesson:7)`` into a link to lesson 7 when it is
+   published (plain text until then), so pages can name lessons still being written.
+6. ``on_page_content``: give each lesson page a toolbar (notebook, source, exercises, grading
+   command, edit link) and drop the MathJax and mermaid loaders that the notebook converter
+   adds (they load from a CDN; the vendored KaTeX typesets the maths). Other pages get their
+   linked SVG pictures inlined, so the links inside them work.
 """
 
 from __future__ import annotations
@@ -181,6 +183,9 @@ def _lesson_map_dot(existing: dict[int, str]) -> str:
 # ---------------------------------------------------------------------------------------
 
 
+_CACHE_DIRS: list[str] = []  # temporary cache folders to remove when the build ends
+
+
 def _jupyter_plugin(config):
     return config.plugins.get("mkdocs-jupyter")
 
@@ -190,6 +195,7 @@ def on_config(config):
     if plugin is not None:
         plugin.config["cache"] = True
         plugin.config["cache_dir"] = tempfile.mkdtemp(prefix="tinygrad-rnn-docs-")
+        _CACHE_DIRS.append(plugin.config["cache_dir"])
     return config
 
 
@@ -277,10 +283,17 @@ def on_pre_build(config):
     )
 
 
+def _remove_cache_dirs() -> None:
+    while _CACHE_DIRS:
+        shutil.rmtree(_CACHE_DIRS.pop(), ignore_errors=True)
+
+
 def on_post_build(config):
-    plugin = _jupyter_plugin(config)
-    if plugin is not None and plugin.config["cache_dir"].startswith(tempfile.gettempdir()):
-        shutil.rmtree(plugin.config["cache_dir"], ignore_errors=True)
+    _remove_cache_dirs()
+
+
+def on_build_error(error):
+    _remove_cache_dirs()
 
 
 def _repo_file(config, rel: str) -> File:
@@ -306,8 +319,6 @@ def on_files(files: Files, config) -> Files:
         if exercises.exists():
             ex_rel = f"lessons/{exercises.name}"
             files.append(_repo_file(config, ex_rel))
-            ex_notebook = jupytext.writes(jupytext.read(exercises), fmt="ipynb")
-            files.append(File.generated(config, ex_rel[:-3] + ".ipynb", content=ex_notebook))
         # The map sits on the home page, so links are relative to the site root.
         existing[int(path.name[:2])] = f"lessons/{path.stem}/"
 

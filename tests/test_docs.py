@@ -259,6 +259,11 @@ def test_every_lesson_page_was_executed(site):
         assert "mathjax" not in text.lower(), f"lessons/{name} still loads MathJax"
         notebook = json.loads((site / "lessons" / f"{stem}.ipynb").read_text(encoding="utf-8"))
         assert notebook["cells"], f"lessons/{stem}.ipynb is empty"
+        toolbar = text[text.index('class="lesson-toolbar"') :]
+        toolbar = toolbar[: toolbar.index("</div>")]
+        for href in re.findall(r'href="([^"#]+)" download', toolbar):
+            target = (page.parent / href).resolve()
+            assert target.is_file(), f"lessons/{name}: the toolbar links to missing {href}"
 
 
 def test_search_index_finds_lessons(site):
