@@ -101,10 +101,15 @@ def warmup(progress: bool = True) -> dict[str, Any]:
         progress: show a rich progress bar and print a summary.
 
     Returns:
-        ``{"cache_dir": str, "seconds": float, "kernels": [(description, seconds), ...]}``.
+        ``{"cache_dir": str, "seconds": float, "kernels": [(description, seconds), ...]}``
+        (``cache_dir`` is ``None`` and the list empty when numba is not installed).
     """
     start = time.perf_counter()
-    from tinygrad_rnn import kernels  # imports numba (and settles the cache folder)
+    try:
+        from tinygrad_rnn import kernels  # imports numba (and settles the cache folder)
+    except ImportError as exc:
+        print(f"warmup: numba is not available ({exc}); the Tensor ops run on numpy instead.")
+        return {"cache_dir": None, "seconds": 0.0, "kernels": []}
 
     calls = kernel_calls()
     timings: list[tuple[str, float]] = []
