@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,16 @@ def _learner_file(tmp_path: Path, extra: str, base: Path = SOLUTION_1) -> Path:
 
 def _by_id(report):
     return {r.id: r for r in report.results}
+
+
+@pytest.fixture(params=["warm", "cold"])
+def mode(request, monkeypatch) -> str:
+    """Run a robustness test with forked (warm) and freshly started (cold) learner processes."""
+    if request.param == "cold":
+        monkeypatch.setenv("TINYGRAD_RNN_GRADE_COLD", "1")
+    elif not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    return request.param
 
 
 # ---------------------------------------------------------------- the registry
@@ -92,7 +103,7 @@ def test_syntax_error_scores_zero_everywhere_with_the_line(tmp_path: Path) -> No
         assert "01_neuron_exercises.py line" in r.message and "Traceback" not in r.message
 
 
-def test_infinite_loop_times_out_and_the_rest_is_graded(tmp_path: Path) -> None:
+def test_infinite_loop_times_out_and_the_rest_is_graded(tmp_path: Path, mode: str) -> None:
     path = _learner_file(tmp_path, "def relu_slope(z):\n    while True:\n        pass\n")
     results = _by_id(grade("1", file=path, timeout=1.5))
     assert results["1.2"].status == "timeout" and results["1.2"].score == 0
@@ -101,7 +112,7 @@ def test_infinite_loop_times_out_and_the_rest_is_graded(tmp_path: Path) -> None:
         assert results[other].passed, results[other].message
 
 
-def test_printing_does_not_corrupt_the_result(tmp_path: Path) -> None:
+def test_printing_does_not_corrupt_the_result(tmp_path: Path, mode: str) -> None:
     extra = (
         "_original = neuron_forward\n"
         "def neuron_forward(w, x, b, activation='tanh'):\n"
@@ -144,7 +155,7 @@ def test_exceptions_point_at_the_learners_line(tmp_path: Path) -> None:
     assert "`return 1.0 / 0.0`" in result.message and "Traceback" not in result.message
 
 
-def test_import_problems_missing_functions_and_exit(tmp_path: Path) -> None:
+def test_import_problems_missing_functions_and_exit(tmp_path: Path, mode: str) -> None:
     cases = {
         "raise RuntimeError('half-finished edit')\n": "importing the file failed: RuntimeError",
         "del layer_forward\n": "no function layer_forward",
@@ -181,7 +192,7 @@ def neuron_forward(w, x, b, activation="tanh"):
 """
 
 
-def test_patching_the_reference_or_the_grader_changes_nothing(tmp_path: Path) -> None:
+def test_patching_the_reference_or_the_grader_changes_nothing(tmp_path: Path, mode: str) -> None:
     (result,) = grade("1.1", file=_learner_file(tmp_path, CHEAT), timeout=10).results
     assert result.status == "failed" and result.score == 0
     assert "expected" in result.message and "got 0" in result.message
@@ -195,7 +206,7 @@ def test_patching_the_engine_only_changes_the_learners_own_answers(tmp_path: Pat
     assert results["1.1"].status == "failed" and results["1.3"].status == "failed"
 
 
-def test_a_forged_result_file_does_not_pass(tmp_path: Path) -> None:
+def test_a_forged_result_file_does_not_pass(tmp_path: Path, mode: str) -> None:
     forge = (
         "import json, os, sys\n"
         "with open(sys.argv[2], 'w') as fh:\n"
@@ -215,7 +226,7 @@ def test_a_forged_result_file_does_not_pass(tmp_path: Path) -> None:
         assert not result.passed and result.score == 0, (kind, result.message)
 
 
-def test_threads_and_exit_hooks_left_behind_do_not_matter(tmp_path: Path) -> None:
+def test_threads_and_exit_hooks_left_behind_do_not_matter(tmp_path: Path, mode: str) -> None:
     extra = (
         "import atexit, os, sys, threading, time\n"
         "threading.Thread(target=time.sleep, args=(60,)).start()\n"
@@ -226,7 +237,7 @@ def test_threads_and_exit_hooks_left_behind_do_not_matter(tmp_path: Path) -> Non
     assert result.seconds < 9
 
 
-def test_a_crash_of_the_learners_process_is_reported(tmp_path: Path) -> None:
+def test_a_crash_of_the_learners_process_is_reported(tmp_path: Path, mode: str) -> None:
     extra = (
         "import os, signal\n"
         "def topological_order(root):\n"
@@ -388,3 +399,16 @@ def test_instructor_command(tmp_path: Path, capsys) -> None:
     assert (dest / "lessons" / "01_neuron_exercises.py").is_file()
     assert "reset to stubs" in capsys.readouterr().out
     assert main(["instructor", "learner-copy", str(dest)]) == 2
+
+
+def test_a_starter_that_cannot_start_falls_back_to_a_new_process(tmp_path: Path) -> None:
+    from tinygrad_rnn.grading.processes import Launcher
+
+    job = tmp_path / "job.json"
+    job.write_text(json.dumps({"file": str(SOLUTION_1), "module": "no.such.module"}))
+    result = tmp_path / "result.json"
+    with Launcher(warm=True) as launcher:
+        finished = launcher.run("no.such.module", job, result, tmp_path, 20.0)
+        assert "no.such.module" in launcher.broken
+    assert finished.code == 0 and not finished.timed_out
+    assert json.loads(result.read_text())["status"] == "grader_error"

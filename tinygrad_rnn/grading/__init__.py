@@ -12,7 +12,9 @@ Modules:
 * :mod:`~tinygrad_rnn.grading.registry`: ``Case``, ``Check``, ``Exercise``, ``Lesson``.
 * :mod:`~tinygrad_rnn.grading.checks`: comparisons and messages for judges (grader side).
 * :mod:`~tinygrad_rnn.grading.probes`: ``WrongType`` and type helpers (learner side).
-* :mod:`~tinygrad_rnn.grading.runner`: ``grade()``, the subprocess, the time limit.
+* :mod:`~tinygrad_rnn.grading.runner`: ``grade()``: cases, the learner's process, judging.
+* :mod:`~tinygrad_rnn.grading.processes`: starting learner processes (forked from a warm
+  per-lesson starter, :mod:`._zygote`, or started anew), time limits, printout.
 * :mod:`~tinygrad_rnn.grading.report`: the rich scorecard and the JSON report.
 * :mod:`~tinygrad_rnn.grading.cli`: ``grade``, ``lessons`` and ``instructor`` commands.
 * ``lessonNN.py``: one module per lesson, each defining ``LESSON``.
@@ -49,7 +51,7 @@ Recipe: adding the exercises of lesson N
                    id="N.1", title="...", points=2, functions=("my_function",),
                    todo="<the same one-line task as in the stub>", hint="...",
                    checks=(Check("what it checks", cases, probe, judge), ...),
-                   timeout=5.0,  # seconds in the learner's process, start-up included
+                   timeout=5.0,  # seconds in the learner's process
                ),
            ),
        )

@@ -55,7 +55,7 @@ LESSON_TITLES: dict[int, str] = {
     12: "Applications and next steps",
 }
 
-DEFAULT_TIMEOUT = 5.0  # seconds per exercise, learner process start-up included
+DEFAULT_TIMEOUT = 5.0  # seconds per exercise in the learner's process
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ For each exercise:
 
 1. In this process, every check makes its cases: inputs and the expected answers, from the
    library (the reference) and central differences.
-2. A fresh Python process (:mod:`tinygrad_rnn.grading._child`) gets only the inputs, imports
+2. A fresh process (:mod:`tinygrad_rnn.grading._child`, forked from a warm starter or
+   started anew, see :mod:`tinygrad_rnn.grading.processes`) gets only the inputs, imports
    the learner's file, runs the probes and writes plain JSON to a file of its own. Its
    stdout and stderr are drained separately and kept only for the report, so printing
    cannot corrupt the result; a time limit kills it (and anything it started).
@@ -20,10 +21,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -31,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_rnn.grading import wire
+from tinygrad_rnn.grading.processes import PACKAGE_ROOT, Launcher
 from tinygrad_rnn.grading.registry import Exercise, Lesson, resolve
 
 __all__ = [
@@ -42,9 +41,7 @@ __all__ = [
     "grade_exercise",
 ]
 
-OUTPUT_KEEP = 2000  # characters of the learner's printout kept for the report
 RESULT_MAX_BYTES = 64 * 2**20  # a 100,000-node order is about 0.7 MB
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -173,18 +170,27 @@ def grade(
     for lesson, exercises in plan:
         path = Path(file) if file is not None else folder / lesson.exercise_file
         tasks.extend((lesson, ex, path, timeout) for ex in exercises)
-    if jobs > 1 and len(tasks) > 1:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(lambda task: grade_exercise(*task), tasks))
-    else:
-        results = [grade_exercise(*task) for task in tasks]
+    with Launcher() as launcher:
+        if jobs > 1 and len(tasks) > 1:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                results = list(pool.map(lambda task: grade_exercise(*task, launcher), tasks))
+        else:
+            results = [grade_exercise(*task, launcher) for task in tasks]
     return GradeReport(target, results, str(file) if file is not None else None)
 
 
 def grade_exercise(
-    lesson: Lesson, ex: Exercise, path: str | os.PathLike[str], timeout: float | None = None
+    lesson: Lesson,
+    ex: Exercise,
+    path: str | os.PathLike[str],
+    timeout: float | None = None,
+    launcher: Launcher | None = None,
 ) -> ExerciseResult:
-    """Grade one exercise of the file at ``path`` in a fresh process."""
+    """Grade one exercise of the file at ``path`` in a fresh process.
+
+    ``launcher`` starts that process (see :mod:`~tinygrad_rnn.grading.processes`); without one,
+    a new Python is started for it.
+    """
     path = Path(path).resolve()
     start = time.perf_counter()
     result = ExerciseResult(
@@ -209,7 +215,12 @@ def grade_exercise(
         ],
     }
     limit = ex.timeout if timeout is None else timeout
-    raw, result.output, problem = _run_child(job, path.parent, limit)
+    job["limit"] = limit
+    if launcher is None:
+        with Launcher(warm=False) as cold:
+            raw, result.output, problem = _run_child(job, path.parent, limit, cold)
+    else:
+        raw, result.output, problem = _run_child(job, path.parent, limit, launcher)
     result.seconds = round(time.perf_counter() - start, 3)
     if problem is not None:
         result.status, result.message = problem
@@ -219,7 +230,7 @@ def grade_exercise(
 
 
 def _run_child(
-    job: dict[str, Any], cwd: Path, limit: float
+    job: dict[str, Any], cwd: Path, limit: float, launcher: Launcher
 ) -> tuple[Any, str, tuple[str, str] | None]:
     """Run the learner's process.
 
@@ -231,39 +242,16 @@ def _run_child(
         job_path = Path(tmp) / "job.json"
         result_path = Path(tmp) / "result.json"
         job_path.write_text(wire.encode(job), encoding="utf-8")
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH", "")) if p
-        )
-        env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
-        proc = subprocess.Popen(
-            # -P: the learner's folder is not put on sys.path ahead of the library.
-            [sys.executable, "-P", "-m", "tinygrad_rnn.grading._child", job_path, result_path],
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
-        drain = _Drain(proc.stdout)
-        try:
-            proc.wait(timeout=limit)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        _kill_group(proc)  # also whatever the learner's code started
-        proc.wait()
-        drain.join()
-        output = drain.text()
-        if timed_out:
+        finished = launcher.run(job["module"], job_path, result_path, cwd, limit)
+        output = finished.output
+        if finished.timed_out:
             why = (
                 f"took longer than {limit:g} s and was stopped: is there an endless loop, "
                 "or a very slow step? (each exercise has a time limit)"
             )
             return None, output, ("timeout", why)
         if not result_path.is_file():
-            code = proc.returncode
+            code = finished.code
             if code is not None and code < 0:
                 name = signal.Signals(-code).name if -code in signal.valid_signals() else code
                 why = f"the process running your code crashed (signal {name})"
@@ -282,40 +270,6 @@ def _run_child(
         except (ValueError, UnicodeDecodeError) as exc:
             return None, output, ("error", f"the grader could not read the result ({exc})")
     return raw, output, None
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError, AttributeError):
-        if proc.poll() is None:
-            proc.kill()
-
-
-class _Drain:
-    """Read a pipe to the end in a thread, keeping only the beginning."""
-
-    def __init__(self, pipe: Any) -> None:
-        self.kept = bytearray()
-        self.total = 0
-        self.thread = threading.Thread(target=self._run, args=(pipe,), daemon=True)
-        self.thread.start()
-
-    def _run(self, pipe: Any) -> None:
-        with pipe:
-            while chunk := pipe.read1(65536):
-                self.total += len(chunk)
-                if len(self.kept) < OUTPUT_KEEP:
-                    self.kept += chunk[: OUTPUT_KEEP - len(self.kept)]
-
-    def join(self) -> None:
-        self.thread.join(timeout=2.0)
-
-    def text(self) -> str:
-        text = self.kept.decode("utf-8", errors="replace")
-        if self.total > len(self.kept):
-            text += f"\n... ({self.total - len(self.kept)} more bytes of output not kept)"
-        return text
 
 
 def _judge(ex: Exercise, all_cases: list[list[Any]], raw: Any, result: ExerciseResult) -> None:

@@ -1,0 +1,142 @@
+"""A warm starter of learner processes: import a lesson's checks once, fork one per exercise.
+
+Starting Python and importing numpy (and numba, for the later lessons) costs far more than
+running most exercises. This process imports the lesson's grading module, and with it the
+library, once; then, for each exercise, it forks a fresh child that runs
+:func:`tinygrad_rnn.grading._child.main` exactly as a newly started process would. Each
+child gets its own process group, its own pipe for whatever it prints, and no access to the
+control channel. This process never sees an expected answer: those stay in the grader.
+
+Protocol (one JSON object per line):
+
+* out, once: ``{"ready": true}`` or ``{"error": "..."}``;
+* in: ``{"job": path, "result": path, "cwd": dir}``; out: ``{"pid": n}``, then
+  ``{"done": n, "code": exit code (negative: killed by that signal), "output": text,
+  "dropped": bytes of output not kept}``.
+
+POSIX only; :mod:`tinygrad_rnn.grading.runner` starts a new process per exercise elsewhere.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import select
+import signal
+import sys
+import time
+
+OUTPUT_KEEP = 2000
+
+
+def _run_child(job: dict[str, str], control: tuple[int, int], devnull: int) -> None:
+    """In the forked child: detach, rewire stdio, run the exercise, leave."""
+    code = 70
+    try:
+        os.setsid()
+        for fd in control:
+            os.close(fd)
+        os.dup2(devnull, 0)
+        os.chdir(job["cwd"])
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+        sys.argv = ["tinygrad_rnn.grading._child", job["job"], job["result"]]
+        from tinygrad_rnn.grading import _child
+
+        code = _child.main(sys.argv)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - the learner may have closed them
+                pass
+    finally:
+        os._exit(code)
+
+
+def _serve(job: dict[str, str], control: tuple[int, int], devnull: int) -> dict[str, object]:
+    """Fork a child for one job, keep the start of its output, wait for it, clean up."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_end)
+        os.dup2(write_end, 1)
+        os.dup2(write_end, 2)
+        os.close(write_end)
+        _run_child(job, control, devnull)
+    os.close(write_end)
+    _send(control[1], {"pid": pid})
+    kept, dropped, status, eof = bytearray(), 0, None, False
+    ended_at = 0.0
+    while not eof:
+        ready, _, _ = select.select([read_end], [], [], 0.05)
+        if ready:
+            chunk = os.read(read_end, 65536)
+            if not chunk:
+                eof = True
+            room = max(0, OUTPUT_KEEP - len(kept))
+            kept += chunk[:room]
+            dropped += len(chunk) - min(room, len(chunk))
+        if status is None:
+            done, raw = os.waitpid(pid, os.WNOHANG)
+            if done == pid:
+                status = os.waitstatus_to_exitcode(raw)
+                ended_at = time.monotonic()
+                _kill_group(pid)  # whatever it started may still hold the pipe
+        elif time.monotonic() - ended_at > 1.0:
+            break  # something outside the group holds the pipe; stop listening
+    os.close(read_end)
+    if status is None:  # it closed its output first; the grader kills it at its time limit
+        _, raw = os.waitpid(pid, 0)
+        status = os.waitstatus_to_exitcode(raw)
+        _kill_group(pid)
+    return {
+        "done": pid,
+        "code": status,
+        "output": kept.decode("utf-8", errors="replace"),
+        "dropped": dropped,
+    }
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _send(fd: int, message: dict[str, object]) -> None:
+    data = (json.dumps(message) + "\n").encode("utf-8")
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def main(argv: list[str]) -> int:
+    # Control channel: our stdin and (a copy of) our stdout. Then fd 1 and 2 go to
+    # /dev/null, so nothing printed while importing can garble a message.
+    control_in, control_out = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    try:
+        importlib.import_module("tinygrad_rnn.grading._child")
+        importlib.import_module(argv[1])
+    except BaseException as exc:  # noqa: BLE001 - report it; the grader falls back
+        _send(control_out, {"error": f"{type(exc).__name__}: {exc}"})
+        return 1
+    _send(control_out, {"ready": True})
+    buffer = b""
+    while True:
+        chunk = os.read(control_in, 65536)
+        if not chunk:
+            return 0  # the grader is done
+        buffer += chunk
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            job = json.loads(line)
+            _send(control_out, _serve(job, (control_in, control_out), devnull))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
