@@ -213,6 +213,25 @@ def test_getitem_repeated_indices_accumulate():
     np.testing.assert_array_equal(t.grad[:, 0], [3.0, 0.0, 1.0, 1.0])
 
 
+@FAST
+@given(shapes(min_dims=1), seeds, st.integers(1, 6))
+def test_getitem_drawn_shapes_with_repeats_and_slices(shape, seed, n_picks):
+    rng = np.random.default_rng(seed)
+    x = random_array(seed, shape)
+    picks = rng.integers(-shape[0], shape[0], size=n_picks)  # repeats and negative indices
+    start = int(rng.integers(0, shape[0]))
+    check(lambda t: t[picks].tanh(), x)
+    check(lambda t: t[start:].exp(), x)
+    check(lambda t: t[..., ::-1] * np.arange(shape[-1]), x)
+
+
+def test_gradcheck_dispatches_arrays_to_the_tensor_check():
+    from tinygrad_rnn.gradcheck import gradcheck
+
+    report = gradcheck(lambda t: (t * t).tanh().sum(), [np.array([0.3, -0.7])])
+    assert report.ok and report.worst.startswith("input 0[")
+
+
 def test_getitem_boolean_mask_and_list_index():
     x = random_array(2, (3, 4))
     mask = x > 0
