@@ -67,10 +67,26 @@ def _numba_error(name: str, exc: Exception) -> WrongType:
     )
 
 
+_stub_checked: set[str] = set()
+
+
 def _run_kernel(learner: ModuleType, name: str, *args: Any) -> Any:
     import numba
 
-    fn = _compiled(getattr(learner, name), name)
+    raw = getattr(learner, name)
+    if name not in _stub_checked:
+        # An untouched stub raises NotImplementedError at once as plain Python: say so
+        # without spending a second compiling it. Any other error surfaces compiled below.
+        _stub_checked.add(name)
+        try:
+            getattr(raw, "py_func", raw)(
+                *[a.copy() if isinstance(a, np.ndarray) else a for a in args]
+            )
+        except NotImplementedError:
+            raise
+        except Exception:  # noqa: BLE001 - the compiled run reports it properly
+            pass
+    fn = _compiled(raw, name)
     try:
         return fn(*args)
     except numba.core.errors.NumbaError as exc:
