@@ -151,9 +151,9 @@ print(f"first call (compiles): {first_call * 1e3:8.1f} ms")
 print(f"second call          : {second_call * 1e3:8.4f} ms")
 
 # %% [markdown]
-# Compiling took a noticeable fraction of a second; calling costs microseconds. Now the
-# three side by side, in nanoseconds per element (the Python loop gets a tenth of the
-# data, or it would dominate the lesson's running time):
+# The first call took a good part of a second (numba starting up, then compiling); a call
+# now costs microseconds. Now the three side by side, in nanoseconds per element (the
+# Python loop gets a tenth of the data, or it would dominate the lesson's running time):
 
 # %%
 n_python = 100_000
@@ -446,8 +446,8 @@ print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
 # ## Check yourself
 #
 # Open `lessons/05_numba_exercises.py`, replace each `raise NotImplementedError`, then run
-# `tinygrad-rnn grade 5`. The grader runs your kernels compiled, so the first grading of an
-# exercise includes its compile time.
+# `tinygrad-rnn grade 5`. The grader runs your kernels compiled, so grading 5.1 and 5.3
+# includes a second or two of compiling.
 #
 # | id | you write | this lesson's section |
 # |---|---|---|
