@@ -265,8 +265,9 @@ print(
 # numpy. So every kernel in `tinygrad_rnn/kernels.py` has a twin in
 # `tinygrad_rnn/backend.py`: same name, same arguments, written in plain numpy as the
 # definition of what the kernel must compute. The tests run both on random inputs and
-# demand the same answer; the Tensor ops ask `backend.ops_for(dtype)` which of the two to
-# call.
+# demand the same answer, to within rounding (in float32 the kernel's tanh is a fast
+# approximation, the last section of this lesson); the Tensor ops ask
+# `backend.ops_for(dtype)` which of the two to call.
 
 # %%
 print("kernels with a numpy twin:", ", ".join(backend.KERNEL_NAMES))
