@@ -336,3 +336,25 @@ def test_gradcheck_catches_a_wrong_backward():
     report = gradcheck_tensors(lambda t: WrongSquare.apply(t), [np.array([1.0, 2.0])])
     assert not report.ok
     assert "input 0[" in report.worst
+
+
+def test_a_backward_with_the_wrong_number_or_shape_of_gradients_is_explained():
+    class TwoInOneOut(Function):
+        def forward(self, a, b):
+            return a + b
+
+        def backward(self, grad_out):
+            return grad_out  # forgot the second input
+
+    class WrongShape(Function):
+        def forward(self, a):
+            return a.sum()
+
+        def backward(self, grad_out):
+            return np.ones(5)
+
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"twoinoneout.backward returned 1 gradient\(s\) for 2"):
+        TwoInOneOut.apply(a, a).sum().backward()
+    with pytest.raises(ShapeError, match=r"wrongshape backward: gradient of shape \(5,\)"):
+        WrongShape.apply(a).backward()

@@ -253,18 +253,26 @@ def backward_through_function(node: Any) -> None:
     grads = ctx.backward(grad_out)
     if type(grads) is not tuple:
         grads = (grads,)
+    if len(grads) != len(ctx.parents):
+        raise TypeError(
+            f"{ctx.op_label}.backward returned {len(grads)} gradient(s) for "
+            f"{len(ctx.parents)} input(s); return one per input (None where not needed)"
+        )
     if _anomaly_enabled:
         for g in grads:
             if g is not None:
                 _check_finite(ctx.op_label, np.asarray(g), (grad_out,), " backward")
-    for parent, needed, g in zip(ctx.parents, ctx.needs_input_grad, grads, strict=False):
+    for parent, needed, g in zip(ctx.parents, ctx.needs_input_grad, grads, strict=True):
         if not needed or g is None:
             continue
         data = parent.data
         if type(g) is not np.ndarray:
             g = np.asarray(g)  # numpy returns scalars for 0-d arithmetic
         if g.shape != data.shape:
-            g = unbroadcast(g, data.shape)  # the ONE place broadcast gradients are summed
+            try:
+                g = unbroadcast(g, data.shape)  # the ONE place broadcast gradients are summed
+            except ShapeError as err:
+                raise ShapeError(f"{ctx.op_label} backward: {err}") from None
         if g.dtype != data.dtype:
             g = g.astype(data.dtype)
         if parent.grad is None:
