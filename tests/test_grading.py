@@ -19,6 +19,7 @@ from tinygrad_rnn.grading.course import (
     reset_to_stubs,
     write_learner_copy,
 )
+from tinygrad_rnn.grading.processes import Launcher
 from tinygrad_rnn.grading.registry import LESSON_TITLES
 from tinygrad_rnn.grading.wire import decode, encode
 
@@ -40,13 +41,12 @@ def _by_id(report):
 
 
 @pytest.fixture(params=["warm", "cold"])
-def mode(request, monkeypatch) -> str:
+def launcher(request):
     """Run a robustness test with forked (warm) and freshly started (cold) learner processes."""
-    if request.param == "cold":
-        monkeypatch.setenv("TINYGRAD_RNN_GRADE_COLD", "1")
-    elif not hasattr(os, "fork"):
+    if request.param == "warm" and not hasattr(os, "fork"):
         pytest.skip("no fork on this platform")
-    return request.param
+    with Launcher(warm=request.param == "warm") as launcher:
+        yield launcher
 
 
 # ---------------------------------------------------------------- the registry
@@ -103,16 +103,16 @@ def test_syntax_error_scores_zero_everywhere_with_the_line(tmp_path: Path) -> No
         assert "01_neuron_exercises.py line" in r.message and "Traceback" not in r.message
 
 
-def test_infinite_loop_times_out_and_the_rest_is_graded(tmp_path: Path, mode: str) -> None:
+def test_infinite_loop_times_out_and_the_rest_is_graded(tmp_path: Path, launcher: Launcher) -> None:
     path = _learner_file(tmp_path, "def relu_slope(z):\n    while True:\n        pass\n")
-    results = _by_id(grade("1", file=path, timeout=1.5))
+    results = _by_id(grade("1", file=path, timeout=1.5, launcher=launcher))
     assert results["1.2"].status == "timeout" and results["1.2"].score == 0
     assert "took longer than 1.5 s" in results["1.2"].message
     for other in ("1.1", "1.3", "1.4"):
         assert results[other].passed, results[other].message
 
 
-def test_printing_does_not_corrupt_the_result(tmp_path: Path, mode: str) -> None:
+def test_printing_does_not_corrupt_the_result(tmp_path: Path, launcher: Launcher) -> None:
     extra = (
         "_original = neuron_forward\n"
         "def neuron_forward(w, x, b, activation='tanh'):\n"
@@ -121,7 +121,9 @@ def test_printing_does_not_corrupt_the_result(tmp_path: Path, mode: str) -> None
         "    import sys; print('to stderr', file=sys.stderr)\n"
         "    return _original(w, x, b, activation)\n"
     )
-    (result,) = grade("1.1", file=_learner_file(tmp_path, extra), timeout=20).results
+    (result,) = grade(
+        "1.1", file=_learner_file(tmp_path, extra), timeout=20, launcher=launcher
+    ).results
     assert result.passed, result.message
     assert result.output.startswith('{"status": "ran"')
     assert "more bytes of output not kept" in result.output
@@ -155,7 +157,7 @@ def test_exceptions_point_at_the_learners_line(tmp_path: Path) -> None:
     assert "`return 1.0 / 0.0`" in result.message and "Traceback" not in result.message
 
 
-def test_import_problems_missing_functions_and_exit(tmp_path: Path, mode: str) -> None:
+def test_import_problems_missing_functions_and_exit(tmp_path: Path, launcher: Launcher) -> None:
     cases = {
         "raise RuntimeError('half-finished edit')\n": "importing the file failed: RuntimeError",
         "del layer_forward\n": "no function layer_forward",
@@ -166,7 +168,9 @@ def test_import_problems_missing_functions_and_exit(tmp_path: Path, mode: str) -
     for k, (extra, expected) in enumerate(cases.items()):
         folder = tmp_path / str(k)
         folder.mkdir()
-        (result,) = grade("1.3", file=_learner_file(folder, extra), timeout=10).results
+        (result,) = grade(
+            "1.3", file=_learner_file(folder, extra), timeout=10, launcher=launcher
+        ).results
         assert result.status == "error" and result.score == 0, (extra, result.message)
         assert expected in result.message, (extra, result.message)
 
@@ -192,8 +196,12 @@ def neuron_forward(w, x, b, activation="tanh"):
 """
 
 
-def test_patching_the_reference_or_the_grader_changes_nothing(tmp_path: Path, mode: str) -> None:
-    (result,) = grade("1.1", file=_learner_file(tmp_path, CHEAT), timeout=10).results
+def test_patching_the_reference_or_the_grader_changes_nothing(
+    tmp_path: Path, launcher: Launcher
+) -> None:
+    (result,) = grade(
+        "1.1", file=_learner_file(tmp_path, CHEAT), timeout=10, launcher=launcher
+    ).results
     assert result.status == "failed" and result.score == 0
     assert "expected" in result.message and "got 0" in result.message
 
@@ -206,7 +214,7 @@ def test_patching_the_engine_only_changes_the_learners_own_answers(tmp_path: Pat
     assert results["1.1"].status == "failed" and results["1.3"].status == "failed"
 
 
-def test_a_forged_result_file_does_not_pass(tmp_path: Path, mode: str) -> None:
+def test_a_forged_result_file_does_not_pass(tmp_path: Path, launcher: Launcher) -> None:
     forge = (
         "import json, os, sys\n"
         "with open(sys.argv[2], 'w') as fh:\n"
@@ -222,28 +230,34 @@ def test_a_forged_result_file_does_not_pass(tmp_path: Path, mode: str) -> None:
         folder = tmp_path / str(k)
         folder.mkdir()
         path = _learner_file(folder, forge.replace("{KIND}", kind))
-        (result,) = grade("1.1", file=path, timeout=10).results
+        (result,) = grade("1.1", file=path, timeout=10, launcher=launcher).results
         assert not result.passed and result.score == 0, (kind, result.message)
 
 
-def test_threads_and_exit_hooks_left_behind_do_not_matter(tmp_path: Path, mode: str) -> None:
+def test_threads_and_exit_hooks_left_behind_do_not_matter(
+    tmp_path: Path, launcher: Launcher
+) -> None:
     extra = (
         "import atexit, os, sys, threading, time\n"
         "threading.Thread(target=time.sleep, args=(60,)).start()\n"
         "atexit.register(lambda: open(sys.argv[2], 'w').write('{}'))\n"
     )
-    (result,) = grade("1.4", file=_learner_file(tmp_path, extra), timeout=10).results
+    (result,) = grade(
+        "1.4", file=_learner_file(tmp_path, extra), timeout=10, launcher=launcher
+    ).results
     assert result.passed, result.message
     assert result.seconds < 9
 
 
-def test_a_crash_of_the_learners_process_is_reported(tmp_path: Path, mode: str) -> None:
+def test_a_crash_of_the_learners_process_is_reported(tmp_path: Path, launcher: Launcher) -> None:
     extra = (
         "import os, signal\n"
         "def topological_order(root):\n"
         "    os.kill(os.getpid(), signal.SIGSEGV)\n"
     )
-    (result,) = grade("2.3", file=_learner_file(tmp_path, extra, SOLUTION_2), timeout=10).results
+    (result,) = grade(
+        "2.3", file=_learner_file(tmp_path, extra, SOLUTION_2), timeout=10, launcher=launcher
+    ).results
     assert result.status == "error" and result.score == 0
     assert "crashed (signal SIGSEGV)" in result.message
 
@@ -402,8 +416,6 @@ def test_instructor_command(tmp_path: Path, capsys) -> None:
 
 
 def test_a_starter_that_cannot_start_falls_back_to_a_new_process(tmp_path: Path) -> None:
-    from tinygrad_rnn.grading.processes import Launcher
-
     job = tmp_path / "job.json"
     job.write_text(json.dumps({"file": str(SOLUTION_1), "module": "no.such.module"}))
     result = tmp_path / "result.json"

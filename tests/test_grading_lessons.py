@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tinygrad_rnn.grading import grade, lessons
+from tinygrad_rnn.grading.processes import Launcher
 from tinygrad_rnn.grading.runner import find_lessons_dir
 
 HERE = Path(__file__).parent
@@ -32,6 +33,13 @@ def _bug_declarations(path: Path) -> dict[str, str]:
     return found
 
 
+@pytest.fixture(scope="module")
+def launcher():
+    """One set of warm starters for the whole module: each grading forks from them."""
+    with Launcher() as launcher:
+        yield launcher
+
+
 BUGS = sorted(p for p in BUG_ZOO.glob("*.py") if "BUG_FOR" in _bug_declarations(p))
 ALL_IDS = [ex.id for lesson in lessons() for ex in lesson.exercises]
 
@@ -43,8 +51,8 @@ def test_the_repo_lessons_folder_is_found() -> None:
 
 
 @pytest.mark.parametrize("lesson", lessons(), ids=lambda lesson: f"lesson{lesson.number}")
-def test_untouched_stubs_score_zero_with_their_message(lesson) -> None:
-    report = grade(str(lesson.number), lessons_dir=LESSONS_DIR, timeout=10)
+def test_untouched_stubs_score_zero_with_their_message(lesson, launcher) -> None:
+    report = grade(str(lesson.number), lessons_dir=LESSONS_DIR, timeout=10, launcher=launcher)
     assert [r.id for r in report.results] == [ex.id for ex in lesson.exercises]
     for r in report.results:
         assert r.status == "not_implemented", (r.id, r.status, r.message)
@@ -56,10 +64,10 @@ def test_untouched_stubs_score_zero_with_their_message(lesson) -> None:
 
 
 @pytest.mark.parametrize("lesson", lessons(), ids=lambda lesson: f"lesson{lesson.number}")
-def test_reference_solutions_score_full_points(lesson) -> None:
+def test_reference_solutions_score_full_points(lesson, launcher) -> None:
     solution = SOLUTIONS / lesson.exercise_file
     assert solution.is_file(), f"add a reference solution at {solution}"
-    report = grade(str(lesson.number), file=solution, timeout=20)
+    report = grade(str(lesson.number), file=solution, timeout=20, launcher=launcher)
     failures = [(r.id, r.status, r.message) for r in report.results if not r.passed]
     assert not failures
     assert report.score == report.max_score == lesson.max_points
@@ -71,10 +79,10 @@ def test_every_exercise_has_a_bug_in_the_zoo() -> None:
 
 
 @pytest.mark.parametrize("path", BUGS, ids=lambda p: p.stem)
-def test_each_bug_is_caught(path: Path) -> None:
+def test_each_bug_is_caught(path: Path, launcher) -> None:
     declared = _bug_declarations(path)
     assert declared.get("BUG_FOR") in ALL_IDS, f"{path.name}: BUG_FOR names no exercise"
-    (result,) = grade(declared["BUG_FOR"], file=path, timeout=20).results
+    (result,) = grade(declared["BUG_FOR"], file=path, timeout=20, launcher=launcher).results
     assert result.status in ("failed", "error"), (result.status, result.message)
     assert result.score == 0
     assert declared.get("CAUGHT_BY", "") in result.message

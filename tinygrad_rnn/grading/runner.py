@@ -144,6 +144,7 @@ def grade(
     lessons_dir: str | os.PathLike[str] | None = None,
     timeout: float | None = None,
     jobs: int = 1,
+    launcher: Launcher | None = None,
 ) -> GradeReport:
     """Grade ``"all"``, a lesson (``"2"``) or one exercise (``"2.3"``).
 
@@ -154,6 +155,9 @@ def grade(
         timeout: seconds per exercise, replacing every exercise's own limit.
         jobs: exercises graded at the same time (each in its own process). More than the
             number of CPU cores makes every exercise slower and the time limits tighter.
+        launcher: starts the learner processes; pass one to reuse its warm starters across
+            calls (and close it yourself). By default a new one is made: warm when there are
+            several exercises, a new Python for a single one.
 
     Raises:
         LookupError: unknown target, or ``file`` with more than one lesson.
@@ -170,12 +174,18 @@ def grade(
     for lesson, exercises in plan:
         path = Path(file) if file is not None else folder / lesson.exercise_file
         tasks.extend((lesson, ex, path, timeout) for ex in exercises)
-    with Launcher() as launcher:
+    own = launcher is None
+    if launcher is None:
+        launcher = Launcher(warm=None if len(tasks) > 1 else False)
+    try:
         if jobs > 1 and len(tasks) > 1:
             with ThreadPoolExecutor(max_workers=jobs) as pool:
                 results = list(pool.map(lambda task: grade_exercise(*task, launcher), tasks))
         else:
             results = [grade_exercise(*task, launcher) for task in tasks]
+    finally:
+        if own:
+            launcher.close()
     return GradeReport(target, results, str(file) if file is not None else None)
 
 
