@@ -148,6 +148,8 @@ class MatMul(Function):
     def backward(self, grad_out):
         a, b = self.saved_tensors
         need_a, need_b = self.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:  # the common case, without the general reshuffling
+            return (grad_out @ b.T if need_a else None), (a.T @ grad_out if need_b else None)
         a_row = a[None, :] if a.ndim == 1 else a  # (..., n, k)
         b_col = b[:, None] if b.ndim == 1 else b  # (..., k, m)
         g = grad_out
@@ -157,11 +159,11 @@ class MatMul(Function):
             g = g[..., None, :]  # the row axis that a's squeeze removed; now (..., n, m)
         grad_a = grad_b = None
         if need_a:
-            grad_a = g @ np.swapaxes(b_col, -1, -2)  # (..., n, k)
+            grad_a = g @ b_col.swapaxes(-1, -2)  # (..., n, k)
             if a.ndim == 1:
                 grad_a = grad_a[..., 0, :]
         if need_b:
-            grad_b = np.swapaxes(a_row, -1, -2) @ g  # (..., k, m)
+            grad_b = a_row.swapaxes(-1, -2) @ g  # (..., k, m)
             if b.ndim == 1:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
