@@ -39,9 +39,9 @@ def _run_child(job: dict[str, str], control: tuple[int, int], devnull: int) -> N
             os.close(fd)
         os.dup2(devnull, 0)
         os.chdir(job["cwd"])
-        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
-        sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stdin = open(0, encoding="utf-8", closefd=False)
+        sys.stdout = open(1, "w", encoding="utf-8", buffering=1, closefd=False)
+        sys.stderr = open(2, "w", encoding="utf-8", buffering=1, closefd=False)
         sys.argv = ["tinygrad_rnn.grading._child", job["job"], job["result"]]
         from tinygrad_rnn.grading import _child
 
