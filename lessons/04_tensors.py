@@ -191,7 +191,8 @@ for left, right in [((5, 4), (4,)), ((5, 1), (1, 4)), ((2, 5, 4), (5, 1)), ((5, 
 
 # %% [markdown]
 # The last one is the classic mistake: a bias with one entry per *example* instead of one
-# per *neuron*. Rule 1 lines up the 5 with the 4, and they don't fit.
+# per *neuron*. Rule 1 lines the bias's 5 up with the last axis, the 4 neurons, and they
+# don't fit.
 #
 # ### The gradient of a broadcast is a sum
 #
@@ -200,8 +201,7 @@ for left, right in [((5, 4), (4,)), ((5, 1), (1, 4)), ((2, 5, 4), (5, 1)), ((5, 
 # the gradients of all its uses. So the gradient of a broadcast input is the output's
 # gradient **summed over the axes it was stretched along**:
 #
-# $$ Z = A + b \;\Rightarrow\; \frac{\partial L}{\partial b_j} = \sum_n
-#    \frac{\partial L}{\partial Z_{nj}} $$
+# $$ Z = A + b \;\Rightarrow\; \frac{\partial L}{\partial b_j} = \sum_n \frac{\partial L}{\partial Z_{nj}} $$
 #
 # Watch the engine do it. `G` below plays the role of $\partial L/\partial Z$: we make
 # $L = \sum_{nj} G_{nj} Z_{nj}$, whose gradient with respect to $Z$ is exactly `G`.
@@ -249,8 +249,9 @@ print(report)
 # $C_{ij} = \sum_p A_{ip} B_{pj}$. Write $G = \partial L/\partial C$, of $C$'s shape
 # `(n, m)`. Entry $A_{ip}$ appears in every $C_{ij}$ of row $i$, multiplied by $B_{pj}$, so
 #
-# $$ \frac{\partial L}{\partial A_{ip}} = \sum_j G_{ij} B_{pj} = (G B^\top)_{ip},
-#    \qquad\text{and likewise}\qquad \frac{\partial L}{\partial B} = A^\top G . $$
+# $$ \frac{\partial L}{\partial A_{ip}} = \sum_j G_{ij} B_{pj} = (G B^\top)_{ip}, \qquad \frac{\partial L}{\partial B} = A^\top G $$
+#
+# (the second by the same argument, column by column).
 #
 # You do not have to memorise which side the transpose goes on: **the shapes decide**.
 # `dA` must have $A$'s shape `(n, k)`, and the only way to make `(n, k)` from `G (n, m)`
