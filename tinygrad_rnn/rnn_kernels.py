@@ -103,6 +103,14 @@ def _prime_blas():
     jit.recurrent_matmul(a, b, np.empty((32, 512), np.float32), False)
 
 
+def _blas_or_loops(batch, gh, hidden):
+    """``loops`` flag for a compiled time loop; primes numba's BLAS when it will be used."""
+    loops = _small(batch, gh, hidden)
+    if not loops:
+        _prime_blas()
+    return loops
+
+
 def _use_approx(approx, dtype):
     return dtype == np.float32 if approx is None else bool(approx)
 
@@ -144,7 +152,6 @@ def rnn_forward(xw, w_hh, b_hh, h0, nonlinearity="tanh", approx=None):
     check_nonlinearity(op, nonlinearity)
     xw, w_hh, b_hh, states = check_forward_args(op, xw, w_hh, b_hh, {"h0": h0}, 1)
     xw, w_hh, b_hh = _writable(xw, w_hh, b_hh)
-    _prime_blas()
     n_steps, batch, hidden = xw.shape
     h = pool.empty((n_steps + 1, batch, hidden), xw.dtype)  # h_0 .. h_T
     h[0] = states["h0"]
@@ -155,7 +162,9 @@ def rnn_forward(xw, w_hh, b_hh, h0, nonlinearity="tanh", approx=None):
             jit.rnn_forward_step(h[t + 1], xw[t], b_hh, relu, approx)
     else:
         w_t = np.ascontiguousarray(w_hh.T)
-        jit.rnn_forward_sequence(xw, w_t, b_hh, relu, approx, _small(batch, hidden, hidden), h)
+        jit.rnn_forward_sequence(
+            xw, w_t, b_hh, relu, approx, _blas_or_loops(batch, hidden, hidden), h
+        )
     return h[1:], h[-1].copy(), RNNCache(h, nonlinearity)
 
 
@@ -184,7 +193,7 @@ def rnn_backward(grad_out, grad_hT, cache, w_hh):
             jit.rnn_backward_step(grad_out[t], h[t + 1], relu, grad_xw[t], dh)
             np.matmul(grad_xw[t], w_hh, out=dh)
     else:
-        loops = _small(*h.shape[1:], h.shape[2])
+        loops = _blas_or_loops(*h.shape[1:], h.shape[2])
         jit.rnn_backward_sequence(grad_out, h, w_hh, relu, loops, grad_xw, dh)
     da = grad_xw.reshape(-1, grad_xw.shape[2])  # (T*B, H)
     grad_w_hh = _grad_w_hh(da, h, np.empty_like(w_hh))
@@ -211,7 +220,6 @@ def lstm_forward(xw, w_hh, b_hh, h0, c0, approx=None):
         "lstm_forward", xw, w_hh, b_hh, {"h0": h0, "c0": c0}, 4
     )
     xw, w_hh, b_hh = _writable(xw, w_hh, b_hh)
-    _prime_blas()
     n_steps, batch, four_h = xw.shape
     h = pool.empty((n_steps + 1, batch, four_h // 4), xw.dtype)  # h_0 .. h_T
     c = pool.empty(h.shape, xw.dtype)  # c_0 .. c_T
@@ -227,7 +235,7 @@ def lstm_forward(xw, w_hh, b_hh, h0, c0, approx=None):
             )
     else:
         w_t = np.ascontiguousarray(w_hh.T)
-        loops = _small(batch, four_h, four_h // 4)
+        loops = _blas_or_loops(batch, four_h, four_h // 4)
         jit.lstm_forward_sequence(xw, w_t, b_hh, approx, loops, h, c, gates, tanh_c)
     return h[1:], h[-1].copy(), c[-1].copy(), LSTMCache(h, c, gates, tanh_c)
 
@@ -260,7 +268,7 @@ def lstm_backward(grad_out, grad_hT, grad_cT, cache, w_hh):
             jit.lstm_backward_step(gates[t], grad_out[t], tanh_c[t], c[t], grad_xw[t], dh, dc)
             np.matmul(grad_xw[t], w_hh, out=dh)
     else:
-        loops = _small(batch, 4 * hidden, hidden)
+        loops = _blas_or_loops(batch, 4 * hidden, hidden)
         jit.lstm_backward_sequence(*args, loops, grad_xw, dh, dc)
     da = grad_xw.reshape(-1, grad_xw.shape[2])  # (T*B, 4H)
     grad_w_hh = _grad_w_hh(da, h, np.empty_like(w_hh))
@@ -285,7 +293,6 @@ def gru_forward(xw, w_hh, b_hh, h0, approx=None):
     """
     xw, w_hh, b_hh, states = check_forward_args("gru_forward", xw, w_hh, b_hh, {"h0": h0}, 3)
     xw, w_hh, b_hh = _writable(xw, w_hh, b_hh)
-    _prime_blas()
     n_steps, batch, three_h = xw.shape
     h = pool.empty((n_steps + 1, batch, three_h // 3), xw.dtype)  # h_0 .. h_T
     h[0] = states["h0"]
@@ -299,7 +306,7 @@ def gru_forward(xw, w_hh, b_hh, h0, approx=None):
             jit.gru_forward_step(hw, xw[t], b_hh, h[t], gates[t], hn[t], h[t + 1], approx)
     else:
         w_t = np.ascontiguousarray(w_hh.T)
-        loops = _small(batch, three_h, three_h // 3)
+        loops = _blas_or_loops(batch, three_h, three_h // 3)
         jit.gru_forward_sequence(xw, w_t, b_hh, approx, loops, h, gates, hn, hw)
     return h[1:], h[-1].copy(), GRUCache(h, gates, hn)
 
@@ -334,7 +341,7 @@ def gru_backward(grad_out, grad_hT, cache, w_hh):
             np.matmul(dhw, w_hh, out=dh_rec)
             dh += dh_rec
     else:
-        loops = _small(batch, 3 * hidden, hidden)
+        loops = _blas_or_loops(batch, 3 * hidden, hidden)
         jit.gru_backward_sequence(*args, loops, grad_xw, dhn, dh, dhw, dh_rec)
     da_rz = grad_xw.reshape(-1, 3 * hidden)[:, : 2 * hidden]  # (T*B, 2H), a strided view
     dhn2 = dhn.reshape(-1, hidden)  # (T*B, H)
