@@ -383,3 +383,10 @@ def test_scalar_and_tensor_engines_follow_the_same_loss_curve():
             scalar_losses.append(s_loss.data)
     np.testing.assert_allclose(tensor_losses, scalar_losses, rtol=1e-12)
     assert tensor_losses[-1] < tensor_losses[0]
+
+
+def test_numpy_sees_the_values_of_tensors():
+    a, b = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
+    np.testing.assert_array_equal(np.asarray([a, b]), [[1.0, 2.0], [3.0, 4.0]])
+    assert np.asarray(a) is a.data
+    assert np.asarray(a, dtype=np.float64).dtype == np.float64

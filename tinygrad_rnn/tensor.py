@@ -192,6 +192,12 @@ class Tensor(TensorFactories):
             extras.append(f"label={self.label!r}")
         return f"Tensor({body}, {', '.join(extras)})"
 
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(t)`` (and plotting libraries) see the values; no gradient flows."""
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
         return self.data
