@@ -256,6 +256,11 @@ def test_errors_name_the_op_and_shapes(impl):
     _, _, _, cache = impl.lstm_forward(p["xw"], p["w_hh"], None, None, None)
     with pytest.raises(ValueError, match=r"lstm_backward: grad_out must have shape \(3, 2, 4\)"):
         impl.lstm_backward(np.ones((2, 2, 4)), None, None, cache, p["w_hh"])
+    with pytest.raises(ValueError, match=r"lstm_backward: w_hh must have shape \(16, 4\)"):
+        impl.lstm_backward(None, None, None, cache, p["w_hh"].T)
+    with pytest.raises(TypeError, match="gru_backward: w_hh is float32 but the forward"):
+        _, _, gru_cache = impl.gru_forward(p["xw"][:, :, :12], p["w_hh"][:12], None, None)
+        impl.gru_backward(None, None, gru_cache, p["w_hh"][:12].astype(np.float32))
     with pytest.raises(ValueError, match="input_projection: x must be"):
         impl.input_projection(np.ones((3, 2, 5)), np.ones((16, 4)), None)
 

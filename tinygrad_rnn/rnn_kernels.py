@@ -16,13 +16,14 @@ module first: it states the contract and the maths). What is different here is s
 * Large arrays (states, gates, gradients) come from a pool
   (:mod:`tinygrad_rnn.rnn_buffers`) and are reused once nothing references them.
 
-Who runs the time loop. For small batches the whole loop is compiled, the recurrent matmul
-done by ``np.dot`` inside numba: Python would cost more per step than the step itself.
-For big batches the loop runs in Python and calls numpy's matmul, then the compiled step:
-numba's ``np.dot`` goes through scipy's BLAS, which measured 30-45 % slower here than
-numpy's on these shapes, and a few microseconds of Python per step are nothing next to a
-(64, 512) @ (512, 2048) product. :data:`STEPPING` chooses (``"auto"``, ``"numba"``,
-``"python"``); both give the same numbers.
+Who runs the time loop. For small models the whole loop is compiled: Python would cost
+more per step than the step itself. The recurrent matmul is then ``np.dot`` inside numba
+(B = 1 and mid sizes) or, for tiny products with 2 <= B, plain compiled loops, which beat
+BLAS's call overhead there. For big batches the loop runs in Python and calls numpy's
+matmul, then the compiled step: numba's ``np.dot`` goes through scipy's BLAS, which
+measured 30-45 % slower here than numpy's on these shapes, and a few microseconds of
+Python per step are nothing next to a (64, 512) @ (512, 2048) product. :data:`STEPPING`
+chooses (``"auto"``, ``"numba"``, ``"python"``); all paths agree up to rounding.
 
 The kernels compile on first use (a few seconds, then cached on disk by numba).
 """
@@ -42,6 +43,7 @@ from tinygrad_rnn.rnn_reference import (
     check_forward_args,
     check_input_args,
     check_nonlinearity,
+    check_w_hh,
     grad_or_zeros,
 )
 
@@ -92,8 +94,8 @@ def _prime_blas():
     recurrent matmul at 11-40 GFLOP/s depending on which shape the process multiplied
     first, and that one small (32, 128) @ (128, 512) product first made it steady. The
     cause was not found. Measured again for this module, neither numba's BLAS (scipy's,
-    ~67 GFLOP/s) nor numpy's (~83 GFLOP/s) showed the effect, primed or not; the priming
-    stays because it costs microseconds once and guards against a slowdown of 2x.
+    ~67 GFLOP/s) nor numpy's (~83 GFLOP/s) showed the effect, primed or not. It stays
+    because it costs microseconds once, and the slowdown it was meant for was 2x.
     """
     global _primed
     if _primed:
@@ -183,10 +185,11 @@ def rnn_backward(grad_out, grad_hT, cache, w_hh):
     """
     op = "rnn_backward"
     h = cache.h
+    w_hh = check_w_hh(op, w_hh, h, 1)
     grad_out = _grad_out_or_zeros(op, grad_out, h)
     dh = grad_or_zeros(op, "grad_hT", grad_hT, h[0]).copy()  # becomes grad_h0
     grad_xw = pool.empty(grad_out.shape, h.dtype)
-    grad_out, h, w_hh = _writable(grad_out, h, np.ascontiguousarray(w_hh))
+    grad_out, h, w_hh = _writable(grad_out, h, w_hh)
     relu = cache.nonlinearity == "relu"
     if _python_loop(*h.shape[1:], h.shape[2]):
         for t in reversed(range(grad_out.shape[0])):
@@ -256,11 +259,12 @@ def lstm_backward(grad_out, grad_hT, grad_cT, cache, w_hh):
     """
     op = "lstm_backward"
     h, c, gates, tanh_c = cache
+    w_hh = check_w_hh(op, w_hh, h, 4)
     grad_out = _grad_out_or_zeros(op, grad_out, h)
     dh = grad_or_zeros(op, "grad_hT", grad_hT, h[0]).copy()  # becomes grad_h0
     dc = grad_or_zeros(op, "grad_cT", grad_cT, c[0]).copy()  # becomes grad_c0
     grad_xw = pool.empty(gates.shape, h.dtype)
-    args = _writable(grad_out, c, gates, tanh_c, np.ascontiguousarray(w_hh))
+    args = _writable(grad_out, c, gates, tanh_c, w_hh)
     grad_out, c, gates, tanh_c, w_hh = args
     batch, hidden = dh.shape
     if _python_loop(batch, 4 * hidden, hidden):
@@ -326,6 +330,7 @@ def gru_backward(grad_out, grad_hT, cache, w_hh):
     """
     op = "gru_backward"
     h, gates, hn = cache
+    w_hh = check_w_hh(op, w_hh, h, 3)
     batch, hidden = h.shape[1:]
     grad_out = _grad_out_or_zeros(op, grad_out, h)
     dh = grad_or_zeros(op, "grad_hT", grad_hT, h[0]).copy()  # becomes grad_h0
@@ -333,7 +338,7 @@ def gru_backward(grad_out, grad_hT, cache, w_hh):
     dhn = pool.empty(hn.shape, h.dtype)  # (T, B, H) gradient w.r.t. W_hn h_t + b_hn
     dhw = np.empty((batch, 3 * hidden), h.dtype)  # scratch, w.r.t. h_{t-1} @ W_hh.T + b_hh
     dh_rec = np.empty_like(dh)
-    args = _writable(grad_out, h, gates, hn, np.ascontiguousarray(w_hh))
+    args = _writable(grad_out, h, gates, hn, w_hh)
     grad_out, h, gates, hn, w_hh = args
     if _python_loop(batch, 3 * hidden, hidden):
         for t in reversed(range(gates.shape[0])):

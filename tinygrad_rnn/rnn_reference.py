@@ -175,6 +175,20 @@ def grad_or_zeros(op, name, grad, like):
     return np.ascontiguousarray(grad, dtype=like.dtype)
 
 
+def check_w_hh(op, w_hh, h, n_gates):
+    """Check the ``w_hh`` given to a backward pass against the cached states ``h``."""
+    w_hh = np.asarray(w_hh)
+    hidden = h.shape[2]
+    if w_hh.shape != (n_gates * hidden, hidden):
+        raise ValueError(
+            f"{op}: w_hh must have shape {(n_gates * hidden, hidden)} like in the forward "
+            f"pass, got {w_hh.shape}"
+        )
+    if w_hh.dtype != h.dtype:
+        raise TypeError(f"{op}: w_hh is {w_hh.dtype} but the forward pass ran in {h.dtype}")
+    return np.ascontiguousarray(w_hh)
+
+
 def check_nonlinearity(op, nonlinearity):
     """Raise a clear error unless ``nonlinearity`` is ``"tanh"`` or ``"relu"``."""
     if nonlinearity not in ("tanh", "relu"):
@@ -230,6 +244,7 @@ def rnn_backward(grad_out, grad_hT, cache, w_hh):
     """
     op = "rnn_backward"
     h = cache.h
+    w_hh = check_w_hh(op, w_hh, h, 1)
     grad_out = grad_or_zeros(op, "grad_out", grad_out, h[1:])
     dh_next = grad_or_zeros(op, "grad_hT", grad_hT, h[0])  # (B, H)
     grad_xw = np.empty_like(grad_out)
@@ -301,6 +316,7 @@ def lstm_backward(grad_out, grad_hT, grad_cT, cache, w_hh):
     """
     op = "lstm_backward"
     h, c, gates, tanh_c = cache
+    w_hh = check_w_hh(op, w_hh, h, 4)
     hidden = h.shape[2]
     grad_out = grad_or_zeros(op, "grad_out", grad_out, h[1:])
     dh_next = grad_or_zeros(op, "grad_hT", grad_hT, h[0])  # (B, H)
@@ -373,6 +389,7 @@ def gru_backward(grad_out, grad_hT, cache, w_hh):
     """
     op = "gru_backward"
     h, gates, hn = cache
+    w_hh = check_w_hh(op, w_hh, h, 3)
     hidden = h.shape[2]
     grad_out = grad_or_zeros(op, "grad_out", grad_out, h[1:])
     dh_next = grad_or_zeros(op, "grad_hT", grad_hT, h[0])  # (B, H)
