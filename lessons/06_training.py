@@ -442,6 +442,9 @@ for ax, (act_name, act) in zip(axes, activations.items(), strict=True):
         ax.plot(range(1, DEPTH + 1), stds, "o-", markersize=4, label=name)
         if act_name == "tanh":
             last_tanh[name] = h
+        else:  # how much each ReLU layer multiplies the size, on average
+            factor = (stds[-1] / stds[0]) ** (1 / (DEPTH - 1))
+            print(f"ReLU, {name:<12}: std x {factor:.3g} per layer")
     ax.set_yscale("log")
     ax.set_xlabel("layer")
     ax.set_ylabel("std of the activations")
@@ -450,9 +453,10 @@ axes[0].legend()
 plt.show()
 
 # %% [markdown]
-# With ReLU, $N(0, 1)$ explodes (a factor of about $\sqrt{128/2} = 8$ per layer) and
-# $N(0, 0.01^2)$ vanishes; Xavier and orthogonal lose a factor $\sqrt 2$ per layer
-# because they do not account for the zeroed half; Kaiming holds steady, as designed.
+# With ReLU, $N(0, 1)$ explodes by a factor of about $\sqrt{128/2} = 8$ per layer and
+# $N(0, 0.01^2)$ shrinks by about $0.01 \sqrt{128/2} = 0.08$; Xavier and orthogonal lose
+# about a factor $\sqrt 2$ per layer (0.71) because they do not account for the zeroed
+# half; Kaiming holds steady, as designed.
 #
 # With tanh the curve of $N(0, 1)$ looks healthy, and that is misleading: tanh cannot
 # exceed 1, so "exploding" shows up as **saturation** instead. The histograms of the last
@@ -485,9 +489,21 @@ plt.show()
 #
 # Xavier's own curve sinks slowly with tanh, because tanh squeezes a little at every
 # layer; PyTorch's recommended `gain` of $5/3$ for tanh (`init.calculate_gain("tanh")`,
-# which the target used) makes up for it. An orthogonal matrix keeps every length exactly,
-# not only on average, which is why lesson 8 uses it for the recurrent weight $W_{hh}$ that
-# is applied again at every time step:
+# which the target used) makes up for it:
+
+# %%
+gain = init.calculate_gain("tanh")
+for name, fill in [
+    ("Xavier", lambda w, gen: init.xavier_normal_(w, gen)),
+    (f"Xavier, gain {gain:.3g}", lambda w, gen: init.xavier_normal_(w, gen, gain=gain)),
+]:
+    stds, _ = forward_stats(fill, np.tanh)
+    print(f"tanh, {name:<17}: std after layer 1 {stds[0]:.2f}, after layer {DEPTH} {stds[-1]:.2f}")
+
+# %% [markdown]
+# An orthogonal matrix keeps every length exactly, not only on average, which is why
+# lesson 8 uses it for the recurrent weight $W_{hh}$ that is applied again at every time
+# step:
 
 # %%
 W_orth = init.orthogonal_(np.empty((WIDTH, WIDTH)), rng=3)
