@@ -17,8 +17,9 @@
 # gradient, and a step of fixed size downhill. That works for a shallow network on easy
 # data. This lesson is about everything else that decides whether training works: **which
 # loss** to measure, **how to step** (SGD, momentum, Adam, the learning rate), and **where
-# to start** (the initial weights). The last two come back in lesson 8, where "careful
-# initialisation" and "ReLU" are two of the remedies for gradients that vanish through time.
+# to start** (the initial weights), and, at the end, which **activation** lets a gradient
+# through many layers. Three of these come back in lesson 8 as remedies for gradients that
+# vanish or explode through time: gradient clipping, careful initialisation and ReLU.
 #
 # Here is the target. Three copies of the *same* deep network (8 hidden layers of 32 tanh
 # units) learn the same data with the same optimiser. The only difference is how their
@@ -342,8 +343,8 @@ plt.show()
 
 # %% [markdown]
 # Plain SGD is still on its way after a few hundred steps; momentum and Adam fit the
-# spirals. Adam is the usual first choice for recurrent networks (lessons 7 to 11 use it),
-# because it copes with gradients of very different sizes in different weights.
+# spirals. Adam is the usual first choice for recurrent networks (lesson 7 trains its RNN
+# with it), because it copes with gradients of very different sizes in different weights.
 #
 # ## Clipping the step
 #
@@ -501,9 +502,9 @@ for name, fill in [
     print(f"tanh, {name:<17}: std after layer 1 {stds[0]:.2f}, after layer {DEPTH} {stds[-1]:.2f}")
 
 # %% [markdown]
-# An orthogonal matrix keeps every length exactly, not only on average, which is why
-# lesson 8 uses it for the recurrent weight $W_{hh}$ that is applied again at every time
-# step:
+# An orthogonal matrix keeps every length exactly, not only on average, even when it is
+# applied over and over. That makes it a natural start for the recurrent weight $W_{hh}$,
+# which an RNN applies again at every time step (lesson 8 comes back to this):
 
 # %%
 W_orth = init.orthogonal_(np.empty((WIDTH, WIDTH)), rng=3)
