@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from typing import Any, NamedTuple
 
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the ``train`` command on its own: ``python -m tinygrad_rnn.train adding``."""
     parser = argparse.ArgumentParser(prog="python -m tinygrad_rnn.train")
     add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["train", *(argv if argv is not None else __import__("sys").argv[1:])])
+    args = parser.parse_args(["train", *(argv if argv is not None else sys.argv[1:])])
     return args.func(args)
 
 
