@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tinygrad_rnn import backend, nn
 from tinygrad_rnn.gradcheck import gradcheck_tensors
@@ -386,3 +388,37 @@ def test_float32_fused_is_close_to_unrolled():
         outs.append((out.data, layer.weight_hh_l0.grad))
     np.testing.assert_allclose(outs[0][0], outs[1][0], atol=2e-5)
     np.testing.assert_allclose(outs[0][1], outs[1][1], atol=2e-4)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(LAYERS)),
+    n_steps=st.integers(1, 5),
+    batch=st.integers(1, 3),
+    n_in=st.integers(1, 4),
+    hidden=st.integers(1, 4),
+    num_layers=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_fused_equals_unrolled_on_random_shapes(
+    kind, n_steps, batch, n_in, hidden, num_layers, seed
+):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n_steps, batch, n_in))
+    results = []
+    for fused in (True, False):
+        layer = LAYERS[kind](
+            input_size=n_in,
+            hidden_size=hidden,
+            num_layers=num_layers,
+            fused=fused,
+            rng=seed,
+            dtype=F64,
+        )
+        x_t = Tensor(x, requires_grad=True, dtype=F64)
+        out, final = layer(x_t)
+        (out.sum() + sum((s * s).sum() for s in final)).backward()
+        grads = [p.grad for p in layer.parameters()]
+        results.append([out.data, *(s.data for s in final), x_t.grad, *grads])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
