@@ -48,6 +48,11 @@ mlp = nn.MLP([1, 16, 16, 1], activation="tanh", rng=2)  # sees only x_t
 rnn_opt = optim.Adam([*rnn.parameters(), *head.parameters()], lr=0.01)
 mlp_opt = optim.Adam(mlp.parameters(), lr=0.01)
 
+# The fused RNN kernels compile the first time they run (a few seconds, once: numba caches
+# them on disk; `tinygrad-rnn warmup` does it ahead of time). Do that before the clock starts.
+rnn(Tensor(np.zeros((2, 1, 1))))[0].sum().backward()
+rnn.zero_grad()
+
 stream = np.random.default_rng(0)  # a fresh batch of waves at every step
 train_start = time.perf_counter()
 for _ in range(TRAIN_STEPS):
