@@ -125,6 +125,14 @@ print("MSE:", loss.item(), "  gradient:", p.grad, "  2/N (p - y):", 2 / 3 * (p.d
 # Logits of that size are not exotic: a confident network, or one with a learning rate a
 # little too high, produces them.
 
+# %%
+with np.errstate(over="ignore"):
+    print("float32: exp(88) =", np.exp(np.float32(88.0)), "  exp(89) =", np.exp(np.float32(89.0)))
+    print("float64: exp(709) =", np.exp(709.0), "  exp(710) =", np.exp(710.0))
+    tiny = np.exp(np.float32(-104.0))  # a probability too small for float32
+with np.errstate(divide="ignore"):
+    print("float32: exp(-104) =", tiny, "  and its log =", np.log(tiny))
+
 
 # %%
 def naive_cross_entropy(z: np.ndarray, t: int) -> float:
@@ -226,7 +234,19 @@ plt.show()
 #
 # Components of the gradient that keep their sign (along the valley) pile up, to about
 # $1/(1-\mu) = 10$ times their size; components that flip sign each step (across the
-# valley) cancel out. Watch it on a valley that is 50 times steeper across than along,
+# valley) largely cancel, and stay near $1/(1+\mu) \approx 0.5$:
+
+# %%
+steady, flipping = 0.0, 0.0
+for k in range(50):
+    steady = 0.9 * steady + 1.0  # the same gradient, +1, every step
+    flipping = 0.9 * flipping + (-1.0) ** k  # +1, -1, +1, ... every other step
+print(
+    f"after 50 steps: buffer for a steady gradient {steady:.2f}, for a flipping one {flipping:.2f}"
+)
+
+# %% [markdown]
+# Watch it on a valley that is 50 times steeper across than along,
 # $f(a, b) = \tfrac12 (a^2 + 50 b^2)$, starting from the same point:
 
 
@@ -527,8 +547,17 @@ print("‖W^10 v‖ =", round(float(np.linalg.norm(np.linalg.matrix_power(W_orth
 #   gradient by at least 4 (before the weights);
 # - tanh: $1 - \tanh^2(z) \le 1$, equal to 1 only at $z = 0$ and near 0 when saturated;
 # - ReLU: exactly 1 for every active unit (and 0 for the others).
-#
-# Measure it: 20 layers of 64 units, each activation with the initialisation designed for
+
+# %%
+z_grid = np.linspace(-6, 6, 1201)
+sig = 1 / (1 + np.exp(-z_grid))
+print("largest slope of sigmoid:", round(float(np.max(sig * (1 - sig))), 4))
+print("largest slope of tanh   :", round(float(np.max(1 - np.tanh(z_grid) ** 2)), 4))
+print("slope of tanh at z = 2  :", round(float(1 - np.tanh(2.0) ** 2), 4))
+print("slope of ReLU for z > 0 :", np.unique((z_grid > 0).astype(float)[z_grid > 0]))
+
+# %% [markdown]
+# Now measure the effect: 20 layers of 64 units, each activation with the initialisation designed for
 # it, one backward pass of a simple loss, and the size of the gradient that reaches each
 # layer's weights.
 
