@@ -34,6 +34,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from tinygrad_rnn import graph, nn, optim
+from tinygrad_rnn.autograd import toposort
 from tinygrad_rnn.data import sine_waves
 from tinygrad_rnn.gradcheck import gradcheck_tensors
 from tinygrad_rnn.tensor import Tensor, mse
@@ -428,14 +429,18 @@ plt.show()
 #
 # ## Fused and unrolled: the same numbers, different speeds
 #
-# The unrolled graph is the picture of BPTT, but it is slow: every step adds about ten
-# Tensor operations, each a Python call forward and another backward. The default
+# The unrolled graph is the picture of BPTT, but it is slow: every step adds its own
+# Tensor operations (count them in the small graph drawn above), each a Python call forward
+# and another backward. The default
 # `fused=True` computes the same thing as **one** operation per layer: the input
 # projections of all steps as one matrix product, and the recurrence, forward and
 # backward through time, in a compiled kernel (lesson 5). Same weights, same input, in
 # float64, the two must agree, on the outputs and on every gradient:
 
 # %%
+ops_per_step = sum(1 for node in toposort(loss_tiny) if node.group == "t=2")
+print(f"operations recorded per time step in the unrolled graph: {ops_per_step}")
+
 T_CMP, B_CMP = 50, 8
 rng = np.random.default_rng(11)
 x_cmp = rng.standard_normal((T_CMP, B_CMP, 1))
