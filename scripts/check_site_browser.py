@@ -16,7 +16,8 @@ Checks, each printed as PASS/FAIL:
   no leftover ``$...$`` in its text, and a graph drawn as SVG;
 * the home page draws the lesson map;
 * the search box finds a lesson for "LSTM";
-* maths also renders after an instant (in-page) navigation to a lesson.
+* maths also renders after an instant (in-page) navigation to a lesson;
+* the dark palette switches on, and no page throws an uncaught JavaScript error.
 
 Screenshots of a lesson page (light and dark) and the home page are written to ``--shots``.
 Exit status is 0 only when every check passes.
@@ -157,6 +158,7 @@ class Browser:
         self.session = attached["sessionId"]
         self.send("Page.enable")
         self.send("Network.enable")
+        self.send("Runtime.enable")
         self.width, self.height = width, height
         self._viewport(height)
 
@@ -201,6 +203,15 @@ class Browser:
             "Emulation.setDeviceMetricsOverride",
             {"width": self.width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
+
+    def script_errors(self) -> list[str]:
+        """Uncaught JavaScript exceptions seen so far."""
+        return [
+            e["params"]["exceptionDetails"].get("exception", {}).get("description")
+            or e["params"]["exceptionDetails"].get("text", "?")
+            for e in self.events
+            if e.get("method") == "Runtime.exceptionThrown"
+        ]
 
     def requested_urls(self) -> list[str]:
         return [
@@ -263,27 +274,33 @@ def run_checks(site: Path, shots: Path, query: str) -> int:
         browser.screenshot(shots / "home.png")
         browser.screenshot(shots / "home-full.png", full_page=True)
 
-        # A lesson page with maths and a graph, preferring one that has both.
-        chosen = None
-        for url in lessons:
-            browser.goto(base + url)
-            has_math = browser.wait_for("document.querySelectorAll('.katex').length", 5)
-            has_svg = browser.evaluate(SVG_PICTURES)
-            if has_math and has_svg:
-                chosen = url
-                break
-        chosen = chosen or lessons[0]
-        browser.goto(base + chosen)
-        n_katex = browser.wait_for("document.querySelectorAll('.katex').length", 10) or 0
-        n_errors = browser.evaluate("document.querySelectorAll('.katex-error').length")
-        leftover = browser.evaluate(
+        # Every lesson page: maths typeset with no KaTeX error and no raw $...$ left.
+        leftover_js = (
             "[...document.querySelectorAll('.jp-MarkdownOutput')]"
             ".map(e => e.innerText).join('\\n').match(/\\$[^$\\n]{1,80}\\$/g) || []"
         )
+        chosen = None
+        for url in lessons:
+            browser.goto(base + url)
+            n_katex = browser.wait_for("document.querySelectorAll('.katex').length", 5) or 0
+            n_errors = browser.evaluate("document.querySelectorAll('.katex-error').length")
+            leftover = browser.evaluate(leftover_js)
+            n_svg = browser.evaluate(SVG_PICTURES)
+            report.check(
+                n_errors == 0 and not leftover,
+                f"{url}: maths typeset cleanly",
+                f"{n_katex} .katex, {n_errors} .katex-error"
+                + (f", raw: {', '.join(leftover[:3])}" if leftover else ""),
+            )
+            if chosen is None and n_katex and n_svg:
+                chosen = url
+        # One lesson page with maths and a graph, looked at closely.
+        report.check(chosen is not None, "a lesson page shows maths and a graph as SVG")
+        chosen = chosen or lessons[0]
+        browser.goto(base + chosen)
+        n_katex = browser.wait_for("document.querySelectorAll('.katex').length", 10) or 0
         n_svg = browser.evaluate(SVG_PICTURES)
         report.check(n_katex > 0, f"{chosen}: KaTeX typeset the maths", f"{n_katex} .katex")
-        report.check(n_errors == 0, f"{chosen}: no KaTeX errors", f"{n_errors} .katex-error")
-        report.check(not leftover, f"{chosen}: no raw $...$ left", ", ".join(leftover[:3]))
         report.check(
             n_svg > 0, f"{chosen}: shows a graph as SVG", f"{n_svg} SVG pictures or graph nodes"
         )
@@ -349,6 +366,9 @@ def run_checks(site: Path, shots: Path, query: str) -> int:
             f"{len(hits)} results; first lesson: {lesson_hits[0] if lesson_hits else 'none'}",
         )
         browser.screenshot(shots / "search.png")
+
+        errors = browser.script_errors()
+        report.check(not errors, "no uncaught JavaScript errors", "; ".join(errors[:3])[:300])
 
         # Nothing may come from outside the local server.
         outside = sorted(
