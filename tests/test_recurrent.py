@@ -422,3 +422,10 @@ def test_fused_equals_unrolled_on_random_shapes(
         results.append([out.data, *(s.data for s in final), x_t.grad, *grads])
     for a, b in zip(*results, strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+
+
+def test_state_dtype_mismatch_is_named():
+    lstm = nn.LSTM(2, 3, rng=0)  # float32
+    h0 = Tensor(np.zeros((1, 1, 3)), dtype=F64)
+    with pytest.raises(TypeError, match="state.h is float64"):
+        lstm(np.zeros((4, 1, 2)), LSTMState(h0, h0))

@@ -160,12 +160,17 @@ class _Recurrent(Module):
                 f"with each of shape (num_layers, B, H), got {type(state).__name__}"
             )
         want = (self.num_layers, batch, self.hidden_size)
-        tensors = tuple(as_tensor(s, self.weight_hh_l0.dtype) for s in state)
+        dtype = self.weight_hh_l0.dtype
+        tensors = tuple(as_tensor(s, dtype) for s in state)
         for field, s in zip(fields, tensors, strict=True):
             if s.shape != want:
                 raise ShapeError(
                     f"{name}: initial state.{field} must have shape (num_layers, B, H) = "
                     f"{want}, got {s.shape}"
+                )
+            if s.dtype != dtype:
+                raise TypeError(
+                    f"{name}: initial state.{field} is {s.dtype} but the parameters are {dtype}"
                 )
         return tensors
 
