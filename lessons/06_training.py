@@ -444,22 +444,27 @@ schemes = {
 activations = {"tanh": np.tanh, "ReLU": lambda z: np.maximum(z, 0.0)}
 
 
-def forward_stats(fill, act) -> tuple[list[float], np.ndarray]:
-    """Std of the activations after each layer, and the last layer's activations."""
+def draw_weights(fill) -> list[np.ndarray]:
+    """DEPTH weight matrices (n_out, n_in) filled by one scheme, from a fixed seed."""
     gen = np.random.default_rng(2)
+    return [fill(np.empty((WIDTH, WIDTH)), gen) for _ in range(DEPTH)]
+
+
+def forward_stats(weights: list[np.ndarray], act) -> tuple[list[float], np.ndarray]:
+    """Std of the activations after each layer, and the last layer's activations."""
     h, stds = signal, []
-    for _ in range(DEPTH):
-        W = fill(np.empty((WIDTH, WIDTH)), gen)  # (n_out, n_in)
+    for W in weights:
         h = act(h @ W.T)  # (B, n)
         stds.append(float(h.std()))
     return stds, h
 
 
+weights_by_scheme = {name: draw_weights(fill) for name, fill in schemes.items()}
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 last_tanh = {}
 for ax, (act_name, act) in zip(axes, activations.items(), strict=True):
-    for name, fill in schemes.items():
-        stds, h = forward_stats(fill, act)
+    for name, weights in weights_by_scheme.items():
+        stds, h = forward_stats(weights, act)
         ax.plot(range(1, DEPTH + 1), stds, "o-", markersize=4, label=name)
         if act_name == "tanh":
             last_tanh[name] = h
@@ -518,7 +523,7 @@ for name, fill in [
     ("Xavier", lambda w, gen: init.xavier_normal_(w, gen)),
     (f"Xavier, gain {gain:.3g}", lambda w, gen: init.xavier_normal_(w, gen, gain=gain)),
 ]:
-    stds, _ = forward_stats(fill, np.tanh)
+    stds, _ = forward_stats(draw_weights(fill), np.tanh)
     print(f"tanh, {name:<17}: std after layer 1 {stds[0]:.2f}, after layer {DEPTH} {stds[-1]:.2f}")
 
 # %% [markdown]
