@@ -227,6 +227,7 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.timeout(900)  # with DOCS_BUILD=1 the site is built in this test's setup
 def test_site_loads_nothing_from_outside(site):
     found = external_resources(site)
     assert not found, "the site must work offline, but these load from outside:\n" + "\n".join(
