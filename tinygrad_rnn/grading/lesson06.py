@@ -57,6 +57,11 @@ def as_array(obj: Any, where: str) -> np.ndarray:
         return arr.astype(np.float64)
     if type(obj).__name__ == "Tensor":
         raise WrongType(f"{where} should be a numpy array, got a Tensor; return its .data")
+    if isinstance(obj, list | tuple):
+        raise WrongType(
+            f"{where} should be one numpy array, got a {type(obj).__name__}; "
+            "combine the pieces with np.stack or np.array"
+        )
     raise WrongType(f"{where} should be a numpy array, got {describe(obj)}")
 
 
