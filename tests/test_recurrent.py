@@ -429,3 +429,16 @@ def test_state_dtype_mismatch_is_named():
     h0 = Tensor(np.zeros((1, 1, 3)), dtype=F64)
     with pytest.raises(TypeError, match="state.h is float64"):
         lstm(np.zeros((4, 1, 2)), LSTMState(h0, h0))
+
+
+def test_detach_state_cuts_the_graph_between_chunks():
+    lstm = nn.LSTM(2, 3, rng=0, dtype=F64)
+    x = np.random.default_rng(0).normal(size=(6, 1, 2))
+    _, state = lstm(x[:3])
+    cut = nn.detach_state(state)
+    assert type(cut) is LSTMState and not cut.h.requires_grad
+    np.testing.assert_array_equal(cut.c.data, state.c.data)
+    out, _ = lstm(x[3:], cut)
+    lstm.zero_grad()
+    out.sum().backward()  # runs through the second chunk only
+    assert lstm.weight_hh_l0.grad is not None

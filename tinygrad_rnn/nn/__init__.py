@@ -27,6 +27,7 @@ from tinygrad_rnn.nn.cells import (
     LSTMState,
     RNNCell,
     RNNState,
+    detach_state,
     gru_step,
     lstm_step,
     rnn_step,
@@ -50,4 +51,4 @@ __all__ = ["Module", "Parameter", "StateDictError"]
 __all__ += ["Linear", "Embedding", "Sequential", "MLP", "Identity", "Dropout"]
 __all__ += ["Tanh", "Sigmoid", "ReLU", "LeakyReLU"]
 __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNNState", "LSTMState", "GRUState"]
-__all__ += ["rnn_step", "lstm_step", "gru_step", "RNN", "LSTM", "GRU"]
+__all__ += ["rnn_step", "lstm_step", "gru_step", "detach_state", "RNN", "LSTM", "GRU"]

@@ -53,6 +53,7 @@ __all__ = [
     "LSTMCell",
     "GRUCell",
     "GATES",
+    "detach_state",
 ]
 
 #: Gates stacked in each cell's weights, PyTorch's order.
@@ -76,6 +77,21 @@ class GRUState(NamedTuple):
     """State of a GRU: the hidden state ``h`` (B, H)."""
 
     h: Tensor
+
+
+def detach_state(state: Any) -> Any:
+    """The same state with its history cut: gradients stop here (truncated BPTT).
+
+    When a long text is fed in chunks, the state carried from one chunk to the next must
+    not drag the previous chunk's graph along, or every backward pass would run through
+    everything seen so far.
+
+    Example:
+        >>> s = LSTMState(Tensor([1.0], requires_grad=True) * 2, Tensor([0.0]))
+        >>> detach_state(s).h.requires_grad
+        False
+    """
+    return type(state)(*(s.detach() for s in state))
 
 
 def _affine(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
