@@ -235,7 +235,7 @@ out_tiny, _ = tiny(x_tiny)  # (3, 1, 2)
 loss_tiny = out_tiny[2].square().sum()
 loss_tiny.label = "loss"
 loss_tiny.backward()
-graph.draw(loss_tiny)
+graph.draw(loss_tiny, color_by_grad=True)
 
 # %% [markdown]
 # Read it left to right. The four parameters, `weight_ih_l0` and `weight_hh_l0` on the
@@ -243,7 +243,9 @@ graph.draw(loss_tiny)
 # each sends an arrow into every one of the clusters `t=1`, `t=2`, `t=3`: that is parameter
 # sharing, visible. (`stack` collects the three states into the layer's output.) Inside each cluster are the step's operations: two matrix products (`permute` is
 # the transpose), the additions, the `tanh`, and the result `h_1`, `h_2`, `h_3`, which
-# feeds the next cluster. The `‖grad‖` entries were filled in by `backward()`.
+# feeds the next cluster. The `‖grad‖` entries were filled in by `backward()`, and the
+# boxes are shaded by them (darker is larger, on a log scale): the gradient enters at the
+# loss, flows back through `t=3`, then `t=2`, then `t=1`, and is smaller at every step back.
 #
 # ## Parameters are shared across time
 #
