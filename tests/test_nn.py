@@ -176,3 +176,29 @@ def test_linear_state_dict_loads_into_torch():
     np.testing.assert_allclose(
         ours(x).data, theirs(torch.from_numpy(x)).detach().numpy(), atol=1e-12
     )
+
+
+@pytest.mark.parametrize(
+    "module_name",
+    [
+        "tinygrad_rnn.nn",
+        "tinygrad_rnn.nn.module",
+        "tinygrad_rnn.nn.layers",
+        "tinygrad_rnn.nn.cells",
+        "tinygrad_rnn.nn.recurrent",
+        "tinygrad_rnn.nn.fused",
+        "tinygrad_rnn.init",
+        "tinygrad_rnn.optim",
+        "tinygrad_rnn.checkpoint",
+        "tinygrad_rnn.data.sequences",
+        "tinygrad_rnn.train",
+    ],
+)
+def test_docstring_examples_run(module_name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(module_name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    assert result.attempted > 0, f"{module_name} has no examples"
