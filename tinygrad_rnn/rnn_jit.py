@@ -18,7 +18,11 @@ that still has to flow through the recurrent matmul (plus, for the GRU, the dire
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+# numba's njit, imported through tinygrad_rnn.kernels: that module first settles where
+# numba keeps its cache (a user folder when the package folder is read-only), which must
+# happen before numba is imported anywhere
+from tinygrad_rnn.kernels import njit
 
 # error_model="numpy": no ZeroDivisionError check in divisions, which would otherwise
 # stop LLVM from vectorising the rational tanh. "contract" lets it fuse a*b+c into FMAs.
