@@ -181,6 +181,7 @@ def gradcheck_tensors(
 
     Args:
         fn: called as ``fn(t0, t1, ...)`` with one Tensor per input; returns a Tensor.
+            Constants (class targets, indices, masks) belong inside ``fn``, not in ``inputs``.
         inputs: arrays, nested lists, numbers or Tensors (their data is copied to float64).
         h: the finite-difference step.
         atol: absolute tolerance.
