@@ -404,8 +404,8 @@ for name, tensors in [("clip by norm", by_norm), ("clip by value", by_value)]:
 print("clip_grad_norm_ returned the norm before clipping:", round(total, 2))
 
 # %% [markdown]
-# Exercise 6.4 is `clip_grad_norm_`. Lesson 8 uses it on an RNN that would otherwise
-# diverge.
+# Lesson 8 uses it on an RNN that would otherwise diverge, and its exercise 8.2 asks you
+# to write both kinds of clipping.
 #
 # ## Initialisation: keep the signal's size
 #
@@ -620,6 +620,10 @@ plt.show()
 # source material that this lesson has now shown at work: **careful initialisation**
 # (the right scale for the activation) and **ReLU** (a slope of exactly 1 where it is
 # active). Lesson 8 applies both to an RNN, where "deep" means "many time steps".
+#
+# Exercise 6.4 asks you to compute these per-layer gradients yourself, in numpy: the
+# forward pass keeping every layer's output, then the walk back, one slope and one weight
+# matrix per layer.
 
 # %%
 print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
@@ -635,7 +639,7 @@ print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
 # | 6.1 | `sgd_momentum_step(theta, grad, buf, lr, momentum)`, matching `optim.SGD` | Momentum: a heavy ball |
 # | 6.2 | `adam_step(theta, grad, m, v, t, ...)` with bias correction | Adam: a step size per parameter |
 # | 6.3 | `xavier_normal(shape, rng)` and `kaiming_normal(shape, rng)` | Initialisation: keep the signal's size |
-# | 6.4 | `clip_grad_norm_(grads, max_norm)`: in place, returns the norm before | Clipping the step |
+# | 6.4 | `mlp_weight_grads(x, weights, activation, grad_out)`: backprop through depth by hand | ReLU against sigmoid and tanh |
 #
 # Questions for yourself:
 #

@@ -7,16 +7,16 @@ Replace each ``raise NotImplementedError(...)`` line with your code, then check 
 
 Everything here is plain numpy on arrays. The grader runs your optimiser steps for several
 steps in a row and compares every step with :mod:`tinygrad_rnn.optim` (the reference); it
-checks your initialisers statistically on large seeded draws; and it checks your clipping
-against the definition. Write these yourself: do not call ``tinygrad_rnn.optim`` or
-``tinygrad_rnn.init`` from your answers.
+checks your initialisers statistically on large seeded draws; and it checks your gradients
+against the Tensor engine's backward pass. Write these yourself: do not call
+``tinygrad_rnn.optim``, ``tinygrad_rnn.init`` or the Tensor engine from your answers.
 
 | id  | points | what you write                                                        |
 |-----|--------|-----------------------------------------------------------------------|
 | 6.1 | 2      | ``sgd_momentum_step``: one step of SGD with momentum                  |
 | 6.2 | 3      | ``adam_step``: one step of Adam, with bias correction                 |
 | 6.3 | 2      | ``xavier_normal`` and ``kaiming_normal``: the two scaled initialisers |
-| 6.4 | 2      | ``clip_grad_norm_``: scale all gradients to a maximum total norm      |
+| 6.4 | 3      | ``mlp_weight_grads``: backpropagate through a deep network by hand    |
 """
 
 from __future__ import annotations
@@ -190,37 +190,51 @@ def kaiming_normal(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarr
     raise NotImplementedError("Exercise 6.3: draw N(0, 2 / fan_in) of this shape from rng")
 
 
-def clip_grad_norm_(grads: list[np.ndarray], max_norm: float) -> float:
-    r"""Exercise 6.4 (2 points): clip a list of gradients by their total norm, in place.
+def mlp_weight_grads(
+    x: np.ndarray, weights: list[np.ndarray], activation: str, grad_out: np.ndarray
+) -> list[np.ndarray]:
+    r"""Exercise 6.4 (3 points): backpropagate by hand through a deep network.
 
-    Treat all the arrays as one long vector and measure its length (exercise 5.2):
+    The network has no biases; layer :math:`l = 1 \dots L` computes
 
     .. math::
 
-        \lVert g \rVert = \sqrt{\textstyle\sum_k \sum_i g_{k,i}^2}
+        h_0 = x, \qquad h_l = \phi(h_{l-1} W_l^\top)
 
-    When :math:`\lVert g \rVert` is larger than ``max_norm``, multiply **every** array by
-    the same factor ``max_norm / total_norm``, so that the total norm becomes ``max_norm``
-    and the direction of the step is kept. When it is not larger, leave the arrays alone.
-    Change the arrays **in place** (``g *= scale``): the caller keeps using them. The
-    library adds a tiny ``1e-6`` to the denominator; you may too, the grader allows it.
+    with the same activation :math:`\phi` everywhere (``"tanh"``, ``"sigmoid"`` or
+    ``"relu"``), and the loss is :math:`L = \sum_{n,j} \text{grad\_out}_{nj}\, (h_L)_{nj}`,
+    so ``grad_out`` is :math:`\partial L/\partial h_L`. Return the gradient of the loss for
+    every weight matrix, walking back from the last layer to the first:
+
+    .. math::
+
+        \delta_l = \frac{\partial L}{\partial h_l} \odot \phi'_l, \qquad
+        \frac{\partial L}{\partial W_l} = \delta_l^\top h_{l-1}, \qquad
+        \frac{\partial L}{\partial h_{l-1}} = \delta_l W_l
+
+    The slope :math:`\phi'_l` can be computed from the layer's output :math:`h_l` alone:
+    :math:`1 - h^2` for tanh, :math:`h (1 - h)` for sigmoid, and for ReLU 1 where the unit is
+    active and 0 where it is not. (Careful: ReLU's output is never negative, so "active"
+    means :math:`h > 0`.) This is the computation behind lesson 6's plot of the gradient
+    reaching each layer; with it you can redo that plot yourself.
 
     Args:
-        grads: a list of float64 arrays of different shapes.
-        max_norm: the largest total norm allowed (positive).
+        x: ``(B, n_0)`` the inputs.
+        weights: ``[W_1, ..., W_L]``, ``W_l`` of shape ``(n_l, n_{l-1})`` (PyTorch's
+            layout: one row per output unit).
+        activation: ``"tanh"``, ``"sigmoid"`` or ``"relu"``.
+        grad_out: ``(B, n_L)``, :math:`\partial L/\partial h_L`.
 
     Returns:
-        The total norm *before* clipping, as a float (worth logging during training).
+        ``[dW_1, ..., dW_L]``, each of the shape of its weight.
 
     Example:
-        >>> gs = [np.array([3.0]), np.array([[4.0]])]
-        >>> clip_grad_norm_(gs, max_norm=1.0)
-        5.0
-        >>> [g.round(3).tolist() for g in gs]
-        [[0.6], [[0.8]]]
+        >>> x, W = np.array([[1.0, 2.0]]), np.array([[0.5, -0.25]])   # z = 0, tanh(0) = 0
+        >>> mlp_weight_grads(x, [W], "tanh", np.array([[3.0]]))[0]    # 3 * 1 * x
+        array([[3., 6.]])
 
-    Explained in: lesson 6, "Clipping the step".
+    Explained in: lesson 6, "ReLU against sigmoid and tanh: gradients through depth".
     """
     raise NotImplementedError(
-        "Exercise 6.4: scale all arrays in place so their total norm is at most max_norm"
+        "Exercise 6.4: run forward keeping every h_l, then walk back computing each dL/dW_l"
     )

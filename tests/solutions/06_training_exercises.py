@@ -29,10 +29,27 @@ def kaiming_normal(shape, rng):
     return rng.normal(0.0, math.sqrt(2.0 / shape[1]), size=shape)
 
 
-def clip_grad_norm_(grads, max_norm):
-    total = math.sqrt(sum(float(np.sum(g * g)) for g in grads))
-    if total > max_norm:
-        scale = max_norm / total
-        for g in grads:
-            g *= scale
-    return total
+def mlp_weight_grads(x, weights, activation, grad_out):
+    hs = [x]
+    for W in weights:
+        z = hs[-1] @ W.T  # (B, n_l)
+        if activation == "tanh":
+            hs.append(np.tanh(z))
+        elif activation == "sigmoid":
+            hs.append(1.0 / (1.0 + np.exp(-z)))
+        else:
+            hs.append(np.maximum(z, 0.0))
+    grads = [None] * len(weights)
+    g = grad_out
+    for layer in range(len(weights), 0, -1):
+        h = hs[layer]
+        if activation == "tanh":
+            slope = 1.0 - h * h
+        elif activation == "sigmoid":
+            slope = h * (1.0 - h)
+        else:
+            slope = (h > 0).astype(h.dtype)
+        delta = g * slope  # (B, n_l)
+        grads[layer - 1] = delta.T @ hs[layer - 1]  # (n_l, n_{l-1})
+        g = delta @ weights[layer - 1]  # (B, n_{l-1})
+    return grads

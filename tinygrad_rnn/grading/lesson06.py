@@ -2,8 +2,8 @@
 
 References: :class:`tinygrad_rnn.optim.SGD` and :class:`tinygrad_rnn.optim.Adam` run step
 by step on the same gradients (6.1, 6.2); the formulas of :mod:`tinygrad_rnn.init` and the
-shape of the normal distribution, checked statistically on large seeded draws (6.3);
-:func:`tinygrad_rnn.optim.clip_grad_norm_` (6.4). Every input is seeded.
+shape of the normal distribution, checked statistically on large seeded draws (6.3); the
+Tensor engine's backward pass through the same deep network (6.4). Every input is seeded.
 
 The array helpers here (:func:`array_problem`, :func:`as_array`) are shared with lesson 7.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn.grading.checks import fmt, shape_message, value_message
+from tinygrad_rnn.grading.checks import shape_message, value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 
@@ -302,74 +302,90 @@ def judge_init(case: Case, got: dict[str, Any]) -> str | None:
     return None
 
 
-# ---------------------------------------------------------------- 6.4 clip_grad_norm_
+# ---------------------------------------------------------------- 6.4 mlp_weight_grads
 
-#: (shapes of the gradients, scale of their entries, max_norm)
-CLIP_CASES = (
-    (((3,), (2, 2)), 1.0, 1.0),  # norm ~3: clipped
-    (((4,), (3, 1), (2,)), 0.1, 1.0),  # norm ~0.3: left alone
-    (((5, 5),), 2.0, 0.5),  # one array
-    (((2,), (2,), (2,), (2,)), 10.0, 3.0),  # many small arrays: per-array clipping is wrong
-    (((3, 2), (1,)), 1.0, 100.0),  # far below the limit
+#: (activation, layer widths n_0 .. n_L, batch, weight scale); widths differ so that a
+#: transpose in the wrong place shows, and the scales keep every activation responsive
+MLP_CASES = (
+    ("tanh", (3, 2), 4, 0.8),
+    ("sigmoid", (2, 4, 3), 3, 1.0),
+    ("relu", (3, 5, 4, 2), 5, 0.8),
+    ("tanh", (4, 3, 5, 2, 3), 2, 0.7),
+    ("relu", (2, 6, 6, 6, 6, 1), 6, 0.7),
+    ("sigmoid", (5, 3, 4, 2), 4, 1.5),
 )
 
 
-@cache
-def _clip_cases() -> tuple[Case, ...]:
-    from tinygrad_rnn.optim import clip_grad_norm_
+def _library_grads(
+    x: np.ndarray, weights: list[np.ndarray], activation: str, grad_out: np.ndarray
+) -> list[np.ndarray]:
+    """The Tensor engine's gradients for the same network and loss, float64."""
     from tinygrad_rnn.tensor import Tensor
 
+    tensors = [Tensor(W, requires_grad=True, dtype=np.float64) for W in weights]
+    h = Tensor(x, dtype=np.float64)
+    for W in tensors:
+        h = getattr(h @ W.T, activation)()  # (B, n_l)
+    (h * Tensor(grad_out, dtype=np.float64)).sum().backward()
+    return [np.asarray(W.grad, dtype=np.float64) for W in tensors]
+
+
+@cache
+def _mlp_cases() -> tuple[Case, ...]:
     rng = np.random.default_rng(604)
     cases = []
-    for shapes, scale, max_norm in CLIP_CASES:
-        grads = [(rng.standard_normal(s) * scale).round(5) for s in shapes]
-        tensors = [Tensor(np.zeros(s), requires_grad=True, dtype=np.float64) for s in shapes]
-        for t, g in zip(tensors, grads, strict=True):
-            t.grad = g.copy()
-        total = clip_grad_norm_(tensors, max_norm)
-        expected = {"total": total, "grads": [t.grad for t in tensors], "before": grads}
+    for activation, widths, batch, scale in MLP_CASES:
+        x = rng.standard_normal((batch, widths[0])).round(4)
+        weights = [
+            (rng.standard_normal((n_out, n_in)) * scale / np.sqrt(n_in)).round(4)
+            for n_in, n_out in zip(widths[:-1], widths[1:], strict=True)
+        ]
+        grad_out = rng.standard_normal((batch, widths[-1])).round(4)
+        expected = _library_grads(x, weights, activation, grad_out)
         label = (
-            f"clip_grad_norm_(gradients of shapes {list(shapes)}, max_norm={max_norm}) "
-            f"with total norm {total:.4g}"
+            f"mlp_weight_grads(x {x.shape}, weights of shapes "
+            f"{[w.shape for w in weights]}, {activation!r}, grad_out {grad_out.shape})"
         )
-        cases.append(
-            Case({"grads": [g.tolist() for g in grads], "max_norm": max_norm}, expected, label)
-        )
+        inputs = {
+            "x": x.tolist(),
+            "weights": [w.tolist() for w in weights],
+            "activation": activation,
+            "grad_out": grad_out.tolist(),
+        }
+        cases.append(Case(inputs, expected, label))
     return tuple(cases)
 
 
-def probe_clip(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
-    grads = [np.array(g, dtype=np.float64) for g in inputs["grads"]]
-    total = learner.clip_grad_norm_(grads, inputs["max_norm"])
-    if isinstance(total, bool) or not isinstance(total, int | float | np.floating | np.integer):
+def probe_mlp_grads(learner: ModuleType, inputs: dict[str, Any]) -> list[np.ndarray]:
+    weights = [np.array(w, dtype=np.float64) for w in inputs["weights"]]
+    with np.errstate(all="ignore"):  # an overflow should show as a wrong number, not a warning
+        result = learner.mlp_weight_grads(
+            np.array(inputs["x"], dtype=np.float64),
+            [w.copy() for w in weights],
+            inputs["activation"],
+            np.array(inputs["grad_out"], dtype=np.float64),
+        )
+    if not isinstance(result, list | tuple):
         raise WrongType(
-            f"clip_grad_norm_ should return the total norm as a float, got {describe(total)}"
+            "mlp_weight_grads should return a list of arrays, one per layer, got "
+            + describe(result)
         )
-    return {"total": float(total), "grads": grads}
+    return [as_array(g, f"the gradient of layer {k + 1}") for k, g in enumerate(result)]
 
 
-def judge_clip(case: Case, got: dict[str, Any]) -> str | None:
+def judge_mlp_grads(case: Case, got: list[np.ndarray]) -> str | None:
     want = case.expected
-    if not math.isclose(got["total"], want["total"], rel_tol=1e-9, abs_tol=1e-12):
-        return value_message(
-            case.label, want["total"], got["total"], "the total norm before clipping"
-        )
-    changed = any(
-        not np.array_equal(a, b) for a, b in zip(want["grads"], want["before"], strict=True)
-    )
-    untouched = all(np.array_equal(a, b) for a, b in zip(got["grads"], want["before"], strict=True))
-    if changed and untouched:
+    if len(got) != len(want):
         return (
-            f"{case.label}: the arrays in the list were not changed; scale them in place "
-            "(g *= scale), do not make new ones"
+            f"{case.label}: expected a list of {len(want)} gradients (one per layer), "
+            f"got {len(got)}"
         )
-    for k, (expected, g) in enumerate(zip(want["grads"], got["grads"], strict=True)):
-        problem = array_problem(case.label, f"gradient {k} after clipping", expected, g, 1e-5, 1e-9)
+    for k in range(len(want), 0, -1):  # the last layer first: where backprop starts
+        problem = array_problem(
+            case.label, f"dL/dW_{k} (vs the Tensor engine)", want[k - 1], got[k - 1], 1e-7, 1e-9
+        )
         if problem:
             return problem
-    norm_after = math.sqrt(sum(float(np.sum(g * g)) for g in got["grads"]))
-    if norm_after > case.inputs["max_norm"] * (1 + 1e-6):
-        return f"{case.label}: the total norm after clipping is {fmt(norm_after)}, above max_norm"
     return None
 
 
@@ -445,21 +461,21 @@ LESSON = Lesson(
         ),
         Exercise(
             id="6.4",
-            title="Clipping gradients by their total norm",
-            points=2,
-            functions=("clip_grad_norm_",),
-            todo="scale all arrays in place so their total norm is at most max_norm",
+            title="Backpropagation through a deep network",
+            points=3,
+            functions=("mlp_weight_grads",),
+            todo="run forward keeping every h_l, then walk back computing each dL/dW_l",
             hint=(
-                "total = sqrt(sum of np.sum(g * g) over all arrays). Only if total > max_norm, "
-                "multiply every array by the same max_norm / total, in place (g *= scale). "
-                "Return total, the norm before clipping."
+                "Keep hs = [x, h_1, ..., h_L]. Walk back with g = grad_out: delta = g * slope, "
+                "slope from h_l (1 - h**2, h*(1 - h), or (h > 0)); dW_l = delta.T @ h_{l-1}; "
+                "then g = delta @ W_l for the layer below."
             ),
             checks=(
                 Check(
-                    "total norm and clipped arrays match optim.clip_grad_norm_",
-                    _clip_cases,
-                    probe_clip,
-                    judge_clip,
+                    "every dL/dW_l matches the Tensor engine",
+                    _mlp_cases,
+                    probe_mlp_grads,
+                    judge_mlp_grads,
                 ),
             ),
         ),
