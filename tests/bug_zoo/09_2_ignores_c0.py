@@ -1,0 +1,27 @@
+"""Bug for 9.2: starts the cell state from zeros instead of the c0 it was given."""
+
+import numpy as np
+
+BUG_FOR = "9.2"
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def lstm_step(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
+    H = h_prev.shape[1]
+    a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh
+    i, f = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])
+    g, o = np.tanh(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    c_t = f * c_prev + i * g
+    return o * np.tanh(c_t), c_t
+
+
+def lstm_forward(xs, h0, c0, W_ih, W_hh, b_ih, b_hh):
+    h, c = h0, np.zeros_like(c0)
+    hs = []
+    for x_t in xs:
+        h, c = lstm_step(x_t, h, c, W_ih, W_hh, b_ih, b_hh)
+        hs.append(h)
+    return np.stack(hs), h, c
