@@ -81,7 +81,9 @@ def grad_norms(run) -> np.ndarray:
 
 plt.figure(figsize=(7, 3.6))
 for rho in [0.5, 1.0, 3.0]:
-    plt.plot(grad_norms(hidden_grads("tanh", rho)), label=f"spectral radius ρ = {rho}")
+    norms = grad_norms(hidden_grads("tanh", rho))
+    plt.plot(norms, label=f"spectral radius ρ = {rho}")
+    print(f"ρ = {rho}: ‖∂L/∂h_0‖ / ‖∂L/∂h_60‖ = {norms[0] / norms[-1]:.1e}")
 plt.yscale("log")
 plt.xlabel("time step t (the loss sits at t = 60)")
 plt.ylabel("‖∂L/∂h_t‖ (log scale)")
@@ -159,7 +161,7 @@ for k in [1, 5, 20, 80]:
     print(f"‖W^{k}‖^(1/{k}) = {per_step:.4f}")
 
 # %% [markdown]
-# One step can stretch by $\lVert W \rVert \approx 2.6$, but in the long run every step
+# One step can stretch by $\lVert W \rVert \approx 2.4$, but in the long run every step
 # multiplies by about $\rho = 1.3$. The matrices in the plots of this lesson are made with
 # an exact spectral radius ($W$ rescaled by $\rho / \rho(W)$). Exercise 8.3 computes
 # $\rho$ and the norms of these Jacobian products.
@@ -328,12 +330,11 @@ plt.show()
 
 # %% [markdown]
 # With 8 steps the markers are at most 7 steps before the answer and the RNN learns the
-# sum. With 30 steps the first marker is 15 to 30 steps back and the gradient from the
-# answer has faded before it gets there. The network does learn *something*: the second
-# marker can be as close as one step, and a model that knows only the second number
-# (answering $u_b + 0.5$) scores $\operatorname{Var}(u_a) = 1/12 \approx 0.083$. The tanh
-# RNN ends up between that and the baseline: the long-range half of the task is out of
-# its reach.
+# sum. With 30 steps the first marker is 15 to 30 steps back, the gradient from the answer
+# has faded long before it gets there, and the network stays near the baseline. (The
+# dotted line, $\operatorname{Var}(u_a) = 1/12 \approx 0.083$, is what a model would score
+# that knew only the *second* number and guessed the first: the tanh RNN does not even get
+# that far within this budget.)
 #
 # ## Exploding gradients
 #
@@ -483,10 +484,13 @@ plt.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# The plain tanh RNN and the ReLU RNN with PyTorch's default start pass almost nothing
-# back to the first inputs. The orthogonal start, the identity start of the IRNN, and the
-# gated cells pass orders of magnitude more. (Clipping is not in this plot: it changes
-# only how big a step is taken, not how the gradient is distributed over time.)
+# At the start of training the plain tanh RNN and the ReLU RNN (PyTorch's default start,
+# weights $U(\pm 1/\sqrt H)$) pass almost nothing back to the first inputs. The orthogonal
+# start passes several orders of magnitude more, and the IRNN passes the gradient back
+# undiminished: its state is copied forward unchanged. The gated cells sit in between at
+# this point; their advantage is that training can open their gates further, which a
+# plain RNN has no way to do. (Clipping is not in this plot: it changes only how long a
+# step is, not how the gradient is spread over time.)
 #
 # Now the real test: train each on the adding problem with T = 30, the same batches, Adam
 # with learning rate 0.02, and the clipping its name says (clipping by norm at 1.0 for all
@@ -517,18 +521,19 @@ for name, (final, best, seconds) in results.items():
     print(f"{name:<28}{final:>10.4f}{best:>10.4f}{seconds:>9.1f}")
 
 # %% [markdown]
-# RESULTS_PLACEHOLDER
+# The lesson's run is short (`LESSON_FULL=1` trains longer); the table shows what
+# happened within it:
 #
-# The lesson's run is short (`LESSON_FULL=1` trains longer). What the table shows:
-#
-# - clipping alone leaves the tanh RNN at the baseline: its problem here is a vanishing
-#   gradient, and clipping cannot make a gradient larger;
-# - the gated cells are the most reliable remedy: the memory path that keeps their
-#   gradient alive is built into the cell, whatever the weights become during training
-#   (lesson 9 takes the LSTM apart);
-# - a good start (orthogonal, identity) and ReLU help at the start, as the gradient plot
-#   showed, but nothing keeps the weights orthogonal or the ReLUs active once training
-#   moves them, so they are less dependable than gates.
+# - **clipping** alone, by norm or by value, leaves the tanh RNN at the baseline: its
+#   problem on this task is a *vanishing* gradient, and clipping can only make gradients
+#   smaller. Its job is the exploding case shown above.
+# - **LSTM and GRU** solve the task: the memory path that keeps their gradient alive is
+#   built into the cell, whatever the weights become during training (lesson 9 takes the
+#   LSTM apart, lesson 10 the GRU).
+# - **careful initialisation and ReLU** together, the IRNN, also get far below the
+#   baseline. Each alone is not enough here: the orthogonal start helps the tanh RNN's
+#   gradient at the beginning but nothing keeps $W_{hh}$ orthogonal during training, and a
+#   ReLU RNN with an ordinary start loses its gradient through inactive units.
 #
 # In practice these are combined: an LSTM or GRU, a sensible start (orthogonal recurrent
 # weights, a forget-gate bias of 1), and gradient clipping by norm as insurance against the

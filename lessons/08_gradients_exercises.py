@@ -97,7 +97,7 @@ def clip_by_norm(grads: list[np.ndarray], max_norm: float) -> float:
 
     Example:
         >>> gs = [np.array([30.0]), np.array([[40.0]])]
-        >>> clip_by_norm(gs, 5.0), [g.tolist() for g in gs]
+        >>> clip_by_norm(gs, 5.0), [g.round(4).tolist() for g in gs]
         (50.0, [[3.0], [[4.0]]])
 
     Explained in: lesson 8, "Exploding gradients" and "Four remedies".
@@ -151,7 +151,7 @@ def spectral_radius(W: np.ndarray) -> float:
         :math:`\rho(W)`, a float.
 
     Example:
-        >>> spectral_radius(np.array([[0.0, 2.0], [-2.0, 0.0]]))   # eigenvalues ±2i
+        >>> round(spectral_radius(np.array([[0.0, 2.0], [-2.0, 0.0]])), 6)   # eigenvalues ±2i
         2.0
 
     Explained in: lesson 8, "How big is W_hh? The spectral radius".
