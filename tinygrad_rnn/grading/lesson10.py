@@ -1,0 +1,267 @@
+"""Checks for lesson 10, the GRU (``lessons/10_gru_exercises.py``).
+
+References: :func:`tinygrad_rnn.nn.gru_step` in float64 for 10.1, the unrolled
+:class:`tinygrad_rnn.nn.GRU` for 10.3, and ``nn.RNN/LSTM/GRU(...).num_parameters()`` for
+10.2. Every input is seeded and rounded (so it travels to the learner's process exactly);
+shapes are never square where a transpose could hide, and the biases are large enough
+that applying the reset gate before instead of after the recurrent matrix product, or
+swapping the roles of ``z`` and ``1 - z``, changes the answer by far more than rounding.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from tinygrad_rnn.grading.checks import value_message
+from tinygrad_rnn.grading.lesson06 import array_problem, as_array
+from tinygrad_rnn.grading.probes import WrongType, describe
+from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+
+WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
+
+
+def _weights(rng: np.random.Generator, n_in: int, hidden: int, scale: float) -> dict[str, Any]:
+    """Random GRU weights, gates stacked r, z, n (rounded so they travel exactly)."""
+    shapes = {"W_ih": (3 * hidden, n_in), "W_hh": (3 * hidden, hidden)}
+    shapes |= {"b_ih": (3 * hidden,), "b_hh": (3 * hidden,)}
+    return {k: (rng.standard_normal(s) * scale).round(4) for k, s in shapes.items()}
+
+
+def _tensors(*arrays: np.ndarray) -> list[Any]:
+    from tinygrad_rnn.tensor import Tensor
+
+    return [Tensor(a, dtype=np.float64) for a in arrays]
+
+
+def _plain(d: dict[str, np.ndarray]) -> dict[str, Any]:
+    return {k: v.tolist() for k, v in d.items()}
+
+
+def _arrays(inputs: dict[str, Any], names: tuple[str, ...]) -> list[np.ndarray]:
+    return [np.array(inputs[n], dtype=np.float64) for n in names]
+
+
+# ---------------------------------------------------------------- 10.1 gru_step
+
+#: (B, I, H, weight scale): I != H so that a missing transpose shows
+STEP_SHAPES = ((1, 1, 1, 1.0), (2, 3, 4, 0.8), (4, 5, 3, 1.0), (3, 2, 5, 0.5), (1, 4, 2, 2.0))
+
+
+@cache
+def _step_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.nn import GRUState, gru_step
+
+    rng = np.random.default_rng(1001)
+    cases = []
+    for batch, n_in, hidden, scale in STEP_SHAPES:
+        w = _weights(rng, n_in, hidden, scale)
+        x_t = rng.standard_normal((batch, n_in)).round(4)
+        h_prev = rng.uniform(-1, 1, (batch, hidden)).round(4)
+        x, h, *weights = _tensors(x_t, h_prev, *(w[k] for k in WEIGHTS))
+        (h_t,) = gru_step(x, GRUState(h), *weights)
+        label = f"gru_step(x_t {x_t.shape}, h_prev {h_prev.shape}, W_ih {w['W_ih'].shape}, ...)"
+        inputs = {"x_t": x_t.tolist(), "h_prev": h_prev.tolist()} | _plain(w)
+        cases.append(Case(inputs, np.asarray(h_t.data, dtype=np.float64), label))
+    return tuple(cases)
+
+
+def probe_gru_step(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
+    args = _arrays(inputs, ("x_t", "h_prev", *WEIGHTS))
+    return as_array(learner.gru_step(*args), "gru_step")
+
+
+def _gru_variants(inputs: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The two classic mix-ups, computed in numpy, to name them when a learner makes one."""
+    x_t, h_prev, W_ih, W_hh, b_ih, b_hh = _arrays(inputs, ("x_t", "h_prev", *WEIGHTS))
+    hidden = h_prev.shape[1]
+    gi, gh = x_t @ W_ih.T + b_ih, h_prev @ W_hh.T + b_hh
+    r = 1.0 / (1.0 + np.exp(-(gi[:, :hidden] + gh[:, :hidden])))
+    z = 1.0 / (1.0 + np.exp(-(gi[:, hidden : 2 * hidden] + gh[:, hidden : 2 * hidden])))
+    n = np.tanh(gi[:, 2 * hidden :] + r * gh[:, 2 * hidden :])
+    reset_first = (r * h_prev) @ W_hh[2 * hidden :].T + b_hh[2 * hidden :]
+    n_before = np.tanh(gi[:, 2 * hidden :] + reset_first)
+    return {
+        "swapped z": z * n + (1.0 - z) * h_prev,
+        "reset before the product": (1.0 - z) * n_before + z * h_prev,
+    }
+
+
+def judge_gru_step(case: Case, got: Any) -> str | None:
+    problem = array_problem(case.label, "h_t", case.expected, got)
+    if problem is None:
+        return None
+    got = np.asarray(got, dtype=np.float64)
+    notes = {
+        "swapped z": "z is the share of the OLD state kept: h_t = (1 - z) * n + z * h_prev",
+        "reset before the product": (
+            "PyTorch's reset gate multiplies (h_prev @ W_hn.T + b_hn), after the product "
+            "and its bias, not h_prev before it"
+        ),
+    }
+    # the named mix-ups need the case's inputs: the judge sees only the case
+    for name, value in _gru_variants(case.inputs).items():
+        if value.shape == got.shape and np.allclose(value, got, atol=1e-9):
+            return f"{problem}. It matches the {name} mistake: {notes[name]}"
+    return problem
+
+
+# ---------------------------------------------------------------- 10.2 recurrent_num_params
+
+#: (kind, input_size, hidden_size, num_layers, bias)
+COUNT_CASES = (
+    ("gru", 1, 16, 1, True),
+    ("lstm", 3, 5, 1, True),
+    ("rnn", 10, 4, 2, True),
+    ("gru", 2, 7, 3, False),
+    ("lstm", 6, 3, 3, False),
+    ("gru", 128, 64, 2, True),
+    ("lstm", 32, 128, 1, True),
+    ("rnn", 5, 9, 1, False),
+)
+
+
+@cache
+def _count_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.nn import GRU, LSTM, RNN
+
+    layers = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+    cases = []
+    for kind, n_in, hidden, num_layers, bias in COUNT_CASES:
+        layer = layers[kind](n_in, hidden, num_layers=num_layers, bias=bias, rng=0)
+        label = (
+            f"recurrent_num_params({kind!r}, {n_in}, {hidden}, num_layers={num_layers}, "
+            f"bias={bias})"
+        )
+        inputs = {"kind": kind, "input_size": n_in, "hidden_size": hidden}
+        inputs |= {"num_layers": num_layers, "bias": bias}
+        cases.append(Case(inputs, int(layer.num_parameters()), label))
+    return tuple(cases)
+
+
+def probe_recurrent_num_params(learner: ModuleType, inputs: dict[str, Any]) -> int:
+    count = learner.recurrent_num_params(
+        inputs["kind"],
+        inputs["input_size"],
+        inputs["hidden_size"],
+        num_layers=inputs["num_layers"],
+        bias=inputs["bias"],
+    )
+    if isinstance(count, bool) or not isinstance(count, int | np.integer):
+        raise WrongType(f"recurrent_num_params should return an int, got {describe(count)}")
+    return int(count)
+
+
+def judge_recurrent_num_params(case: Case, got: int) -> str | None:
+    return None if got == case.expected else value_message(case.label, case.expected, got)
+
+
+# ---------------------------------------------------------------- 10.3 gru_forward
+
+#: (T, B, I, H, weight scale)
+FORWARD_SHAPES = ((1, 2, 3, 2, 1.0), (4, 1, 1, 3, 1.0), (6, 3, 2, 4, 0.7), (12, 2, 3, 2, 1.5))
+
+
+@cache
+def _forward_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.nn import GRU
+
+    rng = np.random.default_rng(1003)
+    cases = []
+    for steps, batch, n_in, hidden, scale in FORWARD_SHAPES:
+        w = _weights(rng, n_in, hidden, scale)
+        xs = rng.standard_normal((steps, batch, n_in)).round(4)
+        h0 = rng.uniform(-1, 1, (batch, hidden)).round(4)  # not zeros: h_0 must be used
+        layer = GRU(n_in, hidden, fused=False, rng=0, dtype=np.float64)
+        layer.load_state_dict(
+            {"weight_ih_l0": w["W_ih"], "weight_hh_l0": w["W_hh"]}
+            | {"bias_ih_l0": w["b_ih"], "bias_hh_l0": w["b_hh"]}
+        )
+        x, h = _tensors(xs, h0[None])
+        out, _ = layer(x, h)
+        label = f"gru_forward(xs {xs.shape}, h0 {h0.shape}, W_hh {w['W_hh'].shape}, ...)"
+        inputs = {"xs": xs.tolist(), "h0": h0.tolist()} | _plain(w)
+        expected = {"hs": np.asarray(out.data, dtype=np.float64), "h0": h0}
+        cases.append(Case(inputs, expected, label))
+    return tuple(cases)
+
+
+def probe_gru_forward(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
+    args = _arrays(inputs, ("xs", "h0", *WEIGHTS))
+    return as_array(learner.gru_forward(*args), "gru_forward")
+
+
+def judge_gru_forward(case: Case, got: Any) -> str | None:
+    want, h0 = case.expected["hs"], case.expected["h0"]
+    got = np.asarray(got, dtype=np.float64)
+    late = got.shape == want.shape and np.allclose(got[0], h0, atol=1e-9)
+    if late and np.allclose(got[1:], want[:-1], atol=1e-9):
+        return (
+            f"{case.label}: every state is one step late: hs[t] should be the state after "
+            "reading xs[t] (h_1 .. h_T), not before it (h_0 .. h_{T-1})"
+        )
+    return array_problem(case.label, "the hidden states hs", want, got)
+
+
+# ---------------------------------------------------------------- the lesson
+
+LESSON = Lesson(
+    number=10,
+    exercise_file="10_gru_exercises.py",
+    exercises=(
+        Exercise(
+            id="10.1",
+            title="One step of a GRU",
+            points=3,
+            functions=("gru_step",),
+            todo="split into r, z, n; n = tanh(i_n + r * h_n); h = (1 - z) * n + z * h_prev",
+            hint=(
+                "gi = x_t @ W_ih.T + b_ih and gh = h_prev @ W_hh.T + b_hh, both (B, 3H); "
+                "columns [:H] are r, [H:2H] z, [2H:] n. r and z are sigmoids of gi + gh; "
+                "n = tanh(gi_n + r * gh_n)."
+            ),
+            checks=(Check("h_t matches nn.gru_step", _step_cases, probe_gru_step, judge_gru_step),),
+        ),
+        Exercise(
+            id="10.2",
+            title="Parameters of RNN, LSTM and GRU layers",
+            points=1,
+            functions=("recurrent_num_params",),
+            todo="G * (H * n_in + H * H + 2 * H) per layer, G = 1, 4 or 3 gates",
+            hint=(
+                "Per layer: G * H * n_in + G * H * H, plus 2 * G * H with biases; G is 1 for "
+                "rnn, 4 for lstm, 3 for gru; n_in is input_size for layer 0, then hidden_size."
+            ),
+            checks=(
+                Check(
+                    "matches nn.RNN/LSTM/GRU(...).num_parameters()",
+                    _count_cases,
+                    probe_recurrent_num_params,
+                    judge_recurrent_num_params,
+                ),
+            ),
+        ),
+        Exercise(
+            id="10.3",
+            title="A GRU over a sequence",
+            points=2,
+            functions=("gru_forward",),
+            todo="apply gru_step for t = 0..T-1 and stack h_1..h_T",
+            hint=(
+                "h = h0; for each x_t in xs: h = gru_step(x_t, h, ...) and append the NEW h. "
+                "np.stack the list: (T, B, H). h0 is not part of the result."
+            ),
+            checks=(
+                Check(
+                    "hidden states match the unrolled nn.GRU",
+                    _forward_cases,
+                    probe_gru_forward,
+                    judge_gru_forward,
+                ),
+            ),
+        ),
+    ),
+)
