@@ -218,9 +218,10 @@ plt.legend()
 plt.show()
 
 # %% [markdown]
-# At 0.01 the loss creeps down from $\ln 3 \approx 1.10$; 0.1 is slow but steady; 1.0 is
-# fast; 10 makes the loss jump *up*, far above where it started, and it never settles. A good habit: try learning rates a factor of
-# 3 to 10 apart, and keep the largest one whose curve still goes smoothly down.
+# At 0.01 the loss creeps down from $\ln 3 \approx 1.10$; 0.1 is slow but steady; 1.0 is fast;
+# 10 makes the loss jump *up*, far above where it started, and it never settles. A good habit:
+# try learning rates a factor of 3 to 10 apart, and keep the largest one whose curve still
+# goes smoothly down.
 #
 # ## Momentum: a heavy ball
 #
@@ -510,7 +511,7 @@ plt.show()
 #   times *larger* than at the output). That is why the first network in the target never
 #   learned.
 # - $N(0, 0.01^2)$: every activation is a tiny number (see the axis scale): the input has
-#   been forgotten, and the gradients shrink the same way on the way back.
+#   been forgotten, and (measured in the next section) the gradients are as tiny.
 # - Xavier: a spread of values, most of them in tanh's responsive middle.
 #
 # Xavier's own curve sinks slowly with tanh, because tanh squeezes a little at every
@@ -562,9 +563,9 @@ print("slope of tanh at z = 2  :", round(float(1 - np.tanh(2.0) ** 2), 4))
 print("slope of ReLU for z > 0 :", np.unique((z_grid > 0).astype(float)[z_grid > 0]))
 
 # %% [markdown]
-# Now measure the effect: 20 layers of 64 units, each activation with the initialisation designed for
-# it, one backward pass of a simple loss, and the size of the gradient that reaches each
-# layer's weights.
+# Now measure the effect: 20 layers of 64 units, each activation with the initialisation
+# designed for it, one backward pass of a simple loss, and the size of the gradient that
+# reaches each layer's weights.
 
 
 # %%
@@ -581,6 +582,8 @@ def gradient_per_layer(act: str, scheme: str, depth: int = 20, width: int = 64) 
             init.xavier_normal_(W, gen)
         elif scheme == "Kaiming":
             init.kaiming_normal_(W, gen)
+        elif scheme == "N(0, 0.01²)":
+            init.normal_(W, gen, 0.0, 0.01)
         else:
             init.normal_(W, gen, 0.0, 1.0)
         W = Tensor(W, requires_grad=True, dtype=np.float64)
@@ -595,13 +598,14 @@ setups = [
     ("sigmoid", "Xavier"),
     ("tanh", "Xavier"),
     ("tanh", "N(0, 1)"),
+    ("tanh", "N(0, 0.01²)"),
     ("relu", "Kaiming"),
 ]
 plt.figure(figsize=(7, 3.8))
 for act, scheme in setups:
     norms = gradient_per_layer(act, scheme)
     plt.plot(range(1, 21), norms, "o-", markersize=4, label=f"{act}, {scheme}")
-    print(f"{act:>7}, {scheme:<8}: layer 20 {norms[-1]:.1e}   layer 1 {norms[0]:.1e}")
+    print(f"{act:>7}, {scheme:<11}: layer 20 {norms[-1]:.1e}   layer 1 {norms[0]:.1e}")
 plt.yscale("log")
 plt.xlabel("layer (1 = nearest the input)")
 plt.ylabel("‖∂L/∂W‖ (log scale)")
@@ -615,7 +619,10 @@ plt.show()
 # gradient**. Tanh with a good start keeps its gradient (its slope is near 1 around 0).
 # Started with $N(0, 1)$ it goes wrong the other way: the large weights multiply the
 # gradient by more than the flat slopes take away, and it **explodes** towards the input,
-# a million-fold over 20 layers. ReLU with Kaiming's start passes the
+# a million-fold over 20 layers. Started with $N(0, 0.01^2)$, every layer's gradient is
+# about $10^{-20}$: near the output because the signal arriving there from the input has
+# vanished (a weight's gradient is the incoming signal times the gradient coming back), near
+# the input because the gradient coming back has. ReLU with Kaiming's start passes the
 # gradient through all twenty layers at about the same size. Hence the two remedies in the
 # source material that this lesson has now shown at work: **careful initialisation**
 # (the right scale for the activation) and **ReLU** (a slope of exactly 1 where it is

@@ -161,8 +161,9 @@ for name, values in sequences.items():
         states[name].append(state.h.data[0].copy())
 for t in range(5):
     a, b = states["starts with +1"][t], states["starts with -1"][t]
+    x_a, x_b = sequences["starts with +1"][t], sequences["starts with -1"][t]
     print(
-        f"t={t + 1}  x_t={sequences['starts with +1'][t]:+.0f}/{sequences['starts with -1'][t]:+.0f}"
+        f"t={t + 1}  x_t={x_a:+.0f}/{x_b:+.0f}"
         f"  h_t: {np.round(a, 3)} vs {np.round(b, 3)}   difference {np.abs(a - b).max():.4f}"
     )
 
@@ -238,14 +239,15 @@ loss_tiny.backward()
 graph.draw(loss_tiny, color_by_grad=True)
 
 # %% [markdown]
-# Read it left to right. The four parameters, `weight_ih_l0` and `weight_hh_l0` on the
-# left and the two biases between the clusters, appear **once**, outside every cluster, and
-# each sends an arrow into every one of the clusters `t=1`, `t=2`, `t=3`: that is parameter
-# sharing, visible. (`stack` collects the three states into the layer's output.) Inside each cluster are the step's operations: two matrix products (`permute` is
-# the transpose), the additions, the `tanh`, and the result `h_1`, `h_2`, `h_3`, which
-# feeds the next cluster. The `‖grad‖` entries were filled in by `backward()`, and the
-# boxes are shaded by them (darker is larger, on a log scale): the gradient enters at the
-# loss, flows back through `t=3`, then `t=2`, then `t=1`, and is smaller at every step back.
+# Read it left to right. The four parameters, `weight_ih_l0` and `weight_hh_l0` on the left
+# and the two biases between the clusters, appear **once**, outside every cluster, and each
+# sends an arrow into every one of the clusters `t=1`, `t=2`, `t=3`: that is parameter
+# sharing, visible. (`stack` collects the three states into the layer's output.) Inside each
+# cluster are the step's operations: two matrix products (`permute` is the transpose), the
+# additions, the `tanh`, and the result `h_1`, `h_2`, `h_3`, which feeds the next cluster. The
+# `‖grad‖` entries were filled in by `backward()`, and the boxes are shaded by them (darker is
+# larger, on a log scale): the gradient enters at the loss, flows back through `t=3`, then
+# `t=2`, then `t=1`, and is smaller at every step back.
 #
 # ## Parameters are shared across time
 #
@@ -487,8 +489,9 @@ print(
 )
 
 # %% [markdown]
-# Differences at the level of float64 rounding, and a large factor in speed. The lessons use `fused=False` when they want to draw or
-# inspect the graph, and the default `fused=True` to train.
+# Differences at the level of float64 rounding, and a large factor in speed. The lessons use
+# `fused=False` when they want to draw or inspect the graph, and the default `fused=True` to
+# train.
 
 # %%
 print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
