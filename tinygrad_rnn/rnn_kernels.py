@@ -34,7 +34,7 @@ import numpy as np
 
 from tinygrad_rnn import rnn_jit as jit
 from tinygrad_rnn.rnn_buffers import pool
-from tinygrad_rnn.rnn_reference import (
+from tinygrad_rnn.rnn_contract import (
     GRUCache,
     LSTMCache,
     LSTMGrads,
