@@ -564,8 +564,8 @@ print("slope of ReLU for z > 0 :", np.unique((z_grid > 0).astype(float)[z_grid >
 
 # %% [markdown]
 # Now measure the effect: 20 layers of 64 units, each activation with the initialisation
-# designed for it, one backward pass of a simple loss, and the size of the gradient that
-# reaches each layer's weights.
+# designed for it (and tanh also with the two bad starts of the target), one backward pass of
+# a simple loss, and the size of the gradient that reaches each layer's weights.
 
 
 # %%
