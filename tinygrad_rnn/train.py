@@ -82,9 +82,9 @@ def train_adding(
     cell: str = "lstm",
     length: int = 50,
     hidden_size: int = 32,
-    steps: int = 600,
+    steps: int = 800,
     batch_size: int = 64,
-    lr: float = 1e-2,
+    lr: float = 0.02,
     clip: float = 1.0,
     seed: int = 0,
     eval_every: int = 50,
@@ -175,9 +175,9 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     adding.add_argument("--cell", choices=sorted(_LAYERS), default="lstm")
     adding.add_argument("--length", type=int, default=50, help="sequence length T")
     adding.add_argument("--hidden", type=int, default=32, help="hidden size")
-    adding.add_argument("--steps", type=int, default=600)
+    adding.add_argument("--steps", type=int, default=800)
     adding.add_argument("--batch", type=int, default=64)
-    adding.add_argument("--lr", type=float, default=1e-2)
+    adding.add_argument("--lr", type=float, default=0.02)
     adding.add_argument("--seed", type=int, default=0)
     adding.add_argument("--eval-every", type=int, default=50)
     adding.set_defaults(func=_cmd_train_adding)
