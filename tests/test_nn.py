@@ -202,3 +202,13 @@ def test_docstring_examples_run(module_name):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
     assert result.attempted > 0, f"{module_name} has no examples"
+
+
+def test_module_list_registers_its_modules():
+    blocks = nn.ModuleList([nn.Linear(2, 3, rng=0)])
+    blocks.append(nn.Linear(3, 1, rng=1))
+    assert len(blocks) == 2 and isinstance(blocks[1], nn.Linear)
+    assert [n for n, _ in blocks.named_parameters()] == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert [type(m).__name__ for m in blocks] == ["Linear", "Linear"]
+    with pytest.raises(TypeError, match="Modules"):
+        blocks.append(3)

@@ -39,6 +39,7 @@ from tinygrad_rnn.nn.layers import (
     Identity,
     LeakyReLU,
     Linear,
+    ModuleList,
     ReLU,
     Sequential,
     Sigmoid,
@@ -48,7 +49,7 @@ from tinygrad_rnn.nn.module import Module, Parameter, StateDictError
 from tinygrad_rnn.nn.recurrent import GRU, LSTM, RNN
 
 __all__ = ["Module", "Parameter", "StateDictError"]
-__all__ += ["Linear", "Embedding", "Sequential", "MLP", "Identity", "Dropout"]
+__all__ += ["Linear", "Embedding", "Sequential", "ModuleList", "MLP", "Identity", "Dropout"]
 __all__ += ["Tanh", "Sigmoid", "ReLU", "LeakyReLU"]
 __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNNState", "LSTMState", "GRUState"]
 __all__ += ["rnn_step", "lstm_step", "gru_step", "detach_state", "RNN", "LSTM", "GRU"]

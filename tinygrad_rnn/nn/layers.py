@@ -33,6 +33,7 @@ __all__ = [
     "Linear",
     "Embedding",
     "Sequential",
+    "ModuleList",
     "MLP",
     "Identity",
     "Tanh",
@@ -171,6 +172,39 @@ class Sequential(Module):
         for module in self.children():
             x = module(x)
         return x
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered: ``layers[0]``, ``len(layers)``,
+    iteration and ``append``. Unlike :class:`Sequential` it has no ``forward``; you call
+    the modules yourself.
+
+    Example:
+        >>> blocks = ModuleList([Linear(2, 2, rng=0), Linear(2, 2, rng=1)])
+        >>> blocks.append(Tanh())
+        >>> len(blocks), [name for name, _ in blocks.named_parameters()][:2]
+        (3, ['0.weight', '0.bias'])
+    """
+
+    def __init__(self, modules: Sequence[Module] = ()) -> None:
+        super().__init__()
+        for module in modules:
+            self.append(module)
+
+    def append(self, module: Module) -> None:
+        """Add ``module`` at the end (its name is its index)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList: can only hold Modules, got a {type(module).__name__}")
+        setattr(self, str(len(self)), module)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.children())
+
+    def __iter__(self) -> Iterator[Module]:
+        return self.children()
+
+    def __getitem__(self, i: int) -> Module:
+        return list(self.children())[i]
 
 
 class Identity(Module):
