@@ -16,20 +16,20 @@ on-disk cache, see ``tinygrad-rnn warmup``).
 The functions (the six activation functions take and return 1-D arrays: the Tensor ops
 flatten first, so a kernel compiles once per dtype; the numpy versions accept any shape):
 
-=========================  ======================================  =======================
-function                   computes                                returns
-=========================  ======================================  =======================
-``tanh_forward(x)``        :math:`\tanh x`                         array like ``x``
-``tanh_backward(g, y)``    :math:`g (1 - y^2)`                     array like ``g``
-``sigmoid_forward(x)``     :math:`1 / (1 + e^{-x})`, stable        array like ``x``
-``sigmoid_backward(g, y)`` :math:`g\, y (1 - y)`                   array like ``g``
-``relu_forward(x)``        :math:`\max(x, 0)`                      array like ``x``
-``relu_backward(g, y)``    :math:`g [y > 0]`                       array like ``g``
-``softmax_xent_forward``   per-row :math:`\log\sum_j e^{z_j} - z_t`  ``(losses, lse)``
-``softmax_xent_backward``  :math:`g_n (\mathrm{softmax}(z_n) - 1_t)`  ``(N, C)`` array
-``embedding_backward``     rows of ``g`` added at ``indices``       ``(V, D)`` array
-``grad_norm(arrays)``      :math:`\sqrt{\sum \|a\|^2}` over arrays   Python float
-=========================  ======================================  =======================
+==========================  =========================================  =================
+function                    computes                                   returns
+==========================  =========================================  =================
+``tanh_forward(x)``         :math:`\tanh x`                            array like ``x``
+``tanh_backward(g, y)``     :math:`g (1 - y^2)`                        array like ``g``
+``sigmoid_forward(x)``      :math:`1 / (1 + e^{-x})`, stable           array like ``x``
+``sigmoid_backward(g, y)``  :math:`g\, y (1 - y)`                      array like ``g``
+``relu_forward(x)``         :math:`\max(x, 0)`                         array like ``x``
+``relu_backward(g, y)``     :math:`g [y > 0]`                          array like ``g``
+``softmax_xent_forward``    per row :math:`\log\sum_j e^{z_j} - z_t`   ``(losses, lse)``
+``softmax_xent_backward``   :math:`g_n (\mathrm{softmax}(z_n) - 1_t)`  ``(N, C)`` array
+``embedding_backward``      rows of ``g`` added at ``indices``         ``(V, D)`` array
+``grad_norm(arrays)``       :math:`\sqrt{\sum \|a\|^2}` over arrays    Python float
+==========================  =========================================  =================
 
 Example:
     >>> import numpy as np
