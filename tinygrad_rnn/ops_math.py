@@ -150,6 +150,14 @@ class MatMul(Function):
         need_a, need_b = self.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:  # the common case, without the general reshuffling
             return (grad_out @ b.T if need_a else None), (a.T @ grad_out if need_b else None)
+        if a.ndim > 2 and b.ndim == 2:
+            # A stack of rows times one matrix (a Linear layer on a sequence): fold the
+            # leading axes into the rows and compute dB with ONE matmul, instead of one
+            # (k, m) product per batch entry summed afterwards.
+            k, m = b.shape
+            grad_a = grad_out @ b.T if need_a else None
+            grad_b = a.reshape(-1, k).T @ grad_out.reshape(-1, m) if need_b else None
+            return grad_a, grad_b
         a_row = a[None, :] if a.ndim == 1 else a  # (..., n, k)
         b_col = b[:, None] if b.ndim == 1 else b  # (..., k, m)
         g = grad_out
