@@ -1,0 +1,387 @@
+"""Checks for lesson 11, generating text (``lessons/11_text_generation_exercises.py``).
+
+References: :class:`tinygrad_rnn.data.CharVocab` for 11.1's ids,
+:func:`tinygrad_rnn.generate.batch_streams` for its chunks; the softmax probabilities for
+11.2, judged statistically (a few thousand seeded draws per case, each frequency within
+five standard errors of its probability) plus a reproducibility check (the same seed must
+give the same draws); ``cross_entropy`` in float64 for 11.3; for 11.4 the held-out loss of
+the learner's trained model, measured with :func:`tinygrad_rnn.generate.evaluate_nll`, must
+be below a fixed target that lesson 0's bigram model does not reach.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from tinygrad_rnn.grading.checks import close, value_message
+from tinygrad_rnn.grading.lesson06 import array_problem
+from tinygrad_rnn.grading.probes import WrongType, as_number, describe
+from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+
+# ---------------------------------------------------------------- 11.1 encode / decode / batches
+
+TEXTS = ("hello, world", "abcab\nba", "the zen of python")
+
+
+@cache
+def _codec_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.data.text import CharVocab
+
+    cases = []
+    for text in TEXTS:
+        vocab = CharVocab.from_text(text + "xyz")  # ids that are not just first-appearance order
+        label = f"encode({text!r}, itos) and decode back"
+        cases.append(Case({"text": text, "itos": vocab.itos}, vocab.encode(text), label))
+    return tuple(cases)
+
+
+def probe_codec(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    ids = learner.encode(inputs["text"], list(inputs["itos"]))
+    if not isinstance(ids, list | tuple | np.ndarray):
+        raise WrongType(f"encode should return a list of ints, got {describe(ids)}")
+    ids = [int(i) for i in ids]
+    back = learner.decode(list(ids), list(inputs["itos"]))
+    if not isinstance(back, str):
+        raise WrongType(f"decode should return a str, got {describe(back)}")
+    return {"ids": ids, "back": back}
+
+
+def judge_codec(case: Case, got: dict[str, Any]) -> str | None:
+    if got["ids"] != case.expected:
+        return value_message(case.label, case.expected, got["ids"], "the ids from encode")
+    if got["back"] != case.inputs["text"]:
+        return value_message(case.label, case.inputs["text"], got["back"], "decode(encode(text))")
+    return None
+
+
+#: (length of the id sequence, batch_size, seq_len)
+BATCH_SHAPES = ((12, 2, 2), (50, 3, 4), (101, 4, 5), (64, 1, 7), (40, 5, 3))
+
+
+@cache
+def _batch_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.generate import batch_streams
+
+    rng = np.random.default_rng(1101)
+    cases = []
+    for length, batch, seq_len in BATCH_SHAPES:
+        ids = rng.integers(0, 30, length)
+        streams = batch_streams(ids, batch)  # (N, B)
+        pairs = []
+        for pos in range(0, len(streams) - seq_len, seq_len):
+            pairs.append((streams[pos : pos + seq_len], streams[pos + 1 : pos + seq_len + 1]))
+        label = f"lm_batches(ids of length {length}, batch_size={batch}, seq_len={seq_len})"
+        inputs = {"ids": ids.tolist(), "batch_size": batch, "seq_len": seq_len}
+        cases.append(Case(inputs, pairs, label))
+    return tuple(cases)
+
+
+def probe_lm_batches(learner: ModuleType, inputs: dict[str, Any]) -> list[list[Any]]:
+    pairs = learner.lm_batches(
+        np.array(inputs["ids"], dtype=np.int64), inputs["batch_size"], inputs["seq_len"]
+    )
+    if not isinstance(pairs, list | tuple):
+        raise WrongType(f"lm_batches should return a list of (x, y) pairs, got {describe(pairs)}")
+    out = []
+    for k, pair in enumerate(pairs):
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise WrongType(f"lm_batches: item {k} should be a pair (x, y), got {describe(pair)}")
+        out.append([np.asarray(pair[0]).astype(np.float64), np.asarray(pair[1]).astype(np.float64)])
+    return out
+
+
+def judge_lm_batches(case: Case, got: list[list[Any]]) -> str | None:
+    want = case.expected
+    if len(got) != len(want):
+        return value_message(case.label, f"{len(want)} pairs", f"{len(got)} pairs")
+    for k, ((x_want, y_want), (x_got, y_got)) in enumerate(zip(want, got, strict=True)):
+        if x_got.shape == x_want.shape and np.array_equal(x_got, y_got):
+            return (
+                f"{case.label}: in pair {k} the target equals the input; y must be x moved by one"
+            )
+        for name, w, g in (("x", x_want, x_got), ("y", y_want, y_got)):
+            problem = array_problem(f"{case.label}, pair {k}", name, w.astype(np.float64), g)
+            if problem:
+                return problem
+    return None
+
+
+# ---------------------------------------------------------------- 11.2 sample_with_temperature
+
+DRAWS = 3000
+#: (logits, temperature): small and large logits, sharp and flat temperatures
+SAMPLE_CASES = (
+    ([2.0, 1.0, 0.0, -1.0], 1.0),
+    ([2.0, 1.0, 0.0, -1.0], 0.5),
+    ([2.0, 1.0, 0.0, -1.0], 2.0),
+    ([0.3, -0.2, 0.1, 0.0, 0.5, -1.0], 1.5),
+    ([1000.0, 999.0, 998.0], 1.0),  # exp(1000) overflows unless the max is subtracted
+    ([1.0, 4.0, 2.0], 0.0),  # greedy
+)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    p = np.exp(z - z.max())
+    return p / p.sum()
+
+
+@cache
+def _sample_cases() -> tuple[Case, ...]:
+    cases = []
+    for k, (logits, tau) in enumerate(SAMPLE_CASES):
+        z = np.array(logits)
+        if tau == 0:
+            expected = np.eye(len(z))[int(np.argmax(z))]
+        else:
+            expected = _softmax(z / tau)
+        label = f"sample_with_temperature({logits}, temperature={tau}, rng)"
+        cases.append(
+            Case({"logits": logits, "temperature": tau, "seed": 1100 + k}, expected, label)
+        )
+    return tuple(cases)
+
+
+def probe_sample(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    logits = np.array(inputs["logits"], dtype=np.float64)
+    runs = []
+    for _ in range(2):  # the same seed twice: the draws must repeat
+        rng = np.random.default_rng(inputs["seed"])
+        draws = []
+        for _ in range(DRAWS if not runs else 50):
+            i = learner.sample_with_temperature(logits.copy(), inputs["temperature"], rng)
+            if isinstance(i, bool) or not isinstance(i, int | np.integer):
+                raise WrongType(f"sample_with_temperature should return an int, got {describe(i)}")
+            draws.append(int(i))
+        runs.append(draws)
+    return {"draws": runs[0], "repeat": runs[1]}
+
+
+def judge_sample(case: Case, got: dict[str, Any]) -> str | None:
+    p = case.expected
+    draws = np.array(got["draws"])
+    if draws.min() < 0 or draws.max() >= len(p):
+        return f"{case.label}: returned {int(draws.max())}, outside 0..{len(p) - 1}"
+    if got["repeat"] != got["draws"][:50]:
+        return (
+            f"{case.label}: two runs with generators of the same seed gave different draws; "
+            "draw with the rng you are given, not np.random or random"
+        )
+    freq = np.bincount(draws, minlength=len(p)) / len(draws)
+    allowed = 5 * np.sqrt(p * (1 - p) / len(draws)) + 1e-3
+    bad = np.abs(freq - p) > allowed
+    if bad.any():
+        j = int(np.argmax(bad))
+        return (
+            f"{case.label}: over {len(draws)} draws, id {j} came up with frequency "
+            f"{freq[j]:.3f}; softmax(logits / temperature) gives it probability {p[j]:.3f} "
+            f"(all frequencies: {np.round(freq, 3).tolist()}, probabilities: "
+            f"{np.round(p, 3).tolist()})"
+        )
+    return None
+
+
+# ---------------------------------------------------------------- 11.3 nll_and_perplexity
+
+#: (N, V, logit scale)
+NLL_SHAPES = ((3, 4, 0.0), (5, 7, 1.0), (10, 3, 3.0), (4, 30, 2.0), (6, 5, 400.0))
+
+
+@cache
+def _nll_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.tensor import Tensor, cross_entropy
+
+    rng = np.random.default_rng(1103)
+    cases = []
+    for n, v, scale in NLL_SHAPES:
+        logits = (rng.standard_normal((n, v)) * scale).round(4)
+        targets = rng.integers(0, v, n)
+        nll = float(cross_entropy(Tensor(logits, dtype=np.float64), targets).item())
+        label = (
+            f"nll_and_perplexity(logits {logits.shape} of scale {scale}, targets {targets.shape})"
+        )
+        inputs = {"logits": logits.tolist(), "targets": targets.tolist()}
+        cases.append(Case(inputs, (nll, math.exp(nll)), label))
+    return tuple(cases)
+
+
+def probe_nll(learner: ModuleType, inputs: dict[str, Any]) -> list[float]:
+    result = learner.nll_and_perplexity(
+        np.array(inputs["logits"], dtype=np.float64), np.array(inputs["targets"], dtype=np.int64)
+    )
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        raise WrongType(
+            f"nll_and_perplexity should return a tuple (nll, perplexity), got {describe(result)}"
+        )
+    return [as_number(result[0], "nll_and_perplexity's nll"), as_number(result[1], "perplexity")]
+
+
+def judge_nll(case: Case, got: list[float]) -> str | None:
+    (nll, ppl), (got_nll, got_ppl) = case.expected, got
+    if not close(got_nll, nll, 1e-9, 1e-12):
+        note = ""
+        if close(got_nll, nll / math.log(2), 1e-9, 1e-12):
+            note = "that is bits: use the natural logarithm (nats)"
+        return value_message(case.label, nll, got_nll, note or "the mean NLL in nats")
+    if not close(got_ppl, ppl, 1e-9, 1e-12):
+        return value_message(case.label, ppl, got_ppl, "the perplexity, exp(mean NLL)")
+    return None
+
+
+# ---------------------------------------------------------------- 11.4 train_language_model
+
+TARGET_NLL = 1.0
+TRAIN_SECONDS = 8.0
+
+
+@cache
+def _train_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.bigram import bigram_counts, bigram_probs, mean_nll
+    from tinygrad_rnn.data.text import CharVocab, grammar_text
+
+    train, held = grammar_text(600, seed=0), grammar_text(60, seed=1101)
+    vocab = CharVocab.from_text(train + held)
+    bigram = mean_nll(held, bigram_probs(bigram_counts(train, vocab)), vocab)
+    label = (
+        f"train_language_model(grammar_text(600, seed=0), seconds={TRAIN_SECONDS:g}), "
+        "scored on held-out grammar sentences"
+    )
+    inputs = {"n_train": 600, "seed_train": 0, "n_held": 60, "seed_held": 1101}
+    inputs |= {"seconds": TRAIN_SECONDS}
+    return (Case(inputs, {"target": TARGET_NLL, "bigram": bigram}, label),)
+
+
+def probe_train(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    import time
+
+    from tinygrad_rnn.data.text import grammar_text
+    from tinygrad_rnn.generate import evaluate_nll
+
+    train = grammar_text(inputs["n_train"], seed=inputs["seed_train"])
+    held = grammar_text(inputs["n_held"], seed=inputs["seed_held"])
+    start = time.perf_counter()
+    result = learner.train_language_model(train, inputs["seconds"])
+    seconds = time.perf_counter() - start
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        raise WrongType(
+            f"train_language_model should return (model, vocab), got {describe(result)}"
+        )
+    model, vocab = result
+    if not callable(model) or not hasattr(vocab, "encode"):
+        raise WrongType(
+            "train_language_model should return (model, vocab): a CharLM and a CharVocab, "
+            f"got ({describe(model)}, {describe(vocab)})"
+        )
+    try:
+        nll = evaluate_nll(model, vocab, held)
+    except Exception as exc:  # noqa: BLE001 - say what went wrong in the learner's terms
+        raise WrongType(
+            f"scoring the returned model failed: {type(exc).__name__}: {exc}; the model must be "
+            "called as model(ids (T, B), state) -> (logits (T, B, V), state)"
+        ) from None
+    return {"nll": float(nll), "seconds": seconds}
+
+
+def judge_train(case: Case, got: dict[str, Any]) -> str | None:
+    target, bigram = case.expected["target"], case.expected["bigram"]
+    nll = got["nll"]
+    if not math.isfinite(nll) or nll >= target:
+        return (
+            f"{case.label}: held-out loss {nll:.3f} nats/char after {got['seconds']:.1f} s; "
+            f"the target is below {target} (the bigram model scores {bigram:.2f}, a uniform "
+            "guess ln V)"
+        )
+    return None
+
+
+# ---------------------------------------------------------------- the lesson
+
+LESSON = Lesson(
+    number=11,
+    exercise_file="11_text_generation_exercises.py",
+    exercises=(
+        Exercise(
+            id="11.1",
+            title="Ids and shifted training chunks",
+            points=2,
+            functions=("encode", "decode", "lm_batches"),
+            todo=(
+                "return the id of each character (its index in itos)",
+                "join itos[i] for every id",
+                "streams = ids[:N*B].reshape(B, N).T; x = rows p..p+T-1, y = one row later",
+            ),
+            hint=(
+                "stoi = {ch: i for i, ch in enumerate(itos)}. For the chunks: N = len(ids) // B, "
+                "streams = ids[:N * B].reshape(B, N).T (each column one consecutive piece); "
+                "for p = 0, T, 2T, ... while p + T + 1 <= N: (streams[p:p+T], streams[p+1:p+T+1])."
+            ),
+            checks=(
+                Check("encode and decode", _codec_cases, probe_codec, judge_codec),
+                Check(
+                    "chunks match generate.batch_streams",
+                    _batch_cases,
+                    probe_lm_batches,
+                    judge_lm_batches,
+                ),
+            ),
+        ),
+        Exercise(
+            id="11.2",
+            title="Sampling with temperature",
+            points=2,
+            functions=("sample_with_temperature",),
+            todo="p = softmax(logits / temperature); draw with rng (argmax when 0)",
+            hint=(
+                "if temperature == 0: return int(np.argmax(logits)); else z = logits / "
+                "temperature; p = np.exp(z - z.max()); p /= p.sum(); "
+                "return int(rng.choice(len(p), p=p))."
+            ),
+            checks=(
+                Check(
+                    "draw frequencies match softmax(logits / T), reproducibly",
+                    _sample_cases,
+                    probe_sample,
+                    judge_sample,
+                ),
+            ),
+            timeout=20.0,
+        ),
+        Exercise(
+            id="11.3",
+            title="Nats per character and perplexity",
+            points=2,
+            functions=("nll_and_perplexity",),
+            todo="mean of logsumexp(z) - z[target] per row, and exp of that mean",
+            hint=(
+                "m = z.max(axis=1, keepdims=True); lse = np.log(np.exp(z - m).sum(axis=1)) + "
+                "m[:, 0]; nll = mean(lse - z[np.arange(N), targets]); perplexity = exp(nll)."
+            ),
+            checks=(Check("matches cross_entropy in float64", _nll_cases, probe_nll, judge_nll),),
+        ),
+        Exercise(
+            id="11.4",
+            title="Train a character model to a target loss",
+            points=3,
+            functions=("train_language_model",),
+            todo="build CharVocab and CharLM, then loop: chunk, loss, backward, step",
+            hint=(
+                "CharLM(len(vocab), 16, 64), Adam(lr=0.02), chunks of 32 steps from 16 streams, "
+                "clip_grad_norm_(..., 1.0), detach_state(state) after each step; stop when "
+                "time.perf_counter() - start >= seconds."
+            ),
+            checks=(
+                Check(
+                    f"held-out loss below {TARGET_NLL} nats/char",
+                    _train_cases,
+                    probe_train,
+                    judge_train,
+                ),
+            ),
+            timeout=90.0,
+        ),
+    ),
+)
