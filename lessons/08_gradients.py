@@ -149,7 +149,8 @@ print(f"product of Jacobians vs backward(), all {T} steps: max difference {worst
 # grows or shrinks like $\rho^k$, where the **spectral radius** $\rho(W)$ is the largest
 # absolute value of $W$'s eigenvalues. (The norm $\lVert W \rVert$ bounds one step; $\rho$
 # decides the long run, $\lVert W^k \rVert^{1/k} \to \rho$.) A linear RNN, $\phi(a) = a$,
-# has $J_t = W_{hh}$ at every step, so its gradient follows $\rho^{T-k}$ exactly:
+# has $J_t = W_{hh}$ at every step, so $k$ steps back its gradient has been multiplied by
+# $W_{hh}^k$, whose size per step settles at $\rho$:
 
 # %%
 W4 = recurrent_matrix(1.3, 32, np.random.default_rng(1))
@@ -217,15 +218,15 @@ plt.show()
 
 # %%
 for activation in ["tanh", "sigmoid"]:
-    a = np.concatenate([p.data.ravel() for p in hidden_grads(activation, 1.0)["pre"]])
-    s = (
-        1 - np.tanh(a) ** 2
-        if activation == "tanh"
-        else (1 / (1 + np.exp(-a))) * (1 - 1 / (1 + np.exp(-a)))
-    )
+    a = np.concatenate([a_t.data.ravel() for a_t in hidden_grads(activation, 1.0)["pre"]])
+    if activation == "tanh":
+        slope = 1.0 - np.tanh(a) ** 2
+    else:
+        sig = 1.0 / (1.0 + np.exp(-a))
+        slope = sig * (1.0 - sig)
     print(
-        f"{activation:>7}: slope φ'(a) mean {s.mean():.3f}, median {np.median(s):.3f}, "
-        f"max {s.max():.3f}; per-step factor with ρ = 1: {factors[activation, 1.0]:.3f}"
+        f"{activation:>7}: slope φ'(a) mean {slope.mean():.3f}, median {np.median(slope):.3f}, "
+        f"max {slope.max():.3f}; per-step factor with ρ = 1: {factors[activation, 1.0]:.3f}"
     )
 
 # %% [markdown]
@@ -234,8 +235,8 @@ for activation in ["tanh", "sigmoid"]:
 # $\delta_t^\top h_{t-1}$ with $\delta_t = \partial L/\partial a_t$. When the gradient
 # has vanished before it reaches step $t$, that step contributes nothing: the weights are
 # updated only for what the last few steps did, and the early steps are invisible to
-# training. Measured on
-# the tanh RNN with $\rho = 1$:
+# training. Measured on the tanh RNN with $\rho = 1$ (its first state is $h_0 = 0$, so
+# step 1 contributes exactly 0; we start at step 2):
 
 # %%
 run = hidden_grads("tanh", 1.0)
@@ -246,7 +247,7 @@ total = np.sum(contributions, axis=0)
 print("sum of the per-step shares == W_hh.grad:", np.allclose(total, run["W_hh"].grad))
 share = np.array([np.linalg.norm(c) for c in contributions])
 last10 = np.linalg.norm(np.sum(contributions[-10:], axis=0)) / np.linalg.norm(total)
-print(f"‖share‖ of step 2: {share[1]:.1e}   of step 60: {share[-1]:.1e}  (h_0 = 0: step 1 adds 0)")
+print(f"‖share‖ of step 2: {share[1]:.1e}   of step 60: {share[-1]:.1e}")
 print(f"the last 10 of 60 steps alone give {last10:.1%} of the gradient's norm")
 input_grads = np.linalg.norm(run["xs"].grad, axis=(1, 2))  # ‖∂L/∂x_t‖ per step
 print(f"‖∂L/∂x_1‖ = {input_grads[0]:.1e}   ‖∂L/∂x_60‖ = {input_grads[-1]:.1e}")
