@@ -274,6 +274,19 @@ def run_checks(site: Path, shots: Path, query: str) -> int:
         browser.screenshot(shots / "home.png")
         browser.screenshot(shots / "home-full.png", full_page=True)
 
+        # A Markdown page with maths (pymdownx.arithmatex) is typeset too.
+        browser.goto(base + "concepts/")
+        n_katex = browser.wait_for("document.querySelectorAll('.arithmatex .katex').length", 5)
+        raw = browser.evaluate(
+            "[...document.querySelectorAll('.arithmatex')]"
+            ".filter(e => !e.querySelector('.katex')).length"
+        )
+        report.check(
+            bool(n_katex) and raw == 0,
+            "concepts/: Markdown maths typeset by KaTeX",
+            f"{n_katex} typeset, {raw} left raw",
+        )
+
         # Every lesson page: maths typeset with no KaTeX error and no raw $...$ left.
         leftover_js = (
             "[...document.querySelectorAll('.jp-MarkdownOutput')]"
