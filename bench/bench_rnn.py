@@ -7,8 +7,9 @@ with ``x`` requiring a gradient. Ours runs as a ``tinygrad_rnn.nn`` layer with
 kernels for the recurrence, forward and backward) and with ``fused=False`` (the unrolled
 per-step graph of Tensor ops, what the lessons draw). torch runs ``torch.nn.LSTM/GRU/RNN``
 with the same weights. All in float32 on one thread; the runs of the contenders are
-interleaved round by round so that a busy machine slows them alike, and the median is
-reported.
+interleaved round by round so that a busy machine slows them alike, and the median (or,
+with ``--stat min``, the fastest run, which is steadier when other work shares the CPU)
+is reported.
 
 Targets for the fused layers (issue 5): at the tiny size at least 3x faster than torch; at
 the medium size no slower; at the large size within 1.2x.
@@ -103,8 +104,10 @@ def torch_step(torch, cell: str, size: tuple, data: dict, state_dict: dict):
     return step
 
 
-def interleaved_medians(steps: dict, repeats: int, warmup: int) -> dict[str, float]:
-    """Median milliseconds of each closure, running them round-robin."""
+def interleaved_medians(
+    steps: dict, repeats: int, warmup: int, stat: str = "median"
+) -> dict[str, float]:
+    """Median (or minimum) milliseconds of each closure, running them round-robin."""
     for fn in steps.values():
         for _ in range(warmup):
             fn()
@@ -114,7 +117,8 @@ def interleaved_medians(steps: dict, repeats: int, warmup: int) -> dict[str, flo
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)
-    return {name: 1e3 * statistics.median(ts) for name, ts in times.items()}
+    summary = statistics.median if stat == "median" else min
+    return {name: 1e3 * summary(ts) for name, ts in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--no-unrolled", action="store_true", help="skip the unrolled layers")
+    parser.add_argument(
+        "--stat",
+        choices=["median", "min"],
+        default="median",
+        help="summary of the repeats; 'min' is steadier on a busy machine",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -133,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         torch = None
     console = Console(width=150)
     table = Table(
-        title="recurrent layer, forward + backward, float32, 1 thread (median ms)",
+        title=f"recurrent layer, forward + backward, float32, 1 thread ({args.stat} ms)",
         caption="torch/fused > 1 means the fused layer is faster",
     )
     for col in ("size", "T, B, I, H", "cell", "fused", "unrolled", "torch", "torch/fused"):
@@ -153,10 +163,11 @@ def main(argv: list[str] | None = None) -> int:
             if torch is not None:
                 steps["torch"] = torch_step(torch, cell, size, data, layer.state_dict())
             unrolled_step = steps.pop("unrolled", None)
-            ms = interleaved_medians(steps, repeats, warmup=1 if big else 3)
+            ms = interleaved_medians(steps, repeats, warmup=1 if big else 3, stat=args.stat)
             if unrolled_step is not None:
                 reps = 2 if big else max(3, repeats // 4)
-                ms.update(interleaved_medians({"unrolled": unrolled_step}, reps, warmup=1))
+                unrolled_ms = interleaved_medians({"unrolled": unrolled_step}, reps, 1, args.stat)
+                ms.update(unrolled_ms)
             row = [size_name, str(size), cell, f"{ms['fused']:.2f}"]
             row.append(f"{ms['unrolled']:.1f}" if "unrolled" in ms else "-")
             if "torch" in ms:

@@ -135,8 +135,15 @@ class Module:
     # ------------------------------------------------------------------ modes and grads
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (set ``.grad`` to ``None``)."""
-        for p in self.parameters():
-            p.grad = None
+        # a plain walk (no names, no duplicate check): this runs once per training step
+        todo = [self]
+        while todo:
+            module = todo.pop()
+            for name, value in vars(module).items():
+                if isinstance(value, Parameter):
+                    value.grad = None
+                elif isinstance(value, Module) and not name.startswith("_"):
+                    todo.append(value)
 
     def train(self, mode: bool = True) -> Module:
         """Put this module and every descendant in training mode (or eval mode if ``mode``

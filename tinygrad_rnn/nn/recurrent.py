@@ -106,6 +106,10 @@ class _Recurrent(Module):
             data = init.uniform_(np.empty(shape, dtype=dt), gen, -bound, bound)
             return Parameter(data, dtype=dt, label=name)
 
+        self._names = [  # per layer: the attribute names of its weights, PyTorch's
+            tuple(f"{kind}_l{layer}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+            for layer in range(self.num_layers)
+        ]
         for layer in range(self.num_layers):  # PyTorch's names and order
             n_in = self.input_size if layer == 0 else self.hidden_size
             setattr(self, f"weight_ih_l{layer}", param((gh, n_in), f"weight_ih_l{layer}"))
@@ -117,11 +121,12 @@ class _Recurrent(Module):
     # ---------------------------------------------------------------------- helpers
     def layer_weights(self, layer: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of one layer (biases may be None)."""
+        w_ih, w_hh, b_ih, b_hh = self._names[layer]
         return (
-            getattr(self, f"weight_ih_l{layer}"),
-            getattr(self, f"weight_hh_l{layer}"),
-            getattr(self, f"bias_ih_l{layer}", None),
-            getattr(self, f"bias_hh_l{layer}", None),
+            getattr(self, w_ih),
+            getattr(self, w_hh),
+            getattr(self, b_ih, None),
+            getattr(self, b_hh, None),
         )
 
     def initial_state(self, batch_size: int) -> Any:
@@ -203,12 +208,9 @@ class _Recurrent(Module):
         zeros = np.zeros((layers, batch, self.hidden_size), dtype=dtype)
         return tuple(Tensor(zeros, dtype=dtype) for _ in self.state_type._fields)
 
-    def _biases(self, layer: int, dtype: np.dtype) -> tuple[Tensor, Tensor]:
-        _, _, b_ih, b_hh = self.layer_weights(layer)
-        if b_ih is None:
-            zeros = Tensor(np.zeros(len(GATES[self.kind]) * self.hidden_size), dtype=dtype)
-            return zeros, zeros
-        return b_ih, b_hh
+    def _zero_bias(self, dtype: np.dtype) -> Tensor:
+        """The stand-in bias of a layer built with ``bias=False`` (the kernels take one)."""
+        return Tensor(np.zeros(len(GATES[self.kind]) * self.hidden_size), dtype=dtype)
 
     def _forward_fused(self, inp: Tensor, initial: tuple[Tensor, ...] | None):
         """One fused op per layer (see :mod:`tinygrad_rnn.nn.fused`)."""
@@ -216,8 +218,9 @@ class _Recurrent(Module):
         states = initial or self._zero_state(batch, inp.dtype, 1)
         finals = []
         for layer in range(self.num_layers):
-            w_ih, w_hh, _, _ = self.layer_weights(layer)
-            b_ih, b_hh = self._biases(layer, inp.dtype)
+            w_ih, w_hh, b_ih, b_hh = self.layer_weights(layer)
+            if b_ih is None:
+                b_ih = b_hh = self._zero_bias(inp.dtype)
             row = layer if initial is not None else 0  # the zero state is shared
             args = (inp, w_ih, w_hh, b_ih, b_hh, *states)
             if self.kind == "lstm":
