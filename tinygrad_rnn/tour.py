@@ -185,11 +185,29 @@ def _plot_regions(scores, X, y, losses: list[float], path: Path) -> str:
     return path.name
 
 
+def stop_char_lstm(out: Path) -> str:
+    """Lesson 11: a character-level LSTM trained for about ten seconds writes some text."""
+    from tinygrad_rnn.data.text import pydoc_topics
+    from tinygrad_rnn.generate import sample, train_char_lm
+
+    result = train_char_lm(pydoc_topics(max_chars=100_000), steps=400, max_seconds=10.0, seed=0)
+    steps, seconds, loss = result.history[-1]
+    text = sample(result.model, result.vocab, "The ", 300, temperature=0.7, seed=0)
+    path = out / "char_lstm_sample.txt"
+    path.write_text(text + "\n", encoding="utf-8")
+    first_line = " ".join(text.split())[:70]
+    return (
+        f"char-LSTM on pydoc topics: {steps} steps in {seconds:.1f} s, loss {loss:.2f} "
+        f"nats/char; it writes: {first_line!r}... -> {path.name}"
+    )
+
+
 STOPS: list[tuple[str, Stop]] = [
     ("a single neuron", stop_neuron),
     ("autograd, checked", stop_gradcheck),
     ("a feedforward net on two moons", stop_scalar_mlp),
     ("tensors: the same idea, batched", stop_tensor_spirals),
+    ("a character-level LSTM writes text", stop_char_lstm),
 ]
 
 
