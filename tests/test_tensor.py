@@ -33,6 +33,15 @@ def test_default_dtype_is_float32_and_numbers_do_not_upcast():
         assert y.dtype == np.float32, y
 
 
+def test_integer_tensors_do_not_truncate_float_numbers():
+    ids = Tensor(np.array([0, 1, 2]))
+    np.testing.assert_allclose((ids * 0.5).data, [0.0, 0.5, 1.0])
+    np.testing.assert_allclose((ids + 1.5).data, [1.5, 2.5, 3.5])
+    np.testing.assert_allclose((0.5 * ids).data, [0.0, 0.5, 1.0])
+    assert ids.mean().item() == pytest.approx(1.0)
+    assert (ids + 1).dtype.kind == "i"  # int with int stays int
+
+
 def test_set_default_dtype_and_context():
     with default_dtype(np.float64):
         assert Tensor([1.0]).dtype == np.float64

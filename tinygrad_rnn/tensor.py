@@ -264,10 +264,19 @@ class Tensor(TensorFactories):
 
     # --------------------------------------------------------------------- arithmetic
     def _operand(self, other: Any) -> Tensor:
-        """A Tensor for the other side of a binary op; numbers take this tensor's dtype."""
+        """A Tensor for the other side of a binary op.
+
+        Next to a floating tensor, numbers and arrays take its dtype (``x * 2`` stays
+        float32). Next to an integer or bool tensor they are converted as usual and numpy's
+        promotion decides, so ``ids * 0.5`` gives halves instead of truncating 0.5 to 0,
+        and ``ids + 1`` stays integer.
+        """
         if isinstance(other, Tensor):
             return other
-        return Tensor(other, dtype=self.data.dtype)
+        dtype = self.data.dtype
+        if dtype.kind in "fc":
+            return Tensor(other, dtype=dtype)
+        return Tensor(np.asarray(other))
 
     def __add__(self, other: Any) -> Tensor:
         return Add.apply(self, self._operand(other))
