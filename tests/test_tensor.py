@@ -198,6 +198,16 @@ def test_shape_errors_speak_the_learners_language(make, pattern):
         make(a, b)
 
 
+def test_permute_and_transpose_refuse_axes_out_of_range():
+    x = Tensor(np.ones((2, 3)))
+    assert x.permute(-1, 0).shape == (3, 2)
+    assert x.transpose(0, -1).shape == (3, 2)
+    with pytest.raises(ShapeError, match=r"permute: axis 2 is out of range for a 2-d"):
+        x.permute(1, 2)  # used to wrap 2 to 0 and silently transpose
+    with pytest.raises(ShapeError, match=r"transpose: axis 2 is out of range"):
+        x.transpose(0, 2)  # used to wrap to transpose(0, 0), a silent no-op
+
+
 def test_a_custom_functions_own_value_error_is_not_replaced():
     from tinygrad_rnn.function import Function
 

@@ -427,14 +427,14 @@ class Tensor(TensorFactories):
         """Reorder the axes, numpy-style: ``x.permute(2, 0, 1)``."""
         if len(axes) == 1 and isinstance(axes[0], tuple | list):
             axes = tuple(axes[0])
-        return Permute.apply(self, axes=tuple(int(a) % max(self.ndim, 1) for a in axes))
+        return Permute.apply(self, axes=tuple(_axis(a, self.ndim, "permute") for a in axes))
 
     def transpose(self, axis0: int = -2, axis1: int = -1) -> Tensor:
         """Swap two axes (PyTorch-style; by default the last two)."""
         if self.ndim < 2:
             raise ShapeError(f"transpose: needs at least 2 axes, got shape {self.shape}")
         axes = list(range(self.ndim))
-        a0, a1 = axis0 % self.ndim, axis1 % self.ndim
+        a0, a1 = _axis(axis0, self.ndim, "transpose"), _axis(axis1, self.ndim, "transpose")
         axes[a0], axes[a1] = axes[a1], axes[a0]
         return Permute.apply(self, axes=tuple(axes))
 
@@ -463,6 +463,13 @@ def _new_tensor(data: np.ndarray) -> Tensor:
 
 
 function._new_tensor = _new_tensor  # Function.apply builds its outputs with this
+
+
+def _axis(axis: int, ndim: int, op: str) -> int:
+    """A possibly negative axis as a positive one; out of range is an error, not a wrap."""
+    if not -ndim <= axis < ndim:
+        raise ShapeError(f"{op}: axis {axis} is out of range for a {ndim}-d tensor")
+    return int(axis) % ndim
 
 
 def _raw(x: Any) -> Any:
