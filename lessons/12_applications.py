@@ -463,10 +463,10 @@ if torch is not None:
     print("round trip ours -> PyTorch -> ours gives identical arrays:", same)
 
 # %% [markdown]
-# The logits differ only by float32 rounding (the two libraries add in different
-# orders). To keep weights between sessions without PyTorch, `checkpoint.save` writes the
-# same dictionary to a `.npz` file (plain arrays, no pickle) and `checkpoint.load` puts it
-# back:
+# With PyTorch installed, the logits differ only by float32 rounding (the two libraries
+# add in different orders) and the predicted classes agree. To keep weights between
+# sessions without PyTorch, `checkpoint.save` writes the same dictionary to a `.npz` file
+# (plain arrays, no pickle) and `checkpoint.load` puts it back:
 
 # %%
 path = checkpoint.save(classifier, os.path.join(OUT, "signal_classifier.npz"))
