@@ -92,9 +92,9 @@ plt.legend()
 plt.show()
 
 # %% [markdown]
-# With $\rho = 0.5$ the gradient that reaches the first step is about $10^{-27}$ of what
+# With $\rho = 0.5$ the gradient that reaches the first step is about $10^{-28}$ of what
 # left the loss: whatever the first inputs did, training cannot tell. With $\rho = 3$ it is
-# about $10^{6}$ times *larger* at the start than at the end. Only near $\rho = 1$ does a
+# some $10^{4}$ times *larger* at the start than at the end. Only near $\rho = 1$ does a
 # usable amount arrive, and even there it fades. By the end of this lesson you will know
 # why, what each failure does to training, and how the four standard remedies (gradient
 # clipping, LSTM/GRU cells, careful initialisation, ReLU) change the picture.
