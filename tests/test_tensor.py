@@ -208,6 +208,16 @@ def test_permute_and_transpose_refuse_axes_out_of_range():
         x.transpose(0, 2)  # used to wrap to transpose(0, 0), a silent no-op
 
 
+def test_a_list_or_array_where_a_tensor_is_expected_is_named():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(TypeError, match=r"cross_entropy: input 0 is a list, not a Tensor"):
+        cross_entropy([[1.0, 2.0]], [0])
+    with pytest.raises(TypeError, match=r"embedding: input 0 is a ndarray, not a Tensor"):
+        embedding(np.ones((3, 2)), [0])
+    with pytest.raises(TypeError, match=r"use stack"):
+        Tensor([x, x])  # would copy the values and silently lose the gradient
+
+
 def test_a_custom_functions_own_value_error_is_not_replaced():
     from tinygrad_rnn.function import Function
 

@@ -285,6 +285,14 @@ def backward_through_function(node: Any) -> None:
             parent.grad = parent.grad + g  # never in place: the old array may be shared
 
 
+def _not_a_tensor(op: str, inputs: tuple) -> TypeError:
+    """The error for a list, array or number given to an op where a Tensor is expected."""
+    i, bad = next((i, t) for i, t in enumerate(inputs) if not isinstance(t, _tensor_type))
+    return TypeError(
+        f"{op}: input {i} is a {type(bad).__name__}, not a Tensor; wrap it first: Tensor(x)"
+    )
+
+
 # -------------------------------------------------------------------------------- Function
 class Function:
     """Base class of a differentiable primitive; subclass it and write forward + backward.
@@ -345,6 +353,9 @@ class Function:
             A Tensor; it requires grad when any input does and grad mode is on.
         """
         ctx = cls.__new__(cls)
+        for t in inputs:
+            if not isinstance(t, _tensor_type):
+                raise _not_a_tensor(cls.op_label, inputs)
         arrays = tuple([t.data for t in inputs])
         try:
             out = ctx.forward(*arrays, **kwargs)
@@ -371,6 +382,10 @@ class Function:
                 node._prev = tuple([t for t in inputs if t.requires_grad])
                 node._backward = backward_through_function
         return node
+
+
+#: The Tensor class, set by tensor.py (no import cycle); ``apply`` accepts only its instances.
+_tensor_type: type = type(None)
 
 
 def _new_tensor(data: np.ndarray) -> Any:

@@ -127,6 +127,11 @@ class Tensor(TensorFactories):
     ) -> None:
         if isinstance(data, Tensor):
             data = data.data
+        elif type(data) is list and any(isinstance(e, Tensor) and e.requires_grad for e in data):
+            raise TypeError(
+                "Tensor([...]): the list holds tensors that require grad, and copying their "
+                "values would cut them out of the graph; use stack([...]) to join them"
+            )
         arr = as_array(data, dtype)
         if requires_grad and arr.dtype.kind not in "fc":
             raise TypeError(
@@ -463,6 +468,7 @@ def _new_tensor(data: np.ndarray) -> Tensor:
 
 
 function._new_tensor = _new_tensor  # Function.apply builds its outputs with this
+function._tensor_type = Tensor  # and checks its inputs against this
 
 
 def _axis(axis: int, ndim: int, op: str) -> int:
