@@ -12,6 +12,7 @@ from tinygrad_rnn import autograd
 from tinygrad_rnn.function import IndexRangeError, ShapeError, detect_anomaly, no_grad
 from tinygrad_rnn.tensor import (
     Tensor,
+    concat,
     cross_entropy,
     default_dtype,
     embedding,
@@ -19,6 +20,7 @@ from tinygrad_rnn.tensor import (
     mse,
     set_default_dtype,
     softmax,
+    stack,
     tanh,
 )
 
@@ -189,6 +191,10 @@ def test_matmul_shape_error_names_op_and_shapes():
         (lambda a, b: a.reshape(5, 2), r"reshape: cannot reshape \(3, 4\) \(12 elements\)"),
         (lambda a, b: a.sum(axis=2), r"sum: axis 2 is out of range for a 2-d tensor"),
         (lambda a, b: a[5], r"getitem: index 5 does not fit a tensor of shape \(3, 4\)"),
+        (lambda a, b: stack([a, a], axis=3), r"stack: axis 3 is out of range for a 3-d result"),
+        (lambda a, b: stack([a, b]), r"stack: all shapes must be equal, got \(3, 4\), \(5,\)"),
+        (lambda a, b: concat([a, a], axis=2), r"concat: axis 2 is out of range for shapes"),
+        (lambda a, b: concat([a, b]), r"concat: shapes \(3, 4\), \(5,\) must match"),
     ],
 )
 def test_shape_errors_speak_the_learners_language(make, pattern):

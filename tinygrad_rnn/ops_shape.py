@@ -106,7 +106,11 @@ class Concat(Function):
 
     def shape_error(self, shapes, kwargs):
         listed = ", ".join(map(str, shapes))
-        return f"concat: shapes {listed} must match on every axis but axis {kwargs.get('axis', 0)}"
+        axis = kwargs.get("axis", 0)
+        ndim = len(shapes[0])
+        if not -ndim <= axis < ndim:
+            return f"concat: axis {axis} is out of range for shapes {listed} ({ndim}-d)"
+        return f"concat: shapes {listed} must match on every axis but axis {axis}"
 
 
 class Stack(Function):
@@ -121,7 +125,12 @@ class Stack(Function):
         return tuple(np.moveaxis(grad_out, self.axis, 0))
 
     def shape_error(self, shapes, kwargs):
-        return f"stack: all shapes must be equal, got {', '.join(map(str, shapes))}"
+        listed = ", ".join(map(str, shapes))
+        axis = kwargs.get("axis", 0)
+        ndim = len(shapes[0]) + 1  # the stacked result has one more axis
+        if len(set(shapes)) == 1 and not -ndim <= axis < ndim:
+            return f"stack: axis {axis} is out of range for a {ndim}-d result (shapes {listed})"
+        return f"stack: all shapes must be equal, got {listed}"
 
 
 class Where(Function):
