@@ -94,6 +94,16 @@ def test_pow_both_inputs(pair, seed):
     check(lambda x, y: x**y, base, exponent)
 
 
+def test_pow_with_exponent_zero_has_gradient_zero_even_at_zero():
+    x = Tensor(np.array([0.0, 2.0, 0.0]), requires_grad=True, dtype=np.float64)
+    e = Tensor(np.array([0.0, 0.0, 2.0]), dtype=np.float64)
+    (x**e).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])  # was [nan, 0, 0]
+    y = Tensor([0.0], requires_grad=True)
+    (y**0).sum().backward()
+    np.testing.assert_array_equal(y.grad, [0.0])
+
+
 @FAST
 @given(shapes(), seeds, st.sampled_from([2, 3, -1, 0.5]))
 def test_pow_number_exponent_and_numbers_on_the_left(shape, seed, k):

@@ -104,7 +104,13 @@ class Pow(Elementwise):
     def backward(self, grad_out):
         a, b, out = self.saved_tensors
         need_a, need_b = self.needs_input_grad
-        grad_a = grad_out * b * a ** (b - 1) if need_a else None
+        grad_a = None
+        if need_a:
+            if b.all():
+                grad_a = grad_out * b * a ** (b - 1)
+            else:  # d/da a^0 = 0, also at a = 0 where b a^(b-1) would be 0 * inf = nan
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    grad_a = np.where(b == 0, 0, grad_out * b * a ** (b - 1))
         grad_b = None
         if need_b:
             with np.errstate(divide="ignore", invalid="ignore"):
