@@ -199,6 +199,9 @@ def _add_optional_commands(sub: argparse._SubParsersAction) -> None:
             raise
     else:
         add_grading_commands(sub)
+    from tinygrad_rnn.train import add_commands as add_train_commands
+
+    add_train_commands(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
