@@ -45,6 +45,7 @@ __all__ = [
     "detach_state",
     "batch_streams",
     "evaluate_nll",
+    "perplexity",
     "sample_index",
     "sample",
     "train_char_lm",
@@ -284,6 +285,3 @@ def train_char_lm(
 def perplexity(nll: float) -> float:
     """``exp(nll)``: the number of equally likely characters the model is choosing among."""
     return math.exp(nll)
-
-
-__all__ += ["perplexity"]
