@@ -256,13 +256,19 @@ def _train_cases() -> tuple[Case, ...]:
 
 
 def probe_train(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Train the learner's model and send back its weights, not a score.
+
+    The held-out loss is computed by :func:`judge_train` in the grader's own process, from a
+    fresh ``CharLM`` loaded with these weights: code in the learner's process (which could
+    replace ``evaluate_nll`` or read the targets off the stack) never sees the held-out text
+    being scored.
+    """
     import time
 
     from tinygrad_rnn.data.text import grammar_text
-    from tinygrad_rnn.generate import evaluate_nll
+    from tinygrad_rnn.generate import CharLM
 
     train = grammar_text(inputs["n_train"], seed=inputs["seed_train"])
-    held = grammar_text(inputs["n_held"], seed=inputs["seed_held"])
     start = time.perf_counter()
     result = learner.train_language_model(train, inputs["seconds"])
     seconds = time.perf_counter() - start
@@ -271,24 +277,55 @@ def probe_train(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
             f"train_language_model should return (model, vocab), got {describe(result)}"
         )
     model, vocab = result
-    if not callable(model) or not hasattr(vocab, "encode"):
+    itos = getattr(vocab, "itos", None)
+    if not isinstance(model, CharLM) or not isinstance(itos, list):
         raise WrongType(
             "train_language_model should return (model, vocab): a CharLM and a CharVocab, "
             f"got ({describe(model)}, {describe(vocab)})"
         )
-    try:
-        nll = evaluate_nll(model, vocab, held)
-    except Exception as exc:  # noqa: BLE001 - say what went wrong in the learner's terms
-        raise WrongType(
-            f"scoring the returned model failed: {type(exc).__name__}: {exc}; the model must be "
-            "called as model(ids (T, B), state) -> (logits (T, B, V), state)"
-        ) from None
-    return {"nll": float(nll), "seconds": seconds}
+    return {
+        "cell": model.cell,
+        "embed_dim": int(model.embed.weight.shape[1]),
+        "hidden_size": int(model.rnn.hidden_size),
+        "num_layers": int(model.rnn.num_layers),
+        "state": model.state_dict(),
+        "itos": list(itos),
+        "unknown": getattr(vocab, "unknown", None),
+        "seconds": seconds,
+    }
+
+
+def _held_out_nll(case: Case, got: dict[str, Any]) -> float:
+    """Score the returned weights on the held-out text, here in the grader's process."""
+    from tinygrad_rnn.data.text import CharVocab, grammar_text
+    from tinygrad_rnn.generate import CharLM, evaluate_nll
+
+    itos = got["itos"]
+    vocab = CharVocab(itos, unknown=got["unknown"])
+    vocab.itos, vocab.stoi = list(itos), {ch: i for i, ch in enumerate(itos)}  # its order
+    state = got["state"]
+    model = CharLM(
+        len(itos),
+        int(got["embed_dim"]),
+        int(got["hidden_size"]),
+        cell=str(got["cell"]),
+        num_layers=int(got["num_layers"]),
+        dtype=np.asarray(state["embed.weight"]).dtype,
+    )
+    model.load_state_dict(state)
+    held = grammar_text(case.inputs["n_held"], seed=case.inputs["seed_held"])
+    return evaluate_nll(model, vocab, held)
 
 
 def judge_train(case: Case, got: dict[str, Any]) -> str | None:
     target, bigram = case.expected["target"], case.expected["bigram"]
-    nll = got["nll"]
+    try:
+        nll = _held_out_nll(case, got)
+    except (ValueError, KeyError, TypeError) as exc:
+        return (
+            f"{case.label}: scoring the returned model failed: {type(exc).__name__}: {exc}; "
+            "return the CharLM you trained and the CharVocab it was trained with"
+        )
     if not math.isfinite(nll) or nll >= target:
         return (
             f"{case.label}: held-out loss {nll:.3f} nats/char after {got['seconds']:.1f} s; "
