@@ -292,6 +292,16 @@ def test_clip(shape, seed):
     check(lambda t: t.clip(high=0.5), x)
 
 
+def test_clip_passes_the_gradient_at_the_bounds_themselves():
+    # The documented rule (gradient 1 on the closed interval, as PyTorch's clamp): values
+    # drawn at random never land on a bound, so pin it here.
+    x = Tensor(np.array([-1.0, -0.5, 0.0, 0.5, 1.0]), requires_grad=True)
+    y = x.clip(-0.5, 0.5)
+    np.testing.assert_array_equal(y.data, [-0.5, -0.5, 0.0, 0.5, 0.5])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 1.0, 1.0, 0.0])
+
+
 # -------------------------------------------------------------- softmax and the losses
 @FAST
 @given(shapes(min_dims=1), seeds)
