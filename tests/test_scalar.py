@@ -132,6 +132,19 @@ def test_bad_input_messages():
         Value(-8.0) ** 0.5
 
 
+def test_pow_overflow_gives_inf_instead_of_raising():
+    # Python raises OverflowError (and ZeroDivisionError for 0.0 ** -0.5) where float
+    # arithmetic gives inf; a diverging run must show inf, not stop with an error.
+    assert (Value(1e200) ** 2).data == math.inf
+    assert (Value(-1e200) ** 3).data == -math.inf
+    assert (Value(1e-320) ** -1).data == math.inf
+    assert (1.0 / Value(1e-320)).data == math.inf
+    for exponent, x, slope in ((0, 0.0, 0.0), (0.5, 0.0, math.inf), (3, 1e160, math.inf)):
+        a = Value(x)
+        (a**exponent).backward()
+        assert a.grad == slope, (exponent, x, a.grad)
+
+
 def test_nan_is_kept_not_raised():
     # Documented: non-finite numbers flow through like IEEE floats, so a diverging run shows
     # nan in its loss; gradcheck reports them as failures.

@@ -152,6 +152,8 @@ class Value:
             raise ZeroDivisionError(
                 f"pow: {self.data} ** {k} divides by zero (0 to a negative power)"
             ) from None
+        except OverflowError:  # too large for a float: inf, as `*` and exp() give
+            result = _overflowed_power(self.data, k)
         if isinstance(result, complex):
             raise ValueError(
                 f"pow: {self.data} ** {k} is not a real number "
@@ -308,7 +310,20 @@ def _mul_const_backward(out: Value) -> None:
 def _pow_backward(out: Value) -> None:
     a = out._a
     k = out._const
-    a.grad += k * a.data ** (k - 1.0) * out.grad
+    try:
+        slope = k * a.data ** (k - 1.0)
+    except (ZeroDivisionError, OverflowError):
+        # k == 0: the slope of a^0 = 1 is 0, also at a = 0. Otherwise the slope is too large
+        # for a float (a ** 0.5 at 0, a ** 3 at 1e160): inf with its sign, as IEEE gives.
+        slope = 0.0 if k == 0.0 else k * _overflowed_power(a.data, k - 1.0)
+    a.grad += slope * out.grad
+
+
+def _overflowed_power(base: float, k: float) -> float:
+    """``base ** k`` when Python raised instead of giving inf: +-inf (negative for a
+    negative base to an odd whole power)."""
+    odd = k == int(k) and int(k) % 2 == 1
+    return -math.inf if base < 0.0 and odd else math.inf
 
 
 def _exp_backward(out: Value) -> None:
