@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from tinygrad_rnn import Value, graph
@@ -45,6 +47,17 @@ def test_missing_dot_writes_source_and_says_how_to_install(tmp_path, monkeypatch
 def test_color_by_grad_shades_nodes():
     src = graph.draw(small_graph(), color_by_grad=True).source
     assert "#ef6c00" in src  # the largest gradient gets the darkest shade
+
+
+def test_an_infinite_gradient_does_not_flatten_the_shading():
+    # A diverging run: one inf gradient made the log-scale span inf, so every finite node
+    # got the lightest shade.
+    a, w = Value(2.0, label="a"), Value(1e200, label="w")
+    b = (a * 3.0 + 1.0) ** 2 + (a * 1e-3).tanh() + (w * w) * (w * w)
+    b.backward()
+    assert w.grad == math.inf
+    src = graph.draw(b, color_by_grad=True).source
+    assert "#ef6c00" in src
 
 
 def test_refuses_huge_graphs_with_a_reason():

@@ -196,7 +196,7 @@ def draw(
 
 
 def _shader(order: list[Any]):
-    sizes = [s for s in (_grad_size(n) for n in order) if s is not None and s > 0.0]
+    sizes = [s for s in (_grad_size(n) for n in order) if s is not None and 0.0 < s < math.inf]
     if not sizes:
         return lambda node: _SHADES[0]
     lo, hi = math.log10(min(sizes)), math.log10(max(sizes))
