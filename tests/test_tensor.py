@@ -222,6 +222,11 @@ def test_a_list_or_array_where_a_tensor_is_expected_is_named():
         embedding(np.ones((3, 2)), [0])
     with pytest.raises(TypeError, match=r"use stack"):
         Tensor([x, x])  # would copy the values and silently lose the gradient
+    # Tensor([0, 1]) holds floats: the message says how to make integer targets and ids.
+    with pytest.raises(TypeError, match=r"got dtype float32 \(Tensor\(\[1, 2\]\) stores"):
+        cross_entropy(x, Tensor([0, 1]))
+    with pytest.raises(TypeError, match=r"indices must be integers.*np.array\(\[1, 2\]\)"):
+        embedding(x, Tensor([0, 1]))
 
 
 def test_a_custom_functions_own_value_error_is_not_replaced():

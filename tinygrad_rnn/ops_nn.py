@@ -41,6 +41,12 @@ def _flat(a: np.ndarray) -> np.ndarray:
     return _contiguous(a).reshape(-1)
 
 
+_INTEGER_HINT = (
+    " (Tensor([1, 2]) stores floats: pass the list itself, np.array([1, 2]) or "
+    "np.asarray(ids, dtype=np.int64))"
+)
+
+
 # ------------------------------------------------------------------------------ activations
 class Tanh(Function):
     __slots__ = ()
@@ -157,7 +163,8 @@ class CrossEntropy(Function):
             )
         if targets.dtype.kind not in "iu":
             raise TypeError(
-                f"cross_entropy: targets must be integer class indices, got dtype {targets.dtype}"
+                f"cross_entropy: targets must be integer class indices, got dtype "
+                f"{targets.dtype}{_INTEGER_HINT}"
             )
         if targets.size and (targets.min() < 0 or targets.max() >= n_classes):
             bad = targets[(targets < 0) | (targets >= n_classes)].flat[0]
@@ -212,7 +219,9 @@ class Embedding(Function):
             raise ShapeError(f"embedding: the table must be 2-D (V, D), got shape {weight.shape}")
         indices = np.asarray(indices)
         if indices.dtype.kind not in "iu":
-            raise TypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
+            raise TypeError(
+                f"embedding: indices must be integers, got dtype {indices.dtype}{_INTEGER_HINT}"
+            )
         n_rows = weight.shape[0]
         if indices.size and (indices.min() < 0 or indices.max() >= n_rows):
             bad = indices[(indices < 0) | (indices >= n_rows)].flat[0]
