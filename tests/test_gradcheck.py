@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tinygrad_rnn import Value, scalar
+from tinygrad_rnn import scalar
 from tinygrad_rnn.gradcheck import gradcheck, numerical_grad
 
 
@@ -24,13 +24,39 @@ def test_catches_a_wrong_backward_rule(monkeypatch):
     assert "backprop says" in report.message and "central differences say" in report.message
 
 
-def test_report_names_worst_input():
-    def f(a, b):
-        out = a * b
-        return out
-
-    report = gradcheck(f, [1.0, 2.0])
+def test_report_names_worst_input(monkeypatch):
+    report = gradcheck(lambda a, b: a * b, [1.0, 2.0])
     assert report.ok and report.max_abs_error < 1e-8
+    assert "passed" in report.message
+
+    def wrong_mul_backward(out):  # right for the first input, doubled for the second
+        out._a.grad += out._b.data * out.grad
+        out._b.grad += 2.0 * out._a.data * out.grad
+
+    monkeypatch.setattr(scalar, "_mul_backward", wrong_mul_backward)
+    report = gradcheck(lambda a, b: a * b, [1.5, 2.0])
+    assert not report.ok and report.worst == "input 1"
+    assert report.analytic == pytest.approx([2.0, 3.0]) and report.numeric[1] == pytest.approx(1.5)
+    assert report.message.startswith("gradcheck failed at input 1")
     with pytest.raises(TypeError, match="must return a Value"):
         gradcheck(lambda a: 3.0, [1.0])
-    assert isinstance(Value(1.0), Value)
+
+
+def test_tensor_report_names_the_input_and_the_index():
+    import numpy as np
+
+    from tinygrad_rnn.function import Function
+
+    class DoubleMissingOne(Function):
+        """2a, with a backward that forgets the entry [1, 2]."""
+
+        def forward(self, a):
+            return 2.0 * a
+
+        def backward(self, grad_out):
+            grad = 2.0 * grad_out
+            grad[1, 2] = 0.0
+            return grad
+
+    report = gradcheck(lambda a, b: a * 3.0 + DoubleMissingOne.apply(b), [np.ones((2, 3))] * 2)
+    assert not report.ok and report.worst == "input 1[1, 2]", report.message
