@@ -218,8 +218,15 @@ def _run_lesson(path: str, options: dict, toc_depth: int) -> dict:
     }
 
 
+# Two lessons already share the two cores: a multi-threaded BLAS in each of them would only
+# fight over the cores (lesson 12 ran 3x slower with two BLAS threads than with one).
+_ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _worker(tasks, done, options: dict, toc_depth: int) -> None:
     """Run lessons from ``tasks`` until a None arrives; put (path, result) on ``done``."""
+    for var in _ONE_THREAD:  # the kernels this worker starts inherit its environment
+        os.environ.setdefault(var, "1")
     while (path := tasks.get()) is not None:
         done.put((path, _run_lesson(path, options, toc_depth)))
 
