@@ -132,6 +132,13 @@ def test_bad_input_messages():
         Value(-8.0) ** 0.5
 
 
+def test_mlp_with_a_number_for_nouts_says_what_nouts_is():
+    with pytest.raises(TypeError, match=r"MLP: nouts is the list of layer sizes.*MLP\(2, \[16"):
+        MLP(2, 3)
+    with pytest.raises(TypeError, match=r"got \[\]"):
+        MLP(2, [])
+
+
 def test_pow_overflow_gives_inf_instead_of_raising():
     # Python raises OverflowError (and ZeroDivisionError for 0.0 ** -0.5) where float
     # arithmetic gives inf; a diverging run must show inf, not stop with an error.

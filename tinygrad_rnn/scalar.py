@@ -466,7 +466,11 @@ class MLP(Module):
         activation: str = "relu",
         seed: int | None = None,
     ) -> None:
-        sizes = [nin, *nouts]
+        if isinstance(nouts, int) or not (sizes := [nin, *nouts])[1:]:
+            raise TypeError(
+                f"MLP: nouts is the list of layer sizes, the last one the output layer, e.g. "
+                f"MLP({nin}, [16, 16, 1]); got {nouts!r}"
+            )
         rng = random.Random(seed) if seed is not None else None
         self.layers = [
             Layer(
