@@ -60,3 +60,14 @@ def test_tensor_report_names_the_input_and_the_index():
 
     report = gradcheck(lambda a, b: a * 3.0 + DoubleMissingOne.apply(b), [np.ones((2, 3))] * 2)
     assert not report.ok and report.worst == "input 1[1, 2]", report.message
+
+
+def test_numpy_scalars_are_numbers_for_the_value_check():
+    import numpy as np
+
+    from tinygrad_rnn import Value
+
+    # np.float32 is not a Python float; it used to send the check down the Tensor path,
+    # where a Value constant inside fn broke it.
+    report = gradcheck(lambda a, b: a.tanh() * Value(2.0) + b, [np.float32(0.3), np.int64(2)])
+    assert report.ok, report.message

@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -148,7 +149,7 @@ def gradcheck(
     Returns:
         A :class:`GradcheckReport`; ``bool(report)`` is ``report.ok``.
     """
-    if any(not isinstance(v, int | float) for v in inputs):
+    if any(not isinstance(v, numbers.Real) for v in inputs):  # numpy scalars are Real too
         # Arrays or Tensors: the tensor version below (a Value is a plain number here).
         return gradcheck_tensors(fn, inputs, h=h, atol=atol, rtol=rtol)
     leaves = [Value(float(v), label=f"x{i}") for i, v in enumerate(inputs)]
