@@ -229,6 +229,20 @@ def test_a_list_or_array_where_a_tensor_is_expected_is_named():
         embedding(x, Tensor([0, 1]))
 
 
+def test_data_that_is_not_numbers_is_refused_with_a_reason():
+    from tinygrad_rnn import Value
+
+    with pytest.raises(TypeError, match=r"list of Value .*dtype object.*use its \.data"):
+        Tensor([Value(1.0), Value(2.0)])  # was accepted as an object array
+    with pytest.raises(TypeError, match=r"cannot turn a Value into an array.*use its \.data"):
+        Tensor([1.0, 2.0]) * Value(2.0)  # was a bare float() TypeError from numpy
+    with pytest.raises(TypeError, match=r"data must be numbers, got a list of str"):
+        Tensor(["a", "b"])
+    with pytest.raises(ValueError, match=r"Tensor: cannot turn a list of list into an array"):
+        Tensor([[1.0, 2.0], [3.0]])
+    assert Tensor(np.ones(2, dtype=bool)).dtype == np.bool_
+
+
 def test_a_custom_functions_own_value_error_is_not_replaced():
     from tinygrad_rnn.function import Function
 

@@ -74,13 +74,36 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     come from numpy and keep their dtype (``np.array([1, 2])`` stays int64). An ndarray that
     already has the wanted dtype is returned as is, not copied.
     """
-    if dtype is not None:
-        return np.asarray(data, dtype=dtype)
-    arr = np.asarray(data)
+    try:
+        arr = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as err:
+        what = _describe(data)
+        raise type(err)(f"Tensor: cannot turn {what} into an array: {err}{_hint(what)}") from None
     kind = arr.dtype.kind
+    if kind not in "biufc":
+        what = _describe(data)
+        raise TypeError(
+            f"Tensor: data must be numbers, got {what} (numpy dtype {arr.dtype}){_hint(what)}"
+        )
+    if dtype is not None:
+        return arr
     if kind == "f" or (kind in "iu" and not isinstance(data, np.ndarray | np.generic)):
         return arr.astype(_default_dtype, copy=False)
     return arr
+
+
+def _describe(data: Any) -> str:
+    """A short description for messages: the type, and the first item's type for a list."""
+    if isinstance(data, list | tuple) and data:
+        return f"a {type(data).__name__} of {type(data[0]).__name__}"
+    return f"a {type(data).__name__}"
+
+
+def _hint(what: str) -> str:
+    """Advice for the likely mistake of mixing the two engines."""
+    if "Value" in what:
+        return "; a Value of the scalar engine is not a number for a Tensor: use its .data"
+    return ""
 
 
 def _shape(shape: tuple) -> tuple[int, ...]:
