@@ -191,6 +191,7 @@ def test_matmul_shape_error_names_op_and_shapes():
         (lambda a, b: a.reshape(5, 2), r"reshape: cannot reshape \(3, 4\) \(12 elements\)"),
         (lambda a, b: a.sum(axis=2), r"sum: axis 2 is out of range for a 2-d tensor"),
         (lambda a, b: a[5], r"getitem: index 5 does not fit a tensor of shape \(3, 4\)"),
+        (lambda a, b: a[Tensor([0, 1])], r"getitem: an index array must hold integers"),
         (lambda a, b: stack([a, a], axis=3), r"stack: axis 3 is out of range for a 3-d result"),
         (lambda a, b: stack([a, b]), r"stack: all shapes must be equal, got \(3, 4\), \(5,\)"),
         (lambda a, b: concat([a, a], axis=2), r"concat: axis 2 is out of range for shapes"),

@@ -89,7 +89,16 @@ class GetItem(Function):
         return grad
 
     def shape_error(self, shapes, kwargs):
-        return f"getitem: index {kwargs['index']!r} does not fit a tensor of shape {shapes[0]}"
+        index = kwargs["index"]
+        parts = index if isinstance(index, tuple) else (index,)
+        for p in parts:
+            if isinstance(p, np.ndarray) and p.dtype.kind not in "biu":
+                return (
+                    f"getitem: an index array must hold integers or booleans, got dtype "
+                    f"{p.dtype} (Tensor([0, 1]) stores floats: index with a list or "
+                    "np.array([0, 1]) instead)"
+                )
+        return f"getitem: index {index!r} does not fit a tensor of shape {shapes[0]}"
 
 
 class Concat(Function):
