@@ -15,6 +15,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+# The course multiplies small matrices, where a second BLAS thread gains nothing and, when the
+# cores are busy with anything else, made tiny products 10-1000x slower (measured here).
+# The command runs with one BLAS thread unless the user chose otherwise. Must happen before
+# numpy is imported, hence at the top of the entry point rather than in the library.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 
 def _cmd_tour(args: argparse.Namespace) -> int:
     from tinygrad_rnn.tour import run_tour
