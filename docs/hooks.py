@@ -51,7 +51,7 @@ EXERCISES_SUFFIX = "_exercises.py"
 PLANNED_LESSONS: list[tuple[int, str, str]] = [
     (0, "Generative AI, LLMs\nand where RNNs fit", "intro"),
     (1, "A single neuron", "Value"),
-    (2, "Chain rule → autograd", "Value"),
+    (2, "Derivatives, chain rule,\nautograd", "Value"),
     (3, "A feedforward network", "Value"),
     (4, "From scalars to tensors", "Tensor"),
     (5, "Fast hot loops with numba", "Tensor"),
@@ -59,7 +59,7 @@ PLANNED_LESSONS: list[tuple[int, str, str]] = [
     (7, "Sequences and the\nunrolled RNN", "Tensor"),
     (8, "Vanishing and\nexploding gradients", "Tensor"),
     (9, "LSTM", "Tensor"),
-    (10, "GRU", "Tensor"),
+    (10, "The GRU", "Tensor"),
     (11, "Generating text", "Tensor"),
     (12, "Applications and\nnext steps", "Tensor"),
 ]
