@@ -245,7 +245,7 @@ graph.draw(loss_tiny, color_by_grad=True)
 # sharing, visible. (`stack` collects the three states into the layer's output.) Inside each
 # cluster are the step's operations: two matrix products (`permute` is the transpose), the
 # additions, the `tanh`, and the result `h_1`, `h_2`, `h_3`, which feeds the next cluster. The
-# `‖grad‖` entries were filled in by `backward()`, and the boxes are shaded by them (darker is
+# `grad norm` entries were filled in by `backward()`, and the boxes are shaded by them (darker is
 # larger, on a log scale): the gradient enters at the loss, flows back through `t=3`, then
 # `t=2`, then `t=1`, and is smaller at every step back.
 #

@@ -81,7 +81,7 @@ def _node_text(node: Any, show_grad: bool) -> str:
         parts.append(_escape(f"{shape} {node.dtype}"))
         if show_grad:
             size = _grad_size(node)
-            parts.append("‖grad‖ —" if size is None else f"‖grad‖ {size:.3g}")
+            parts.append("grad norm —" if size is None else f"grad norm {size:.3g}")
     else:
         parts.append(f"data {node.data:.4f}")
         if show_grad:
