@@ -157,7 +157,8 @@ def cross_entropy(
 
     Args:
         logits: unnormalised scores, the class axis last.
-        targets: integer class indices (array, list or Tensor).
+        targets: integer class indices: an int array, a list of ints, or a Tensor made with
+            an integer dtype (``Tensor([0, 1])`` alone holds floats and is refused).
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
         fused: use the fused kernel (default). ``False`` composes ``log_softmax``, indexing
             and a mean: the same numbers through a graph you can draw.
