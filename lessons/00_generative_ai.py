@@ -19,7 +19,7 @@
 # **generative AI**, **large language model**, and **recurrent neural network**.
 #
 # Here is the target. These lines were written by a model that read the Zen of Python
-# (850 characters that ship inside Python itself) and learned, by counting, which character
+# (about 850 characters that ship inside Python itself) and learned, by counting, which character
 # tends to follow which:
 
 # %%
@@ -97,8 +97,8 @@ print(bigram.sample(model, vocab, 200, start="B", seed=7, temperature=0.8))
 # (RNN) is a network built for sequences. It reads one element at a time and keeps a
 # **hidden state**, a memory of what it has read so far, which it feeds back into itself at
 # the next step. That feedback loop (a *cycle* in the network's wiring) is what "recurrent"
-# means, and it makes RNNs a natural fit for language modelling, speech recognition and
-# time-series prediction, where context and order matter.
+# means. It suits any job in which what came earlier changes what comes next: modelling
+# language, recognising speech, forecasting a series of measurements.
 #
 # Our bigram model has the opposite property: no memory at all beyond the current character.
 # By the end of this lesson you will have measured what that costs, and lessons 7 to 11 build
@@ -168,7 +168,7 @@ print(
 # $$P(c_{t+1} = j \mid c_t = i) = \frac{N_{ij} + \alpha}{\sum_k N_{ik} + \alpha V}$$
 #
 # The $\alpha$ is **smoothing**: a small pretend count for every pair. Without it, a pair
-# that never occurred in the 850 characters would get probability exactly zero, and the model
+# that never occurred in its roughly 850 characters would get probability exactly zero, and the model
 # would call it impossible. We will see below why that matters.
 
 # %%
