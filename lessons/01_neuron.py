@@ -48,7 +48,7 @@ graph.draw(out, title="out = tanh(w0 x0 + w1 x1 + w2 x2 + b)")
 #
 # - **input layer**: receives the raw data (pixel values, the id of a character, a row of
 #   numbers) and hands it on; it computes nothing itself;
-# - **hidden layers**: one or more layers of neurons between input and output; each turns
+# - **hidden layers**: the layers of neurons (at least one) between input and output; each turns
 #   what it receives into new features, and stacked together they learn more and more
 #   complex representations of the input;
 # - **neurons** (nodes): the units inside each layer; each takes a weighted sum of its inputs
