@@ -111,12 +111,12 @@ net  # noqa: B018
 # Computing the network's output from an input is the **forward pass**. Follow one point,
 # $x = (0.5, -0.25)$, through `MLP(2, [3, 3, 1])`:
 #
-# 1. the data enters the input layer;
-# 2. it goes to the first hidden layer, where each neuron computes a weighted sum of its
-#    inputs, adds its bias, and applies its activation function;
-# 3. the outputs of that layer become the inputs of the next hidden layer;
-# 4. this repeats through every hidden layer;
-# 5. the output layer produces the network's prediction.
+# 1. the point arrives at the input layer;
+# 2. the first hidden layer receives it: every neuron there multiplies each input by its
+#    weight, sums, adds its bias, and passes the total through its activation;
+# 3. what the first hidden layer outputs is what the second one reads as its input;
+# 4. the same hand-over happens between every pair of hidden layers, however many there are;
+# 5. the output layer turns the last hidden layer's values into the prediction.
 
 # %%
 small = MLP(2, [3, 3, 1], seed=3)
@@ -148,7 +148,7 @@ print("prediction by hand:", f"{signal[0]:.6f}", "  model(point):", f"{small(poi
 # %% [markdown]
 # The biases start at zero and the weights are random, so this first prediction means
 # nothing yet. The same forward pass built from `Value`s is a graph, the one backprop walks
-# (shown for the small network; the big one has thousands of nodes):
+# (shown for the small network; the big one has close to a thousand nodes per point):
 
 # %%
 score = small([Value(0.5, label="x0"), Value(-0.25, label="x1")])
