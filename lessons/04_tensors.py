@@ -486,6 +486,25 @@ for n, seconds in zip(tensor_sizes, tensor_times, strict=True):
 # number of points), the tensor engine about a millisecond. (Much larger batches hand
 # numpy's matrix products to a multi-threaded BLAS library, whose speed then depends on
 # what else the machine is doing; lesson 5 looks at speed more closely.)
+#
+# ## A loss over many classes, computed safely
+#
+# The moons had two classes and one score. With $C$ classes (the next character, later in
+# the course) the network gives one score $z_j$ per class, the **softmax**
+# $p_j = e^{z_j} / \sum_k e^{z_k}$ turns the scores into probabilities, and the
+# **cross-entropy** loss is $-\ln p_t$ for the true class $t$: the same "minus log of the
+# probability given to what really came" as the bigram model's score in lesson 0. Its
+# gradient with respect to the scores is simply $p - \text{onehot}(t)$. Written naively it
+# breaks on large scores, because $e^{1000}$ does not fit a float; subtracting the row's
+# largest score first changes nothing in the softmax and keeps every exponent at most 0:
+
+# %%
+scores_row = np.array([1000.0, 998.0, 990.0])  # three classes, very confident scores
+with np.errstate(over="ignore", invalid="ignore"):
+    naive = np.exp(scores_row) / np.exp(scores_row).sum()
+shifted = np.exp(scores_row - scores_row.max())
+print("naive softmax  :", naive)
+print("shifted softmax:", np.round(shifted / shifted.sum(), 6))
 
 # %%
 print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
@@ -501,7 +520,7 @@ print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
 # | 4.1 | `unbroadcast(grad, shape)`: sum a gradient back to an input's shape | The gradient of a broadcast is a sum |
 # | 4.2 | `linear_forward(x, W, b)`: a batched layer, with its shapes checked | Batching |
 # | 4.3 | `matmul_backward(A, B, dC)`: `dA` and `dB` of a product | The matrix product and its gradient |
-# | 4.4 | `softmax_cross_entropy(logits, targets)`: loss and gradient, stable | all of it, in numpy |
+# | 4.4 | `softmax_cross_entropy(logits, targets)`: loss and gradient, stable | A loss over many classes |
 #
 # Questions to answer for yourself:
 #

@@ -164,7 +164,7 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[floa
         >>> round(loss, 4), grad.shape
         (1.3863, (2, 4))
 
-    Explained in: lesson 4, all of it; the loss itself returns in lessons 6 and 11.
+    Explained in: lesson 4, "A loss over many classes"; the loss returns in lessons 6 and 11.
     """
     raise NotImplementedError(
         "Exercise 4.4: return (mean cross-entropy, its gradient for logits), computed stably"
