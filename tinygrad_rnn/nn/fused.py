@@ -19,11 +19,14 @@ In float32 the numba kernels use a fast rational ``tanh`` (error ~3e-7, float32'
 rounding size); float64 is exact, and the tests hold these ops equal to the unrolled graph
 of :mod:`tinygrad_rnn.nn.cells` to 1e-10.
 
-A Function returns one array. The RNN and GRU ops return all hidden states ``(T, B, H)``
-(the final state is the last row). The LSTM op must also hand back the final *cell* state,
-so it returns ``(T+1, B, H)``: rows ``0..T-1`` are the hidden states, row ``T`` is
-:math:`c_T`. The layers slice the rows apart; slicing is differentiable, so gradients
-arriving at :math:`c_T` reach the kernel's backward as ``grad_cT``.
+A Function returns one array. All three ops return the hidden states ``(T, B, H)`` (the
+final hidden state is the last row). The LSTM must also hand back the final *cell* state
+:math:`c_T`, which is not a row of that output, so :meth:`FusedLSTM.apply_with_cell`
+makes it a second node, :class:`LSTMFinalCell`, whose only input is the op's output. Its
+backward passes :math:`\partial L/\partial c_T` to the LSTM op directly (the op reads it
+as ``grad_cT``) and sends zeros through the edge, which is exact: :math:`c_T` does not
+depend on the hidden states. The autograd walk runs the cell node's backward before the
+op's, because the cell node was made from the op's output.
 
 Example:
     >>> import numpy as np
@@ -52,7 +55,7 @@ import numpy as np
 from tinygrad_rnn import backend
 from tinygrad_rnn.function import Function
 
-__all__ = ["FusedRNN", "FusedLSTM", "FusedGRU", "kernel_module"]
+__all__ = ["FusedRNN", "FusedLSTM", "FusedGRU", "LSTMFinalCell", "kernel_module"]
 
 
 _IMPLS: dict[bool, ModuleType] = {}
@@ -143,30 +146,34 @@ class FusedLSTM(_FusedLayer):
 
     Inputs: ``x`` (T, B, I), ``w_ih`` (4H, I), ``w_hh`` (4H, H), ``b_ih`` (4H,),
     ``b_hh`` (4H,), ``h0`` (L, B, H), ``c0`` (L, B, H); setting ``layer``. Output:
-    (T+1, B, H), the hidden states :math:`h_1 \ldots h_T` followed by the final cell
-    state :math:`c_T`.
+    (T, B, H), the hidden states :math:`h_1 \ldots h_T`. Use :meth:`apply_with_cell` to
+    get the final cell state :math:`c_T` as well.
     """
 
-    __slots__ = ()
+    __slots__ = ("c_last", "grad_cT")
 
     @classmethod
     def op_name(cls) -> str:
         return "fused_lstm"
 
-    def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, c0, layer=0):
-        xw, (h0_l, c0_l) = self._begin(x, w_ih, b_ih, w_hh, (h0, c0), layer)
-        out, _, c_last, self.cache = self.impl.lstm_forward(xw, w_hh, b_hh, h0_l, c0_l)
-        n_steps = out.shape[0]
-        packed = np.empty((n_steps + 1, *out.shape[1:]), dtype=out.dtype)  # (T+1, B, H)
-        packed[:n_steps] = out
-        packed[n_steps] = c_last
-        return packed
+    @classmethod
+    def apply_with_cell(cls, *inputs, layer: int = 0) -> tuple:
+        """Run the op; return the Tensors ``out`` (T, B, H) and ``c_T`` (1, B, H)."""
+        op = []  # forward puts itself here, so that c_T can be read in no_grad mode too
+        out = cls.apply(*inputs, layer=layer, keep_op=op)
+        return out, LSTMFinalCell.apply(out, op=op[0])
 
-    def backward(self, grad_packed):
-        n_steps = grad_packed.shape[0] - 1
-        grads = self.impl.lstm_backward(
-            grad_packed[:n_steps], None, grad_packed[n_steps], self.cache, self.w_hh
-        )
+    def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, c0, layer=0, keep_op=None):
+        xw, (h0_l, c0_l) = self._begin(x, w_ih, b_ih, w_hh, (h0, c0), layer)
+        out, _, self.c_last, self.cache = self.impl.lstm_forward(xw, w_hh, b_hh, h0_l, c0_l)
+        self.grad_cT = None  # set by LSTMFinalCell.backward when c_T reaches the loss
+        if keep_op is not None:
+            keep_op.append(self)
+        return out  # (T, B, H), a view of the cached states (no copy)
+
+    def backward(self, grad_out):
+        grad_cT, self.grad_cT = self.grad_cT, None  # used once per backward pass
+        grads = self.impl.lstm_backward(grad_out, None, grad_cT, self.cache, self.w_hh)
         grad_x, grad_w_ih, grad_b_ih = self._input_grads(grads.grad_xw)
         return (
             grad_x,
@@ -177,6 +184,30 @@ class FusedLSTM(_FusedLayer):
             self._state_grad(grads.grad_h0, 5),
             self._state_grad(grads.grad_c0, 6),
         )
+
+
+class LSTMFinalCell(Function):
+    r"""The final cell state :math:`c_T` (1, B, H) of a :class:`FusedLSTM` op, as a node.
+
+    Input: that op's output ``out`` (T, B, H); setting ``op``, the op itself. Its gradient
+    goes to ``op.grad_cT``; towards ``out`` it sends zeros (:math:`c_T` does not depend on
+    the hidden states), which also makes the op's backward run when only :math:`c_T` is
+    in the loss.
+    """
+
+    __slots__ = ("op", "out_shape")
+
+    @classmethod
+    def op_name(cls) -> str:
+        return "lstm_final_cell"
+
+    def forward(self, out, op=None):
+        self.op, self.out_shape = op, out.shape
+        return op.c_last[None]  # (1, B, H)
+
+    def backward(self, grad_cT):
+        self.op.grad_cT = grad_cT[0]  # (B, H)
+        return np.zeros(self.out_shape, dtype=grad_cT.dtype)
 
 
 class FusedGRU(_FusedLayer):

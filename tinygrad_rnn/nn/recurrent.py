@@ -224,9 +224,8 @@ class _Recurrent(Module):
             row = layer if initial is not None else 0  # the zero state is shared
             args = (inp, w_ih, w_hh, b_ih, b_hh, *states)
             if self.kind == "lstm":
-                packed = FusedLSTM.apply(*args, layer=row)  # (T+1, B, H): h_1..h_T, c_T
-                inp = packed[:n_steps]
-                finals.append((packed[n_steps - 1 : n_steps], packed[n_steps:]))  # (1, B, H)
+                inp, c_last = FusedLSTM.apply_with_cell(*args, layer=row)  # (T, B, H), (1, B, H)
+                finals.append((inp[n_steps - 1 : n_steps], c_last))  # (1, B, H) each
             else:
                 if self.kind == "gru":
                     inp = FusedGRU.apply(*args, layer=row)  # (T, B, H)
