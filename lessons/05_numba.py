@@ -438,7 +438,7 @@ plt.show()
 # calls the C library for every value. In **float64** the kernels always use the exact
 # `np.tanh`: that is the precision in which gradients are checked against central
 # differences and the fused kernels against the unrolled graph, to $10^{-10}$, and an
-# approximation good to $4 \times 10^{-7}$ would break those checks.
+# approximation good only to a few times $10^{-8}$ would break those checks.
 
 # %%
 print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
