@@ -413,6 +413,11 @@ plt.show()
 # model from the same start keeps a finite loss: the large gradients still occur (right
 # panel), but no single step can be longer than the limit.
 #
+# An explosion does not always end in `nan`. When the oversized steps stay finite, the
+# weights are thrown back and forth and the loss jumps up and down instead of settling,
+# as it did in lesson 6 with a learning rate of 10: the numbers are unstable and training
+# converges badly, if at all.
+#
 # ## Four remedies
 #
 # 1. **Gradient clipping** caps the size of a step, which is exactly what an exploding
@@ -546,7 +551,9 @@ for name, (final, best, seconds) in results.items():
 #
 # In practice these are combined: an LSTM or GRU, a sensible start (orthogonal recurrent
 # weights, a forget-gate bias of 1), and gradient clipping by norm as insurance against the
-# occasional explosion.
+# occasional explosion. The rest of the course trains its recurrent models with gated
+# cells and clipping by norm: whether a deep or recurrent network learns at all depends
+# less on its size than on keeping its gradients within a usable range.
 
 # %%
 print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
