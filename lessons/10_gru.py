@@ -19,7 +19,7 @@
 # and two gates, an **update gate** $z$ and a **reset gate** $r$.
 #
 # Here is the target. A plain tanh RNN, an LSTM and a GRU, each with 32 hidden units, are
-# trained on the same batches of the **adding problem** (lesson 9): 30 numbers go by, two
+# trained on the same batches of the **adding problem** (lessons 8 and 9): 30 numbers go by, two
 # of them are marked, and at the end the network must output the sum of the two marked
 # numbers. Always answering 1 scores a mean squared error (MSE) of about 0.167; that is
 # the line to beat.
