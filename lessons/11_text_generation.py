@@ -126,9 +126,9 @@ print(f"{real} of {len(words)} words of the sample are words of the training tex
 #
 # A `CharVocab` gives every character of the corpus an integer id (in sorted order). The
 # model's input at each step is an id; its output is one score per possible next
-# character. An **embedding** (lesson 4's lookup table) turns each id into a learned
-# vector of 32 numbers, the LSTM reads those vectors, and a linear **head** turns each
-# hidden state into $V$ scores (logits):
+# character. An **embedding** (the lookup table whose backward pass is lesson 5's
+# scatter-add) turns each id into a learned vector of 32 numbers, the LSTM reads those
+# vectors, and a linear **head** turns each hidden state into $V$ scores (logits):
 #
 # $$ \text{ids} \;(T, B) \xrightarrow{\text{Embedding}} (T, B, 32)
 #    \xrightarrow{\text{LSTM}} (T, B, 128) \xrightarrow{\text{Linear}} (T, B, V) $$
