@@ -22,7 +22,7 @@
 # Here is the target. Below, an RNN with 16 hidden units reads sine waves, one value per
 # step, and after every value predicts the next one. Beside it, a feedforward network gets
 # the same values, one at a time, and must make the same prediction without any memory.
-# Both are trained for a few seconds on random waves and then tested on waves they have
+# Both are trained for a second or two on random waves and then tested on waves they have
 # never seen.
 
 # %%
