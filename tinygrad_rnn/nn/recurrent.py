@@ -157,23 +157,23 @@ class _Recurrent(Module):
         if state is None:
             return None
         name, fields = type(self).__name__, self.state_type._fields
-        if isinstance(state, Tensor | np.ndarray) and len(fields) == 1:
-            state = (state,)
+        if not isinstance(state, tuple) and isinstance(state, Tensor | np.ndarray):
+            state = (state,)  # a bare tensor for RNN and GRU (checked just below)
         if not isinstance(state, tuple) or len(state) != len(fields):
             raise TypeError(
                 f"{name}: state must be {self.state_type.__name__}({', '.join(fields)}) "
                 f"with each of shape (num_layers, B, H), got {type(state).__name__}"
             )
         want = (self.num_layers, batch, self.hidden_size)
-        dtype = self.weight_hh_l0.dtype
-        tensors = tuple(as_tensor(s, dtype) for s in state)
-        for field, s in zip(fields, tensors, strict=True):
-            if s.shape != want:
+        dtype = self.weight_hh_l0.data.dtype
+        tensors = tuple([as_tensor(s, dtype) for s in state])
+        for field, s in zip(fields, tensors, strict=True):  # every call: keep it plain
+            if s.data.shape != want:
                 raise ShapeError(
                     f"{name}: initial state.{field} must have shape (num_layers, B, H) = "
                     f"{want}, got {s.shape}"
                 )
-            if s.dtype != dtype:
+            if s.data.dtype is not dtype and s.data.dtype != dtype:
                 raise TypeError(
                     f"{name}: initial state.{field} is {s.dtype} but the parameters are {dtype}"
                 )
