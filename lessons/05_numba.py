@@ -296,6 +296,21 @@ print("numba switched on  ->", backend.ops_for(np.float64).__name__)
 #   be sure the kernels are correct Python and not only correct machine code.
 # - `cache=True` (next section) saves the compiled code to disk.
 #
+# One kernel in that list, `grad_norm`, shows a second kind of care: the type in which a
+# sum is taken. Gradient clipping (lessons 6 and 8) measures all of a model's gradients as
+# one long vector, $\lVert g \rVert = \sqrt{\sum_k \sum_i g_{k,i}^2}$ over every array
+# $k$. An exploding RNN produces float32 gradients of $10^{20}$ and more; squared, that is
+# $10^{40}$, beyond float32's largest number (about $3.4 \times 10^{38}$). Summed in
+# float32 the norm is `inf`; summed in float64 it is right. Both versions of `grad_norm`
+# sum in float64, and exercise 5.2 asks you to do the same:
+
+# %%
+huge = [np.array([3e20], dtype=np.float32), np.array([[4e20]], dtype=np.float32)]
+with np.errstate(over="ignore"):
+    norm32 = float(np.sqrt(sum(np.sum(a * a) for a in huge)))
+print(f"summed in float32: {norm32}   library (float64): {kernels.grad_norm(huge):.3e}")
+
+# %% [markdown]
 # ## Compiling once: `cache=True`
 #
 # Without a cache every new Python process compiles every kernel it calls again. With
@@ -453,7 +468,7 @@ print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
 # | id | you write | this lesson's section |
 # |---|---|---|
 # | 5.1 | `tanh_fused(x, grad_out)`: tanh forward and backward in one numba loop | Three ways to run one elementwise operation |
-# | 5.2 | `global_grad_norm(arrays)`: one norm over many gradient arrays, in float64 | Keeping compiled code honest |
+# | 5.2 | `global_grad_norm(arrays)`: one norm over many gradient arrays, in float64 | Keeping compiled code honest (`grad_norm`) |
 # | 5.3 | `scatter_add_rows(grad_out, indices, num_rows)`: the embedding backward | Where a compiled loop wins |
 #
 # Questions to answer for yourself:

@@ -69,7 +69,7 @@ def tanh_fused(x, grad_out):
 def global_grad_norm(arrays: list[np.ndarray]) -> float:
     r"""Exercise 5.2 (2 points): the norm of all gradients together, as gradient clipping needs.
 
-    Gradient clipping by norm (lesson 8) treats all parameters' gradients as one long
+    Gradient clipping by norm (lessons 6 and 8) treats all parameters' gradients as one long
     vector and measures its length:
 
     .. math::
