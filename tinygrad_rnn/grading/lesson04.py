@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn.grading.checks import numeric_gradient, shape_message, value_message
+from tinygrad_rnn.grading.arrays import array_problem
+from tinygrad_rnn.grading.checks import numeric_gradient, value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 
@@ -26,25 +27,8 @@ ATOL = 1e-9
 def _array_problem(
     label: str, what: str, expected: np.ndarray, got: Any, rtol: float = RTOL, atol: float = ATOL
 ) -> str | None:
-    """None when ``got`` is an array equal to ``expected``, else what differs (shape first)."""
-    if got is None:
-        return f"{label}: {what} is missing (None)"
-    got = np.asarray(got, dtype=np.float64)
-    if got.shape != expected.shape:
-        return shape_message(label, what, expected.shape, got.shape)
-    if not np.all(np.isfinite(got)):
-        return f"{label}: {what} holds nan or inf: {np.array2string(got, threshold=8)}"
-    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
-    if bad.any():
-        where = tuple(int(i) for i in np.argwhere(bad)[0])
-        index = f"[{', '.join(map(str, where))}]" if where else ""
-        return value_message(
-            label,
-            float(expected[where]),
-            float(got[where]),
-            f"{what}{index}, first of {int(bad.sum())} wrong entries",
-        )
-    return None
+    """:func:`~tinygrad_rnn.grading.arrays.array_problem` with this lesson's tolerances."""
+    return array_problem(label, what, expected, got, rtol, atol)
 
 
 def _as_array(obj: Any, where: str) -> np.ndarray:

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_rnn.grading.arrays import array_problem, as_array
 from tinygrad_rnn.grading.checks import value_message
-from tinygrad_rnn.grading.lesson06 import array_problem, as_array
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_rnn.grading.arrays import array_problem
 from tinygrad_rnn.grading.checks import close, value_message
-from tinygrad_rnn.grading.lesson06 import array_problem
 from tinygrad_rnn.grading.probes import WrongType, as_number, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 
