@@ -95,10 +95,12 @@ def backward(root: Any, seed: Any, reset: Any) -> list[Any]:
         The topological order, for callers that want to inspect the graph.
     """
     order = toposort(root)
+    # Interior nodes are the ones with a backward rule. (Asking `_backward` rather than
+    # `_prev` matters for Values, whose `_prev` builds a tuple on every call.)
     for node in order:
-        if node._prev:
+        if node._backward is not None:
             node.grad = reset
-    if root._prev or root.grad is None:
+    if root._backward is not None or root.grad is None:
         root.grad = seed
     else:
         root.grad = root.grad + seed  # backward() on a leaf accumulates like any leaf
