@@ -54,7 +54,8 @@ class BufferPool:
     def empty(self, shape, dtype) -> np.ndarray:
         """Return an uninitialised C-contiguous array, reused when a free one exists."""
         # this runs several times per call of a fused layer: keep it cheap (no np.prod)
-        dtype = np.dtype(dtype)
+        if not isinstance(dtype, np.dtype):  # the kernels pass an array's own dtype
+            dtype = np.dtype(dtype)
         nbytes = dtype.itemsize * math.prod(shape)
         if nbytes < self.min_bytes:
             return np.empty(shape, dtype)

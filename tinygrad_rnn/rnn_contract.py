@@ -88,7 +88,8 @@ def check_forward_args(op, xw, w_hh, b_hh, states, n_gates):
         TypeError: for a non-float dtype or arrays of different dtypes.
         ValueError: for a shape that does not fit the others.
     """
-    xw = np.asarray(xw)
+    if type(xw) is not np.ndarray:
+        xw = np.asarray(xw)
     if xw.dtype not in (np.float32, np.float64):
         raise TypeError(f"{op}: xw must be float32 or float64, got {xw.dtype}")
     if xw.ndim != 3 or xw.shape[0] == 0 or xw.shape[1] == 0 or xw.shape[2] % n_gates:
@@ -97,40 +98,50 @@ def check_forward_args(op, xw, w_hh, b_hh, states, n_gates):
         )
     _, batch, gh = xw.shape
     hidden = gh // n_gates
-    dtype = xw.dtype
+    # runs on every call of a fused layer: plain loops, no closure, no copies when not needed
+    w_hh = _same(op, "w_hh", w_hh, (gh, hidden), xw)
+    b_hh = np.zeros(gh, xw.dtype) if b_hh is None else _same(op, "b_hh", b_hh, (gh,), xw)
+    checked = {}
+    for name, s in states.items():
+        if s is None:
+            checked[name] = np.zeros((batch, hidden), xw.dtype)
+        else:
+            checked[name] = _same(op, name, s, (batch, hidden), xw)
+    if not xw.flags.c_contiguous:
+        xw = np.ascontiguousarray(xw)
+    return xw, w_hh, b_hh, checked
 
-    def same(name, a, shape):
+
+def _same(op, name, a, shape, xw):
+    """``a`` as a C-contiguous array, after checking it has ``shape`` and ``xw``'s dtype."""
+    if type(a) is not np.ndarray:
         a = np.asarray(a)
-        if a.shape != shape:
-            raise ValueError(
-                f"{op}: {name} must have shape {shape} to match xw {xw.shape}, got {a.shape}"
-            )
-        if a.dtype != dtype:
-            raise TypeError(f"{op}: {name} is {a.dtype} but xw is {dtype}; use one dtype")
-        return np.ascontiguousarray(a)
-
-    w_hh = same("w_hh", w_hh, (gh, hidden))
-    b_hh = np.zeros(gh, dtype) if b_hh is None else same("b_hh", b_hh, (gh,))
-    states = {
-        name: np.zeros((batch, hidden), dtype) if s is None else same(name, s, (batch, hidden))
-        for name, s in states.items()
-    }
-    return np.ascontiguousarray(xw), w_hh, b_hh, states
+    if a.shape != shape:
+        raise ValueError(
+            f"{op}: {name} must have shape {shape} to match xw {xw.shape}, got {a.shape}"
+        )
+    if a.dtype != xw.dtype:
+        raise TypeError(f"{op}: {name} is {a.dtype} but xw is {xw.dtype}; use one dtype")
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
 def grad_or_zeros(op, name, grad, like):
     """Return ``grad`` as a C-contiguous array shaped like ``like`` (zeros for ``None``)."""
     if grad is None:
         return np.zeros_like(like)
-    grad = np.asarray(grad)
+    if type(grad) is not np.ndarray:
+        grad = np.asarray(grad)
     if grad.shape != like.shape:
         raise ValueError(f"{op}: {name} must have shape {like.shape}, got {grad.shape}")
+    if grad.dtype == like.dtype and grad.flags.c_contiguous:
+        return grad
     return np.ascontiguousarray(grad, dtype=like.dtype)
 
 
 def check_w_hh(op, w_hh, h, n_gates):
     """Check the ``w_hh`` given to a backward pass against the cached states ``h``."""
-    w_hh = np.asarray(w_hh)
+    if type(w_hh) is not np.ndarray:
+        w_hh = np.asarray(w_hh)
     hidden = h.shape[2]
     if w_hh.shape != (n_gates * hidden, hidden):
         raise ValueError(
@@ -139,7 +150,7 @@ def check_w_hh(op, w_hh, h, n_gates):
         )
     if w_hh.dtype != h.dtype:
         raise TypeError(f"{op}: w_hh is {w_hh.dtype} but the forward pass ran in {h.dtype}")
-    return np.ascontiguousarray(w_hh)
+    return w_hh if w_hh.flags.c_contiguous else np.ascontiguousarray(w_hh)
 
 
 def check_nonlinearity(op, nonlinearity):

@@ -122,6 +122,16 @@ def _writable(*arrays):
     return [a if a.flags.writeable else a.copy() for a in arrays]
 
 
+def _start_grad(op, name, grad, like):
+    """A fresh, writable gradient the backward loop may overwrite: zeros for ``None``.
+
+    Unlike ``grad_or_zeros(...).copy()`` this allocates once, not twice.
+    """
+    if grad is None:
+        return np.zeros(like.shape, like.dtype)
+    return grad_or_zeros(op, name, grad, like).copy()  # never write into the caller's array
+
+
 def _grad_out_or_zeros(op, grad_out, h):
     if grad_out is None:
         return pool.zeros(h[1:].shape, h.dtype)  # (T, B, H)
@@ -187,7 +197,7 @@ def rnn_backward(grad_out, grad_hT, cache, w_hh):
     h = cache.h
     w_hh = check_w_hh(op, w_hh, h, 1)
     grad_out = _grad_out_or_zeros(op, grad_out, h)
-    dh = grad_or_zeros(op, "grad_hT", grad_hT, h[0]).copy()  # becomes grad_h0
+    dh = _start_grad(op, "grad_hT", grad_hT, h[0])  # becomes grad_h0
     grad_xw = pool.empty(grad_out.shape, h.dtype)
     grad_out, h, w_hh = _writable(grad_out, h, w_hh)
     relu = cache.nonlinearity == "relu"
@@ -261,8 +271,8 @@ def lstm_backward(grad_out, grad_hT, grad_cT, cache, w_hh):
     h, c, gates, tanh_c = cache
     w_hh = check_w_hh(op, w_hh, h, 4)
     grad_out = _grad_out_or_zeros(op, grad_out, h)
-    dh = grad_or_zeros(op, "grad_hT", grad_hT, h[0]).copy()  # becomes grad_h0
-    dc = grad_or_zeros(op, "grad_cT", grad_cT, c[0]).copy()  # becomes grad_c0
+    dh = _start_grad(op, "grad_hT", grad_hT, h[0])  # becomes grad_h0
+    dc = _start_grad(op, "grad_cT", grad_cT, c[0])  # becomes grad_c0
     grad_xw = pool.empty(gates.shape, h.dtype)
     args = _writable(grad_out, c, gates, tanh_c, w_hh)
     grad_out, c, gates, tanh_c, w_hh = args
@@ -333,7 +343,7 @@ def gru_backward(grad_out, grad_hT, cache, w_hh):
     w_hh = check_w_hh(op, w_hh, h, 3)
     batch, hidden = h.shape[1:]
     grad_out = _grad_out_or_zeros(op, grad_out, h)
-    dh = grad_or_zeros(op, "grad_hT", grad_hT, h[0]).copy()  # becomes grad_h0
+    dh = _start_grad(op, "grad_hT", grad_hT, h[0])  # becomes grad_h0
     grad_xw = pool.empty(gates.shape, h.dtype)
     dhn = pool.empty(hn.shape, h.dtype)  # (T, B, H) gradient w.r.t. W_hn h_t + b_hn
     dhw = np.empty((batch, 3 * hidden), h.dtype)  # scratch, w.r.t. h_{t-1} @ W_hh.T + b_hh
