@@ -54,6 +54,7 @@ import numpy as np
 
 from tinygrad_rnn import backend
 from tinygrad_rnn.function import Function
+from tinygrad_rnn.rnn_buffers import pool
 
 __all__ = ["FusedRNN", "FusedLSTM", "FusedGRU", "LSTMFinalCell", "kernel_module"]
 
@@ -92,16 +93,23 @@ class _FusedLayer(Function):
         xw = self.impl.input_projection(x, w_ih, b_ih)  # (T, B, G*H): one matmul
         return xw, [s[layer] for s in states]
 
-    def _input_grads(self, grad_xw: np.ndarray) -> tuple:
+    def _input_grads(self, grad_xw: np.ndarray, grad_b: np.ndarray | None = None) -> tuple:
         """``dx``, ``dW_ih`` and ``db_ih`` from the gradient of the projections, one matmul each.
 
         When ``x`` needs no gradient (the data fed to the first layer) its matmul is skipped.
+        ``grad_b``: the bias gradient when the kernel has already summed it (in the RNN and
+        the LSTM ``b_ih`` and ``b_hh`` enter the same sum, so their gradients are equal); a
+        copy is returned, as a leaf must own its gradient.
         """
-        if self.needs_input_grad[0]:
-            return self.impl.input_backward(grad_xw, self.x, self.w_ih)
         g2 = grad_xw.reshape(-1, grad_xw.shape[2])  # (T*B, G*H)
-        grad_w_ih = g2.T @ self.x.reshape(g2.shape[0], -1)  # (G*H, I)
-        return None, grad_w_ih, g2.sum(axis=0)
+        x2 = self.x.reshape(g2.shape[0], -1)  # (T*B, I)
+        grad_x = None
+        if self.needs_input_grad[0]:
+            # the forward pass checked x against w_ih (input_projection); no second check
+            grad_x = pool.empty(self.x.shape, g2.dtype)
+            np.matmul(g2, self.w_ih, out=grad_x.reshape(x2.shape))
+        grad_w_ih = g2.T @ x2  # (G*H, I)
+        return grad_x, grad_w_ih, g2.sum(axis=0) if grad_b is None else grad_b.copy()
 
     def _state_grad(self, grad: np.ndarray, index: int) -> np.ndarray | None:
         """Place a ``(B, H)`` initial-state gradient into this layer's row of ``(L, B, H)``."""
@@ -136,7 +144,7 @@ class FusedRNN(_FusedLayer):
 
     def backward(self, grad_out):
         grads = self.impl.rnn_backward(grad_out, None, self.cache, self.w_hh)
-        grad_x, grad_w_ih, grad_b_ih = self._input_grads(grads.grad_xw)
+        grad_x, grad_w_ih, grad_b_ih = self._input_grads(grads.grad_xw, grads.grad_b_hh)
         grad_h0 = self._state_grad(grads.grad_h0, 5)
         return grad_x, grad_w_ih, grads.grad_w_hh, grad_b_ih, grads.grad_b_hh, grad_h0
 
@@ -174,7 +182,7 @@ class FusedLSTM(_FusedLayer):
     def backward(self, grad_out):
         grad_cT, self.grad_cT = self.grad_cT, None  # used once per backward pass
         grads = self.impl.lstm_backward(grad_out, None, grad_cT, self.cache, self.w_hh)
-        grad_x, grad_w_ih, grad_b_ih = self._input_grads(grads.grad_xw)
+        grad_x, grad_w_ih, grad_b_ih = self._input_grads(grads.grad_xw, grads.grad_b_hh)
         return (
             grad_x,
             grad_w_ih,
