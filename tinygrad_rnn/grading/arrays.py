@@ -13,7 +13,7 @@ import numpy as np
 from tinygrad_rnn.grading.checks import shape_message, value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 
-__all__ = ["array_problem", "as_array"]
+__all__ = ["array_problem", "as_array", "from_plain", "late_by_one", "to_plain"]
 
 
 def array_problem(
@@ -55,3 +55,35 @@ def as_array(obj: Any, where: str) -> np.ndarray:
             "combine the pieces with np.stack or np.array"
         )
     raise WrongType(f"{where} should be a numpy array, got {describe(obj)}")
+
+
+def to_plain(d: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Arrays as nested lists: case inputs travel to the learner's process as JSON."""
+    return {k: v.tolist() for k, v in d.items()}
+
+
+def from_plain(inputs: dict[str, Any], names: tuple[str, ...]) -> list[np.ndarray]:
+    """The named case inputs back as float64 arrays, in the order of ``names``."""
+    return [np.array(inputs[n], dtype=np.float64) for n in names]
+
+
+def late_by_one(
+    label: str, want: np.ndarray, got: np.ndarray, h0: np.ndarray | None = None
+) -> str | None:
+    """The classic off-by-one of unrolling: ``hs`` holds h_0 .. h_{T-1} instead of h_1 .. h_T.
+
+    Returns the diagnosis when ``got`` is ``want`` shifted one step late (starting from
+    ``h0`` when it is given), else None.
+    """
+    if got.shape != want.shape:
+        return None
+    if h0 is not None:
+        late = np.allclose(got[0], h0, atol=1e-9) and np.allclose(got[1:], want[:-1], atol=1e-9)
+    else:
+        late = len(want) > 1 and np.allclose(got[1:], want[:-1], atol=1e-9)
+    if not late:
+        return None
+    return (
+        f"{label}: every state is one step late: hs[t] should be the state after "
+        "reading xs[t] (h_1 .. h_T), not before it (h_0 .. h_{T-1})"
+    )

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn.grading.arrays import array_problem, as_array
+from tinygrad_rnn.grading.arrays import array_problem, as_array, from_plain, late_by_one, to_plain
 from tinygrad_rnn.grading.checks import numeric_gradient, value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
@@ -43,14 +43,6 @@ def _library_rnn(xs: np.ndarray, h0: np.ndarray, w: dict[str, np.ndarray]) -> np
     return np.asarray(out.data, dtype=np.float64)
 
 
-def _arrays(inputs: dict[str, Any], names: tuple[str, ...]) -> list[np.ndarray]:
-    return [np.array(inputs[n], dtype=np.float64) for n in names]
-
-
-def _plain(d: dict[str, np.ndarray]) -> dict[str, Any]:
-    return {k: v.tolist() for k, v in d.items()}
-
-
 # ---------------------------------------------------------------- 7.1 rnn_step
 
 #: (B, I, H, weight scale): I != H so that a missing transpose shows
@@ -73,13 +65,13 @@ def _step_cases() -> tuple[Case, ...]:
             Tensor(x_t, dtype=np.float64), RNNState(Tensor(h_prev, dtype=np.float64)), *tensors
         )
         label = f"rnn_step(x_t {x_t.shape}, h_prev {h_prev.shape}, W_ih {w['W_ih'].shape}, ...)"
-        inputs = {"x_t": x_t.tolist(), "h_prev": h_prev.tolist()} | _plain(w)
+        inputs = {"x_t": x_t.tolist(), "h_prev": h_prev.tolist()} | to_plain(w)
         cases.append(Case(inputs, np.asarray(h_t.data, dtype=np.float64), label))
     return tuple(cases)
 
 
 def probe_rnn_step(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    args = _arrays(inputs, ("x_t", "h_prev", *WEIGHTS))
+    args = from_plain(inputs, ("x_t", "h_prev", *WEIGHTS))
     return as_array(learner.rnn_step(*args), "rnn_step")
 
 
@@ -102,26 +94,22 @@ def _forward_cases() -> tuple[Case, ...]:
         xs = rng.standard_normal((steps, batch, n_in)).round(4)
         h0 = rng.uniform(-1, 1, (batch, hidden)).round(4)  # not zeros: h_0 must be used
         label = f"rnn_forward(xs {xs.shape}, h0 {h0.shape}, W_hh {w['W_hh'].shape}, ...)"
-        inputs = {"xs": xs.tolist(), "h0": h0.tolist()} | _plain(w)
+        inputs = {"xs": xs.tolist(), "h0": h0.tolist()} | to_plain(w)
         cases.append(Case(inputs, {"hs": _library_rnn(xs, h0, w), "h0": h0}, label))
     return tuple(cases)
 
 
 def probe_rnn_forward(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    args = _arrays(inputs, ("xs", "h0", *WEIGHTS))
+    args = from_plain(inputs, ("xs", "h0", *WEIGHTS))
     return as_array(learner.rnn_forward(*args), "rnn_forward")
 
 
 def judge_rnn_forward(case: Case, got: Any) -> str | None:
     want, h0 = case.expected["hs"], case.expected["h0"]
     got = np.asarray(got, dtype=np.float64)
-    late = got.shape == want.shape and np.allclose(got[0], h0, atol=1e-9)
-    if late and np.allclose(got[1:], want[:-1], atol=1e-9):
-        return (
-            f"{case.label}: every state is one step late: hs[t] should be the state after "
-            "reading xs[t] (h_1 .. h_T), not before it (h_0 .. h_{T-1})"
-        )
-    return array_problem(case.label, "the hidden states hs", want, got)
+    return late_by_one(case.label, want, got, h0) or array_problem(
+        case.label, "the hidden states hs", want, got
+    )
 
 
 # ---------------------------------------------------------------- 7.3 rnn_bptt
@@ -159,13 +147,13 @@ def _bptt_cases() -> tuple[Case, ...]:
             f"rnn_bptt(xs {xs.shape}, h0 {h0.shape}, W_hh {w['W_hh'].shape}, ...) "
             "with L = sum(dhs * hs)"
         )
-        inputs = {"xs": xs.tolist(), "h0": h0.tolist(), "dhs": dhs.tolist()} | _plain(w)
+        inputs = {"xs": xs.tolist(), "h0": h0.tolist(), "dhs": dhs.tolist()} | to_plain(w)
         cases.append(Case(inputs, grad.reshape(w["W_hh"].shape), label))
     return tuple(cases)
 
 
 def probe_rnn_bptt(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    args = _arrays(inputs, ("xs", "h0", *WEIGHTS, "dhs"))
+    args = from_plain(inputs, ("xs", "h0", *WEIGHTS, "dhs"))
     return as_array(learner.rnn_bptt(*args), "rnn_bptt")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn.grading.arrays import array_problem, as_array
+from tinygrad_rnn.grading.arrays import array_problem, as_array, from_plain, late_by_one, to_plain
 from tinygrad_rnn.grading.checks import value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
@@ -31,14 +31,6 @@ def _weights(rng: np.random.Generator, n_in: int, hidden: int, scale: float) -> 
     shapes = {"W_ih": (4 * hidden, n_in), "W_hh": (4 * hidden, hidden)}
     shapes |= {"b_ih": (4 * hidden,), "b_hh": (4 * hidden,)}
     return {k: (rng.standard_normal(s) * scale).round(4) for k, s in shapes.items()}
-
-
-def _plain(d: dict[str, np.ndarray]) -> dict[str, Any]:
-    return {k: v.tolist() for k, v in d.items()}
-
-
-def _arrays(inputs: dict[str, Any], names: tuple[str, ...]) -> list[np.ndarray]:
-    return [np.array(inputs[n], dtype=np.float64) for n in names]
 
 
 def _library_step(x_t, h_prev, c_prev, w) -> tuple[np.ndarray, np.ndarray]:
@@ -80,12 +72,12 @@ def _step_cases() -> tuple[Case, ...]:
             f"W_ih {w['W_ih'].shape}, ...)"
         )
         inputs = {"x_t": x_t.tolist(), "h_prev": h_prev.tolist(), "c_prev": c_prev.tolist()}
-        cases.append(Case(inputs | _plain(w), {"h_t": h_t, "c_t": c_t}, label))
+        cases.append(Case(inputs | to_plain(w), {"h_t": h_t, "c_t": c_t}, label))
     return tuple(cases)
 
 
 def probe_lstm_step(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
-    args = _arrays(inputs, ("x_t", "h_prev", "c_prev", *WEIGHTS))
+    args = from_plain(inputs, ("x_t", "h_prev", "c_prev", *WEIGHTS))
     h_t, c_t = _pair(learner.lstm_step(*args), 2, "lstm_step", "(h_t, c_t)")
     return {"h_t": as_array(h_t, "lstm_step's h_t"), "c_t": as_array(c_t, "lstm_step's c_t")}
 
@@ -132,13 +124,13 @@ def _forward_cases() -> tuple[Case, ...]:
             f"lstm_forward(xs {xs.shape}, h0 {h0.shape}, c0 {c0.shape}, "
             f"W_hh {w['W_hh'].shape}, ...)"
         )
-        inputs = {"xs": xs.tolist(), "h0": h0.tolist(), "c0": c0.tolist()} | _plain(w)
+        inputs = {"xs": xs.tolist(), "h0": h0.tolist(), "c0": c0.tolist()} | to_plain(w)
         cases.append(Case(inputs, expected, label))
     return tuple(cases)
 
 
 def probe_lstm_forward(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
-    args = _arrays(inputs, ("xs", "h0", "c0", *WEIGHTS))
+    args = from_plain(inputs, ("xs", "h0", "c0", *WEIGHTS))
     hs, h_T, c_T = _pair(learner.lstm_forward(*args), 3, "lstm_forward", "(hs, h_T, c_T)")
     return {
         "hs": as_array(hs, "lstm_forward's hs"),
@@ -149,11 +141,9 @@ def probe_lstm_forward(learner: ModuleType, inputs: dict[str, Any]) -> dict[str,
 
 def judge_lstm_forward(case: Case, got: dict[str, Any]) -> str | None:
     want, hs = case.expected["hs"], np.asarray(got["hs"], dtype=np.float64)
-    if hs.shape == want.shape and len(want) > 1 and np.allclose(hs[1:], want[:-1], atol=1e-9):
-        return (
-            f"{case.label}: every state is one step late: hs[t] should be the state after "
-            "reading xs[t] (h_1 .. h_T), not before it (h_0 .. h_{T-1})"
-        )
+    late = late_by_one(case.label, want, hs)
+    if late:
+        return late
     for name in ("hs", "h_T", "c_T"):
         problem = array_problem(case.label, name, case.expected[name], got[name])
         if problem:
@@ -198,13 +188,13 @@ def _backward_cases() -> tuple[Case, ...]:
             f"lstm_step_backward(x_t {values['x_t'].shape}, h_prev {values['h_prev'].shape}, "
             f"W_ih {values['W_ih'].shape}, ..., dh, dc) vs central differences"
         )
-        inputs = _plain(values) | {"dh": dh.tolist(), "dc": dc.tolist()}
+        inputs = to_plain(values) | {"dh": dh.tolist(), "dc": dc.tolist()}
         cases.append(Case(inputs, expected, label))
     return tuple(cases)
 
 
 def probe_lstm_backward(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
-    args = _arrays(inputs, ("x_t", "h_prev", "c_prev", *WEIGHTS, "dh", "dc"))
+    args = from_plain(inputs, ("x_t", "h_prev", "c_prev", *WEIGHTS, "dh", "dc"))
     result = learner.lstm_step_backward(*args)
     if not isinstance(result, dict):
         raise WrongType(

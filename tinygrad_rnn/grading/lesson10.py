@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn.grading.arrays import array_problem, as_array
+from tinygrad_rnn.grading.arrays import array_problem, as_array, from_plain, late_by_one, to_plain
 from tinygrad_rnn.grading.checks import value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
@@ -35,14 +35,6 @@ def _tensors(*arrays: np.ndarray) -> list[Any]:
     from tinygrad_rnn.tensor import Tensor
 
     return [Tensor(a, dtype=np.float64) for a in arrays]
-
-
-def _plain(d: dict[str, np.ndarray]) -> dict[str, Any]:
-    return {k: v.tolist() for k, v in d.items()}
-
-
-def _arrays(inputs: dict[str, Any], names: tuple[str, ...]) -> list[np.ndarray]:
-    return [np.array(inputs[n], dtype=np.float64) for n in names]
 
 
 # ---------------------------------------------------------------- 10.1 gru_step
@@ -64,19 +56,19 @@ def _step_cases() -> tuple[Case, ...]:
         x, h, *weights = _tensors(x_t, h_prev, *(w[k] for k in WEIGHTS))
         (h_t,) = gru_step(x, GRUState(h), *weights)
         label = f"gru_step(x_t {x_t.shape}, h_prev {h_prev.shape}, W_ih {w['W_ih'].shape}, ...)"
-        inputs = {"x_t": x_t.tolist(), "h_prev": h_prev.tolist()} | _plain(w)
+        inputs = {"x_t": x_t.tolist(), "h_prev": h_prev.tolist()} | to_plain(w)
         cases.append(Case(inputs, np.asarray(h_t.data, dtype=np.float64), label))
     return tuple(cases)
 
 
 def probe_gru_step(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    args = _arrays(inputs, ("x_t", "h_prev", *WEIGHTS))
+    args = from_plain(inputs, ("x_t", "h_prev", *WEIGHTS))
     return as_array(learner.gru_step(*args), "gru_step")
 
 
 def _gru_variants(inputs: dict[str, Any]) -> dict[str, np.ndarray]:
     """The two classic mix-ups, computed in numpy, to name them when a learner makes one."""
-    x_t, h_prev, W_ih, W_hh, b_ih, b_hh = _arrays(inputs, ("x_t", "h_prev", *WEIGHTS))
+    x_t, h_prev, W_ih, W_hh, b_ih, b_hh = from_plain(inputs, ("x_t", "h_prev", *WEIGHTS))
     hidden = h_prev.shape[1]
     gi, gh = x_t @ W_ih.T + b_ih, h_prev @ W_hh.T + b_hh
     r = 1.0 / (1.0 + np.exp(-(gi[:, :hidden] + gh[:, :hidden])))
@@ -183,27 +175,23 @@ def _forward_cases() -> tuple[Case, ...]:
         x, h = _tensors(xs, h0[None])
         out, _ = layer(x, h)
         label = f"gru_forward(xs {xs.shape}, h0 {h0.shape}, W_hh {w['W_hh'].shape}, ...)"
-        inputs = {"xs": xs.tolist(), "h0": h0.tolist()} | _plain(w)
+        inputs = {"xs": xs.tolist(), "h0": h0.tolist()} | to_plain(w)
         expected = {"hs": np.asarray(out.data, dtype=np.float64), "h0": h0}
         cases.append(Case(inputs, expected, label))
     return tuple(cases)
 
 
 def probe_gru_forward(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    args = _arrays(inputs, ("xs", "h0", *WEIGHTS))
+    args = from_plain(inputs, ("xs", "h0", *WEIGHTS))
     return as_array(learner.gru_forward(*args), "gru_forward")
 
 
 def judge_gru_forward(case: Case, got: Any) -> str | None:
     want, h0 = case.expected["hs"], case.expected["h0"]
     got = np.asarray(got, dtype=np.float64)
-    late = got.shape == want.shape and np.allclose(got[0], h0, atol=1e-9)
-    if late and np.allclose(got[1:], want[:-1], atol=1e-9):
-        return (
-            f"{case.label}: every state is one step late: hs[t] should be the state after "
-            "reading xs[t] (h_1 .. h_T), not before it (h_0 .. h_{T-1})"
-        )
-    return array_problem(case.label, "the hidden states hs", want, got)
+    return late_by_one(case.label, want, got, h0) or array_problem(
+        case.label, "the hidden states hs", want, got
+    )
 
 
 # ---------------------------------------------------------------- the lesson
