@@ -16,7 +16,8 @@ the medium size no slower; at the large size within 1.2x.
 
 Run:
     .venv/bin/python bench/bench_rnn.py                        # all sizes, all cells
-    .venv/bin/python bench/bench_rnn.py --sizes tiny medium --repeats 30
+    .venv/bin/python bench/bench_rnn.py --sizes tiny medium --repeats 100
+    .venv/bin/python bench/bench_rnn.py --sizes tiny --block 1   # strictly alternating steps
     .venv/bin/python bench/bench_rnn.py --no-unrolled          # skip the slow unrolled rows
 """
 
@@ -105,18 +106,25 @@ def torch_step(torch, cell: str, size: tuple, data: dict, state_dict: dict):
 
 
 def interleaved_medians(
-    steps: dict, repeats: int, warmup: int, stat: str = "median"
+    steps: dict, repeats: int, warmup: int, stat: str = "median", block: int = 1
 ) -> dict[str, float]:
-    """Median (or minimum) milliseconds of each closure, running them round-robin."""
+    """Median (or minimum) milliseconds per call of each closure, in interleaved rounds.
+
+    Each round runs every closure ``block`` times in a row, timing each call. With
+    ``block=1`` every step starts right after the other contender's, with caches full
+    of the other's code and data; a training loop runs one framework's steps back to
+    back, which ``block`` > 1 reproduces while still interleaving the contenders.
+    """
     for fn in steps.values():
         for _ in range(warmup):
             fn()
     times: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(repeats):
+    for _ in range(max(1, repeats // block)):
         for name, fn in steps.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
+            for _ in range(block):
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
     summary = statistics.median if stat == "median" else min
     return {name: 1e3 * summary(ts) for name, ts in times.items()}
 
@@ -125,13 +133,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
     parser.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
-    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=200, help="timed steps per contender")
     parser.add_argument("--no-unrolled", action="store_true", help="skip the unrolled layers")
     parser.add_argument(
         "--stat",
         choices=["median", "min"],
         default="median",
         help="summary of the repeats; 'min' is steadier on a busy machine",
+    )
+    parser.add_argument(
+        "--block",
+        type=int,
+        default=10,
+        help="steps each contender runs in a row per round (1: strictly alternating)",
     )
     args = parser.parse_args(argv)
 
@@ -152,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     for size_name in args.sizes:
         size = SIZES[size_name]
         big = size_name == "large"
-        repeats = max(3, args.repeats // 5) if big else args.repeats
+        repeats = max(3, args.repeats // 20) if big else args.repeats
         for cell in args.cells:
             data = make_inputs(cell, size)
             steps = {}
@@ -163,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             if torch is not None:
                 steps["torch"] = torch_step(torch, cell, size, data, layer.state_dict())
             unrolled_step = steps.pop("unrolled", None)
-            ms = interleaved_medians(steps, repeats, warmup=1 if big else 3, stat=args.stat)
+            block = 1 if big else args.block
+            ms = interleaved_medians(steps, repeats, 1 if big else 3, args.stat, block)
             if unrolled_step is not None:
                 reps = 2 if big else max(3, repeats // 4)
                 unrolled_ms = interleaved_medians({"unrolled": unrolled_step}, reps, 1, args.stat)

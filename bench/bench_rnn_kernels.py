@@ -1,8 +1,9 @@
 """Benchmark the fused RNN/LSTM/GRU kernels against torch.nn, forward + backward, one thread.
 
-What is timed for our side is everything a layer does: the input projection for all steps
-as one matmul, the fused forward, the fused backward, and the ``dW_ih``, ``dx``, ``db_ih``
-matmuls and sums. For torch: ``torch.nn.LSTM``/``GRU``/``RNN`` forward on (T, B, I) with an
+What is timed for our side is everything a layer does, without the Tensor bookkeeping
+around it: ``*_layer_forward`` (the input projection for all steps as one matmul, then the
+recurrence) and ``*_layer_backward`` (BPTT and the ``dW_ih``, ``dW_hh``, ``dx``, ``db``
+products and sums). For torch: ``torch.nn.LSTM``/``GRU``/``RNN`` forward on (T, B, I) with an
 initial state, then ``out.backward(grad_out)``. Both in float32, one thread, the median of
 ``--repeats`` runs after warm-up, the two interleaved (the best run is shown too, since this
 machine is shared). torch is optional (``pip install torch==2.13.0``).
@@ -65,19 +66,16 @@ def make_problem(cell, size, seed=0):
 
 
 def ours_step(kernels, cell, p):
-    """One forward + backward of a full layer built on the fused kernels."""
-    xw = kernels.input_projection(p["x"], p["w_ih"], p["b_ih"])  # one matmul, all steps
+    """One forward + backward of a full layer: the kernels' ``*_layer_*`` functions, which
+    the fused nn layers call (input projections, recurrence and every weight gradient)."""
+    args = (p["x"], p["w_ih"], p["w_hh"], p["b_ih"], p["b_hh"], p["h0"])
     if cell == "lstm":
-        _, _, _, cache = kernels.lstm_forward(xw, p["w_hh"], p["b_hh"], p["h0"], p["c0"])
-        grads = kernels.lstm_backward(p["grad_out"], None, None, cache, p["w_hh"])
-    elif cell == "gru":
-        _, _, cache = kernels.gru_forward(xw, p["w_hh"], p["b_hh"], p["h0"])
-        grads = kernels.gru_backward(p["grad_out"], None, cache, p["w_hh"])
-    else:
-        _, _, cache = kernels.rnn_forward(xw, p["w_hh"], p["b_hh"], p["h0"])
-        grads = kernels.rnn_backward(p["grad_out"], None, cache, p["w_hh"])
-    grad_x, grad_w_ih, grad_b_ih = kernels.input_backward(grads.grad_xw, p["x"], p["w_ih"])
-    return grad_x, grad_w_ih, grad_b_ih, grads
+        _, _, cache = kernels.lstm_layer_forward(*args, p["c0"])
+        return kernels.lstm_layer_backward(p["grad_out"], None, cache)
+    forward = getattr(kernels, f"{cell}_layer_forward")
+    backward = getattr(kernels, f"{cell}_layer_backward")
+    _, cache = forward(*args)
+    return backward(p["grad_out"], cache)
 
 
 def torch_setup(torch, cell, p):
@@ -173,6 +171,13 @@ for dt in (np.float32, np.float64):
     k.gru_backward(go, None, c, np.ones((12, 4), dt))
     _, _, c = k.rnn_forward(xw1, np.ones((4, 4), dt), None, h0)
     k.rnn_backward(go, None, c, np.ones((4, 4), dt))
+    x = np.ones((3, 2, 5), dt)
+    for name, g in (("lstm", 4), ("gru", 3), ("rnn", 1)):
+        w_ih, w_hh = np.ones((4 * g, 5), dt), np.ones((4 * g, 4), dt)
+        states = (h0, h0) if name == "lstm" else (h0,)
+        res = getattr(k, name + "_layer_forward")(x, w_ih, w_hh, None, None, *states)
+        back = getattr(k, name + "_layer_backward")
+        back(go, None, res[-1]) if name == "lstm" else back(go, res[-1])
 print(f"{t1 - t0:.3f} {time.perf_counter() - t1:.3f} {time.process_time():.3f}")
 """
 
@@ -184,7 +189,7 @@ def compile_times():
     (import included) is the steadier number.
     """
     console = Console()
-    table = Table(title="kernel compile / cache load (all 6 kernels, float32 + float64)")
+    table = Table(title="kernel compile / cache load (all kernels, float32 + float64)")
     for col in ("run", "import s", "first calls s", "process CPU s"):
         table.add_column(col, justify="right")
     with tempfile.TemporaryDirectory() as cache_dir:

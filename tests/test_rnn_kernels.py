@@ -200,6 +200,153 @@ def test_input_projection_and_its_gradients(impl):
         np.testing.assert_allclose(grad, numeric, rtol=1e-7, atol=1e-9)
 
 
+# --------------------------------------------------------------------------- whole layers
+def make_layer_problem(cell, n_steps, batch, n_in, hidden, dtype=np.float64, seed=0):
+    """Inputs, weights, initial states and upstream gradients of one whole layer."""
+    rng = np.random.default_rng(seed)
+    gh = GATES[cell] * hidden
+
+    def normal(*shape, scale=1.0):
+        return (scale * rng.normal(size=shape)).astype(dtype)
+
+    return dict(
+        x=normal(n_steps, batch, n_in),
+        w_ih=normal(gh, n_in, scale=0.5),
+        w_hh=normal(gh, hidden, scale=0.6),
+        b_ih=normal(gh, scale=0.3),
+        b_hh=normal(gh, scale=0.3),
+        h0=normal(batch, hidden, scale=0.5),
+        c0=normal(batch, hidden, scale=0.5),
+        grad_out=normal(n_steps, batch, hidden),
+        grad_cT=normal(batch, hidden),
+    )
+
+
+def run_layer(impl, cell, p, need_grad_x=True, approx=None):
+    """``*_layer_forward`` + ``*_layer_backward``: a dict of the output and every gradient."""
+    weights = (p["x"], p["w_ih"], p["w_hh"], p["b_ih"], p["b_hh"], p["h0"])
+    if cell == "lstm":
+        out, c_T, cache = impl.lstm_layer_forward(*weights, p["c0"], approx=approx)
+        grads = impl.lstm_layer_backward(p["grad_out"], p["grad_cT"], cache, need_grad_x)
+        res = dict(out=out, c_T=c_T)
+    elif cell == "gru":
+        out, cache = impl.gru_layer_forward(*weights, approx=approx)
+        grads = impl.gru_layer_backward(p["grad_out"], cache, need_grad_x)
+        res = dict(out=out)
+    else:
+        nonlinearity = cell.split("_")[1]
+        out, cache = impl.rnn_layer_forward(*weights, nonlinearity, approx=approx)
+        grads = impl.rnn_layer_backward(p["grad_out"], cache, need_grad_x)
+        res = dict(out=out)
+    res.update({k: v for k, v in grads._asdict().items() if v is not None})
+    return {k: np.array(v) for k, v in res.items()}  # copies: pooled buffers get reused
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("shape", [(1, 1, 2, 3), (5, 3, 4, 5), (7, 1, 1, 4)])
+@pytest.mark.parametrize("need_grad_x", [True, False])
+def test_layer_functions_match_reference(cell, shape, need_grad_x, stepping):
+    p = make_layer_problem(cell, *shape, seed=sum(shape))
+    got = run_layer(nb, cell, p, need_grad_x)
+    want = run_layer(ref, cell, p, need_grad_x)
+    assert ("grad_x" in got) == need_grad_x and ("grad_c0" in got) == (cell == "lstm")
+    assert_all_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_layer_functions_float32(cell, stepping):
+    p32 = make_layer_problem(cell, 8, 3, 5, 6, dtype=np.float32, seed=4)
+    p64 = {k: v.astype(np.float64) for k, v in p32.items()}
+    got = run_layer(nb, cell, p32)
+    assert all(v.dtype == np.float32 for v in got.values())
+    assert_all_close(
+        {k: v.astype(np.float64) for k, v in got.items()}, run_layer(ref, cell, p64), 5e-5, 5e-5
+    )
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_layer_is_its_pieces(cell):
+    # a layer is input_projection followed by the cell's forward: check the reference
+    # layer against the pieces (which the tests above hold to central differences)
+    p = make_layer_problem(cell, 4, 2, 3, 5, seed=8)
+    xw = ref.input_projection(p["x"], p["w_ih"], p["b_ih"])
+    piece = dict(xw=xw, **{k: p[k] for k in ("w_hh", "b_hh", "h0", "c0", "grad_out", "grad_cT")})
+    piece["grad_hT"] = None
+    pieces = run(ref, cell, piece)
+    layer = run_layer(ref, cell, p)
+    np.testing.assert_allclose(layer["out"], pieces["out"], rtol=1e-13)
+    np.testing.assert_allclose(layer["grad_w_hh"], pieces["grad_w_hh"], rtol=1e-12)
+    grad_x, grad_w_ih, grad_b_ih = ref.input_backward(pieces["grad_xw"], p["x"], p["w_ih"])
+    np.testing.assert_allclose(layer["grad_x"], grad_x, rtol=1e-12)
+    np.testing.assert_allclose(layer["grad_w_ih"], grad_w_ih, rtol=1e-12)
+    np.testing.assert_allclose(layer["grad_b_ih"], grad_b_ih, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_layer_caches_survive_reuse_and_a_second_backward(cell, stepping):
+    # two forwards, then backward through the first twice: the pooled buffers of a held
+    # cache are never handed out again, and the backward pass's scratch space (the
+    # projections' place in a compiled layer's buffer) may be overwritten freely
+    p1 = make_layer_problem(cell, 4, 2, 3, 3, seed=21)
+    p2 = make_layer_problem(cell, 4, 2, 3, 3, seed=22)
+    want1 = run_layer(ref, cell, p1)
+    weights = [(p["x"], p["w_ih"], p["w_hh"], p["b_ih"], p["b_hh"], p["h0"]) for p in (p1, p2)]
+    if cell == "lstm":
+        caches = [
+            nb.lstm_layer_forward(*w, p["c0"])[2] for w, p in zip(weights, (p1, p2), strict=True)
+        ]
+        grads = [nb.lstm_layer_backward(p1["grad_out"], p1["grad_cT"], caches[0]) for _ in "ab"]
+    else:
+        forward = nb.gru_layer_forward if cell == "gru" else nb.rnn_layer_forward
+        backward = nb.gru_layer_backward if cell == "gru" else nb.rnn_layer_backward
+        extra = () if cell == "gru" else (cell.split("_")[1],)
+        caches = [forward(*w, *extra)[1] for w in weights]
+        grads = [backward(p1["grad_out"], caches[0]) for _ in "ab"]
+    for g in grads:
+        for name, value in g._asdict().items():
+            if value is not None:
+                np.testing.assert_allclose(value, want1[name], rtol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("impl", [ref, nb], ids=["reference", "numba"])
+def test_layer_inputs_are_normalised(impl):
+    # a batch-first view, read-only arrays, lists and None (zeros) all work like arrays
+    p = make_layer_problem("lstm", 3, 2, 4, 5, seed=3)
+    want = run_layer(ref, "lstm", p)
+    x_bt = np.ascontiguousarray(p["x"].transpose(1, 0, 2))
+    readonly = {k: v.copy() for k, v in p.items()}
+    for v in readonly.values():
+        v.flags.writeable = False
+    variants = [dict(p, x=x_bt.transpose(1, 0, 2)), readonly, dict(p, w_ih=p["w_ih"].tolist())]
+    for q in variants:
+        assert_all_close(run_layer(impl, "lstm", q), want, rtol=1e-12, atol=1e-12)
+    zero = dict(p, b_ih=None, b_hh=None, h0=None, c0=None)
+    explicit = {k: 0 * p[k] for k in ("b_ih", "b_hh", "h0", "c0")}
+    assert_all_close(
+        run_layer(impl, "lstm", zero), run_layer(impl, "lstm", dict(p, **explicit)), 0, 0
+    )
+
+
+@pytest.mark.parametrize("impl", [ref, nb], ids=["reference", "numba"])
+def test_layer_errors_name_the_op_and_shapes(impl):
+    p = make_layer_problem("lstm", 3, 2, 4, 5)
+    args = [p[k] for k in ("x", "w_ih", "w_hh", "b_ih", "b_hh", "h0", "c0")]
+    bad_w_ih = [args[0], args[1][:, :3], *args[2:]]
+    with pytest.raises(ValueError, match=r"lstm_layer_forward: w_ih must have shape \(20, 4\)"):
+        impl.lstm_layer_forward(*bad_w_ih)
+    with pytest.raises(ValueError, match=r"gru_layer_forward: x must have shape \(T, B, I\)"):
+        impl.gru_layer_forward(args[0][0], *args[1:6])
+    with pytest.raises(TypeError, match="initial state 1 is float32 but x is float64"):
+        impl.lstm_layer_forward(*args[:6], args[6].astype(np.float32))
+    with pytest.raises(TypeError, match="lstm_layer_forward: x must be float32 or float64"):
+        impl.lstm_layer_forward(args[0].astype(np.int64), *args[1:])
+    with pytest.raises(ValueError, match="rnn_layer_forward: nonlinearity must be"):
+        impl.rnn_layer_forward(args[0], args[1][:5], args[2][:5], None, None, None, "gelu")
+    _, _, cache = impl.lstm_layer_forward(*args)
+    with pytest.raises(ValueError, match=r"grad_out must have shape \(3, 2, 5\)"):
+        impl.lstm_layer_backward(np.ones((3, 2, 4)), None, cache)
+
+
 # --------------------------------------------------------------------------- contracts
 @pytest.mark.parametrize("cell", CELLS)
 def test_two_forwards_then_two_backwards(cell, stepping):

@@ -47,11 +47,14 @@ from typing import Any
 __all__ = ["toposort", "backward"]
 
 
-def toposort(root: Any) -> list[Any]:
+def toposort(root: Any, interior: bool = False) -> list[Any]:
     """Return every node reachable from ``root``, inputs before the nodes that use them.
 
     Args:
         root: any node with a ``_prev`` tuple of input nodes.
+        interior: list only the nodes with a backward rule (``_backward``), reached
+            through such nodes: what :func:`backward` walks. Leaves have nothing to hand
+            on, and on a small graph skipping them saves a good part of the walk.
 
     Returns:
         A list that starts with leaves and ends with ``root``. Each node appears once, even
@@ -62,7 +65,7 @@ def toposort(root: Any) -> list[Any]:
     # addresses, multiples of 16, and a set of them collides so often that a million-node
     # walk became 4x slower.) This is why nodes must not override __eq__ or __hash__.
     visited: set[Any] = set()
-    stack: list[Any] = [root]
+    stack: list[Any] = [root] if not interior or root._backward is not None else []
     push, pop = stack.append, stack.pop
     while stack:
         node = pop()
@@ -77,8 +80,16 @@ def toposort(root: Any) -> list[Any]:
         push(node)
         push(None)
         for parent in node._prev:
-            if parent not in visited:
+            if interior:
+                if parent._backward is not None and parent not in visited:
+                    push(parent)
+            elif parent in visited:
+                continue
+            elif parent._prev:
                 push(parent)
+            else:  # a leaf has no inputs: it is finished as soon as it is seen
+                visited.add(parent)
+                order.append(parent)
     return order
 
 
@@ -92,20 +103,17 @@ def backward(root: Any, seed: Any, reset: Any) -> list[Any]:
             for Tensors, which then allocate on first use).
 
     Returns:
-        The topological order, for callers that want to inspect the graph.
+        The interior nodes (those with a backward rule) in topological order.
     """
-    order = toposort(root)
-    # Interior nodes are the ones with a backward rule. (Asking `_backward` rather than
-    # `_prev` matters for Values, whose `_prev` builds a tuple on every call.)
+    # Only interior nodes take part: leaves have no backward rule, and their gradients
+    # accumulate rather than reset.
+    order = toposort(root, interior=True)
     for node in order:
-        if node._backward is not None:
-            node.grad = reset
+        node.grad = reset
     if root._backward is not None or root.grad is None:
         root.grad = seed
     else:
         root.grad = root.grad + seed  # backward() on a leaf accumulates like any leaf
     for node in reversed(order):
-        step = node._backward
-        if step is not None:
-            step(node)
+        node._backward(node)
     return order

@@ -78,6 +78,8 @@ Example:
 from __future__ import annotations
 
 from contextlib import contextmanager
+from itertools import compress, repeat
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -262,19 +264,13 @@ def backward_through_function(node: Any) -> None:
         for g in grads:
             if g is not None:
                 _check_finite(ctx.op_label, np.asarray(g), (grad_out,), " backward")
-    for parent, needed, g in zip(ctx.parents, ctx.needs_input_grad, grads, strict=True):
-        if not needed or g is None:
+    needs = ctx.needs_input_grad
+    for parent, g in zip(compress(ctx.parents, needs), compress(grads, needs), strict=True):
+        if g is None:
             continue
         data = parent.data
-        if type(g) is not np.ndarray:
-            g = np.asarray(g)  # numpy returns scalars for 0-d arithmetic
-        if g.shape != data.shape:
-            try:
-                g = unbroadcast(g, data.shape)  # the ONE place broadcast gradients are summed
-            except ShapeError as err:
-                raise ShapeError(f"{ctx.op_label} backward: {err}") from None
-        if g.dtype != data.dtype:
-            g = g.astype(data.dtype)
+        if type(g) is not np.ndarray or g.shape != data.shape or g.dtype != data.dtype:
+            g = _conform(ctx.op_label, g, data)
         if parent.grad is None:
             if not parent._prev and (g is grad_out or g.base is not None):
                 # A leaf must own its gradient: optimizers may scale it in place, and a
@@ -283,6 +279,20 @@ def backward_through_function(node: Any) -> None:
             parent.grad = g
         else:
             parent.grad = parent.grad + g  # never in place: the old array may be shared
+
+
+def _conform(op: str, g: Any, data: np.ndarray) -> np.ndarray:
+    """A returned gradient as an array of its input's shape and dtype."""
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)  # numpy returns scalars for 0-d arithmetic
+    if g.shape != data.shape:
+        try:
+            g = unbroadcast(g, data.shape)  # the ONE place broadcast gradients are summed
+        except ShapeError as err:
+            raise ShapeError(f"{op} backward: {err}") from None
+    if g.dtype != data.dtype:
+        g = g.astype(data.dtype)
+    return g
 
 
 def _not_a_tensor(op: str, inputs: tuple) -> TypeError:
@@ -353,10 +363,10 @@ class Function:
             A Tensor; it requires grad when any input does and grad mode is on.
         """
         ctx = cls.__new__(cls)
-        for t in inputs:
-            if not isinstance(t, _tensor_type):
-                raise _not_a_tensor(cls.op_label, inputs)
-        arrays = tuple([t.data for t in inputs])
+        # the loops over the inputs are maps (they run in C): apply runs once per op
+        if not all(map(isinstance, inputs, repeat(_tensor_type, len(inputs)))):
+            raise _not_a_tensor(cls.op_label, inputs)
+        arrays = tuple(map(_DATA, inputs))
         try:
             out = ctx.forward(*arrays, **kwargs)
         except (ValueError, IndexError) as err:
@@ -373,16 +383,18 @@ class Function:
         node = _new_tensor(out)
         node._op = cls.op_label
         if _grad_enabled:
-            needs = tuple([t.requires_grad for t in inputs])
+            needs = tuple(map(_REQUIRES_GRAD, inputs))
             if True in needs:
                 ctx.parents = inputs
                 ctx.needs_input_grad = needs
                 node.requires_grad = True
                 node._ctx = ctx
-                node._prev = tuple([t for t in inputs if t.requires_grad])
+                node._prev = tuple(compress(inputs, needs))
                 node._backward = backward_through_function
         return node
 
+
+_DATA, _REQUIRES_GRAD = attrgetter("data"), attrgetter("requires_grad")
 
 #: The Tensor class, set by tensor.py (no import cycle); ``apply`` accepts only its instances.
 _tensor_type: type = type(None)

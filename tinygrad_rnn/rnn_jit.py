@@ -231,8 +231,9 @@ def gru_forward_step(hw, xw_t, b_hh, h_prev, a, hn_t, h_new, approx):
 
 
 @njit(**_JIT)
-def gru_backward_step(a, g_out, h_prev, hn_t, da, dhw, dhn_t, dh):
-    """Gate gradients ``da`` and ``dhw`` (w.r.t. ``W_hh h + b_hh``), both (B, 3H), of step t.
+def gru_backward_step(a, g_out, h_prev, hn_t, da, dhw, dh):
+    """Gate gradients ``da`` (w.r.t. ``xw``) and ``dhw`` (w.r.t. ``W_hh h + b_hh``), both
+    (B, 3H), of step t. They differ only in the ``n`` part, which the reset gate scales.
 
     On exit ``dh`` holds only the direct path ``dL/dh_t * z``; the caller adds
     ``dhw @ W_hh``.
@@ -244,7 +245,7 @@ def gru_backward_step(a, g_out, h_prev, hn_t, da, dhw, dhn_t, dh):
         r, z, n = a_b[:hidden], a_b[hidden : 2 * hidden], a_b[2 * hidden :]
         da_r, da_z, da_n = da_b[:hidden], da_b[hidden : 2 * hidden], da_b[2 * hidden :]
         dw_r, dw_z, dw_n = dw_b[:hidden], dw_b[hidden : 2 * hidden], dw_b[2 * hidden :]
-        hp_b, hn_b, g_b, dh_b, dhn_b = h_prev[b], hn_t[b], g_out[b], dh[b], dhn_t[b]
+        hp_b, hn_b, g_b, dh_b = h_prev[b], hn_t[b], g_out[b], dh[b]
         for j in range(hidden):
             d_h = g_b[j] + dh_b[j]
             d_n = d_h * (one - z[j]) * (one - n[j] * n[j])
@@ -252,7 +253,6 @@ def gru_backward_step(a, g_out, h_prev, hn_t, da, dhw, dhn_t, dh):
             d_r = d_n * hn_b[j] * r[j] * (one - r[j])
             da_r[j], da_z[j], da_n[j] = d_r, d_z, d_n
             dw_r[j], dw_z[j], dw_n[j] = d_r, d_z, d_n * r[j]
-            dhn_b[j] = d_n * r[j]
             dh_b[j] = d_h * z[j]
 
 
@@ -265,9 +265,169 @@ def gru_forward_sequence(xw, w_t, b_hh, approx, loops, h, gates, hn, hw):
 
 
 @njit(**_JIT)
-def gru_backward_sequence(grad_out, h, gates, hn, w_hh, loops, grad_xw, dhn, dh, dhw, dh_rec):
-    """Fill ``grad_xw`` (T, B, 3H), ``dhn`` (T, B, H); ``dh`` from dL/dh_T to dL/dh_0."""
+def gru_backward_sequence(grad_out, h, gates, hn, w_hh, loops, grad_xw, dhw, dh, dh_rec):
+    """Fill ``grad_xw`` and ``dhw`` (T, B, 3H); ``dh`` from dL/dh_T to dL/dh_0."""
     for t in range(grad_out.shape[0] - 1, -1, -1):
-        gru_backward_step(gates[t], grad_out[t], h[t], hn[t], grad_xw[t], dhw, dhn[t], dh)
-        recurrent_matmul(dhw, w_hh, dh_rec, loops)  # (B, H)
+        gru_backward_step(gates[t], grad_out[t], h[t], hn[t], grad_xw[t], dhw[t], dh)
+        recurrent_matmul(dhw[t], w_hh, dh_rec, loops)  # (B, H)
         add_inplace(dh, dh_rec)
+
+
+# --------------------------------------------------------------------------- whole layers
+# For small models even the Python between kernels costs more than the arithmetic: a
+# tiny LSTM layer's forward and backward take ~50 and ~70 us in compiled code, and the
+# numpy calls, allocations and checks around them as much again. These functions run a
+# whole layer, input matmuls included, as ONE compiled call per direction. Their products
+# are ``np.dot`` (BLAS) calls, the same arithmetic rnn_kernels does with numpy's matmul.
+#
+# Memory: a forward pass keeps every array it makes (states, gates, projections) in one
+# flat buffer ``buf`` that the caller takes from the buffer pool, and the backward pass
+# finds them there again (``*_layer_views``; the projections' place holds dL/dxw in the
+# backward pass). Nothing is returned: handing a new array back to Python costs numba
+# more than a numpy allocation does, so the caller allocates the gradients.
+
+
+@njit(**_JIT)
+def project_inputs(x, w_ih, b_ih, xw):
+    """``xw`` (T, B, G*H) = ``x @ W_ih.T + b_ih`` for all steps: one product, then the bias."""
+    n_rows = x.shape[0] * x.shape[1]
+    xw2 = xw.reshape(n_rows, xw.shape[2])
+    np.dot(x.reshape(n_rows, x.shape[2]), w_ih.T, xw2)
+    for r in range(n_rows):
+        row = xw2[r]
+        for k in range(row.shape[0]):
+            row[k] += b_ih[k]
+
+
+@njit(**_JIT)
+def column_sums(a, out):
+    """``out[:] = a.sum(axis=0)`` for a (N, K) array, row after row (as numpy adds them)."""
+    for k in range(out.shape[0]):
+        out[k] = out.dtype.type(0.0)
+    for r in range(a.shape[0]):
+        row = a[r]
+        for k in range(row.shape[0]):
+            out[k] += row[k]
+
+
+@njit(**_JIT)
+def weight_grad(da, h, out):
+    """``out`` (K, H) = ``sum_t da[t].T @ h[t]`` as ONE product: ``da`` (T, B, K) and ``h``
+    (T+1, B, H)."""
+    n_rows = da.shape[0] * da.shape[1]
+    np.dot(da.reshape(n_rows, da.shape[2]).T, h[:-1].reshape(n_rows, h.shape[2]), out)
+
+
+@njit(**_JIT)
+def input_grads(da, x, w_ih, dx, dw_ih, db):
+    """From ``da`` (T, B, G*H) = dL/dxw: ``dW_ih = da.T @ x``, ``db``, and ``dx = da @ W_ih``
+    unless ``dx`` is empty (the first layer's data needs no gradient)."""
+    n_rows = x.shape[0] * x.shape[1]
+    da2 = da.reshape(n_rows, da.shape[2])
+    np.dot(da2.T, x.reshape(n_rows, x.shape[2]), dw_ih)
+    column_sums(da2, db)
+    if dx.size:
+        np.dot(da2, w_ih, dx.reshape(n_rows, x.shape[2]))
+
+
+@njit(**_JIT)
+def _carve(buf, start, n_steps, batch, width):
+    """The (n_steps, batch, width) view of ``buf`` from ``start``, and where it ends."""
+    stop = start + n_steps * batch * width
+    return buf[start:stop].reshape((n_steps, batch, width)), stop
+
+
+@njit(**_JIT)
+def rnn_layer_views(buf, n_steps, batch, hidden):
+    """``h`` (T+1, B, H) and ``xw`` (T, B, H) in an RNN layer's buffer."""
+    h, end = _carve(buf, 0, n_steps + 1, batch, hidden)
+    xw, end = _carve(buf, end, n_steps, batch, hidden)
+    return h, xw
+
+
+@njit(**_JIT)
+def rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, relu, approx, loops, buf):
+    """A whole RNN layer: every hidden state into ``buf`` (see :func:`rnn_layer_views`)."""
+    h, xw = rnn_layer_views(buf, x.shape[0], x.shape[1], w_hh.shape[1])
+    h[0] = h0
+    project_inputs(x, w_ih, b_ih, xw)
+    rnn_forward_sequence(xw, np.ascontiguousarray(w_hh.T), b_hh, relu, approx, loops, h)
+
+
+@njit(**_JIT)
+def rnn_layer_backward(grad_out, x, w_ih, w_hh, relu, loops, buf, dx, dw_ih, dw_hh, db, dh):
+    """BPTT through :func:`rnn_layer_forward` and every weight gradient; ``db`` serves both
+    biases (they enter one sum); ``dh`` (B, H): zeros in, dL/dh_0 out."""
+    h, grad_xw = rnn_layer_views(buf, x.shape[0], x.shape[1], w_hh.shape[1])
+    rnn_backward_sequence(grad_out, h, w_hh, relu, loops, grad_xw, dh)
+    weight_grad(grad_xw, h, dw_hh)
+    input_grads(grad_xw, x, w_ih, dx, dw_ih, db)
+
+
+@njit(**_JIT)
+def lstm_layer_views(buf, n_steps, batch, hidden):
+    """``h``, ``c`` (T+1, B, H), ``gates`` (T, B, 4H), ``tanh_c`` (T, B, H) and ``xw``
+    (T, B, 4H) in an LSTM layer's buffer."""
+    h, end = _carve(buf, 0, n_steps + 1, batch, hidden)
+    c, end = _carve(buf, end, n_steps + 1, batch, hidden)
+    gates, end = _carve(buf, end, n_steps, batch, 4 * hidden)
+    tanh_c, end = _carve(buf, end, n_steps, batch, hidden)
+    xw, end = _carve(buf, end, n_steps, batch, 4 * hidden)
+    return h, c, gates, tanh_c, xw
+
+
+@njit(**_JIT)
+def lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx, loops, buf):
+    """A whole LSTM layer: states and gates into ``buf`` (see :func:`lstm_layer_views`)."""
+    h, c, gates, tanh_c, xw = lstm_layer_views(buf, x.shape[0], x.shape[1], w_hh.shape[1])
+    h[0], c[0] = h0, c0
+    project_inputs(x, w_ih, b_ih, xw)
+    w_t = np.ascontiguousarray(w_hh.T)
+    lstm_forward_sequence(xw, w_t, b_hh, approx, loops, h, c, gates, tanh_c)
+
+
+@njit(**_JIT)
+def lstm_layer_backward(grad_out, x, w_ih, w_hh, loops, buf, dx, dw_ih, dw_hh, db, dh, dc):
+    """BPTT through :func:`lstm_layer_forward` and every weight gradient; ``db`` serves
+    both biases; ``dh``, ``dc`` (B, H): dL/d(h_T, c_T) in, dL/d(h_0, c_0) out."""
+    h, c, gates, tanh_c, grad_xw = lstm_layer_views(buf, x.shape[0], x.shape[1], dh.shape[1])
+    lstm_backward_sequence(grad_out, c, gates, tanh_c, w_hh, loops, grad_xw, dh, dc)
+    weight_grad(grad_xw, h, dw_hh)
+    input_grads(grad_xw, x, w_ih, dx, dw_ih, db)
+
+
+@njit(**_JIT)
+def gru_layer_views(buf, n_steps, batch, hidden):
+    """``h`` (T+1, B, H), ``gates`` (T, B, 3H), ``hn`` (T, B, H) and ``xw`` (T, B, 3H) in a
+    GRU layer's buffer."""
+    h, end = _carve(buf, 0, n_steps + 1, batch, hidden)
+    gates, end = _carve(buf, end, n_steps, batch, 3 * hidden)
+    hn, end = _carve(buf, end, n_steps, batch, hidden)
+    xw, end = _carve(buf, end, n_steps, batch, 3 * hidden)
+    return h, gates, hn, xw
+
+
+@njit(**_JIT)
+def gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx, loops, buf):
+    """A whole GRU layer: states and gates into ``buf`` (see :func:`gru_layer_views`)."""
+    h, gates, hn, xw = gru_layer_views(buf, x.shape[0], x.shape[1], w_hh.shape[1])
+    h[0] = h0
+    project_inputs(x, w_ih, b_ih, xw)
+    hw = np.empty((x.shape[1], w_hh.shape[0]), x.dtype)  # scratch: h_{t-1} @ W_hh.T
+    w_t = np.ascontiguousarray(w_hh.T)
+    gru_forward_sequence(xw, w_t, b_hh, approx, loops, h, gates, hn, hw)
+
+
+@njit(**_JIT)
+def gru_layer_backward(
+    grad_out, x, w_ih, w_hh, loops, buf, dx, dw_ih, dw_hh, db_ih, db_hh, dh
+):  # fmt: skip
+    """BPTT through :func:`gru_layer_forward` and every weight gradient; ``dh`` (B, H):
+    zeros in, dL/dh_0 out."""
+    h, gates, hn, grad_xw = gru_layer_views(buf, x.shape[0], x.shape[1], dh.shape[1])
+    dhw = np.empty_like(grad_xw)  # w.r.t. W_hh h + b_hh, all steps
+    dh_rec = np.empty_like(dh)
+    gru_backward_sequence(grad_out, h, gates, hn, w_hh, loops, grad_xw, dhw, dh, dh_rec)
+    weight_grad(dhw, h, dw_hh)
+    column_sums(dhw.reshape(dhw.shape[0] * dhw.shape[1], dhw.shape[2]), db_hh)
+    input_grads(grad_xw, x, w_ih, dx, dw_ih, db_ih)

@@ -15,6 +15,10 @@ module first: it states the contract and the maths). What is different here is s
   exact functions in float32 too.
 * Large arrays (states, gates, gradients) come from a pool
   (:mod:`tinygrad_rnn.rnn_buffers`) and are reused once nothing references them.
+* The whole-layer functions (``*_layer_forward`` / ``*_layer_backward``, what the fused
+  nn layers call) run a small model's layer, input projections and weight gradients
+  included, as ONE compiled call per direction: for a tiny LSTM the numpy calls,
+  allocations and checks between the pieces cost about as much as the pieces.
 
 Who runs the time loop. For small models the whole loop is compiled: Python would cost
 more per step than the step itself. The recurrent matmul is then ``np.dot`` inside numba
@@ -36,12 +40,15 @@ from tinygrad_rnn import rnn_jit as jit
 from tinygrad_rnn.rnn_buffers import pool
 from tinygrad_rnn.rnn_contract import (
     GRUCache,
+    LayerCache,
+    LayerGrads,
     LSTMCache,
     LSTMGrads,
     RecurrentGrads,
     RNNCache,
     check_forward_args,
     check_input_args,
+    check_layer_args,
     check_nonlinearity,
     check_w_hh,
     grad_or_zeros,
@@ -57,6 +64,12 @@ __all__ = [
     "gru_backward",
     "input_projection",
     "input_backward",
+    "rnn_layer_forward",
+    "rnn_layer_backward",
+    "lstm_layer_forward",
+    "lstm_layer_backward",
+    "gru_layer_forward",
+    "gru_layer_backward",
 ]
 
 #: who runs the time loop: "auto" (by size), "numba" (compiled loop) or "python"
@@ -345,25 +358,21 @@ def gru_backward(grad_out, grad_hT, cache, w_hh):
     grad_out = _grad_out_or_zeros(op, grad_out, h)
     dh = _start_grad(op, "grad_hT", grad_hT, h[0])  # becomes grad_h0
     grad_xw = pool.empty(gates.shape, h.dtype)
-    dhn = pool.empty(hn.shape, h.dtype)  # (T, B, H) gradient w.r.t. W_hn h_t + b_hn
-    dhw = np.empty((batch, 3 * hidden), h.dtype)  # scratch, w.r.t. h_{t-1} @ W_hh.T + b_hh
+    dhw = pool.empty(gates.shape, h.dtype)  # (T, B, 3H) gradient w.r.t. W_hh h_t + b_hh
     dh_rec = np.empty_like(dh)
     args = _writable(grad_out, h, gates, hn, w_hh)
     grad_out, h, gates, hn, w_hh = args
     if _python_loop(batch, 3 * hidden, hidden):
         for t in reversed(range(gates.shape[0])):
-            jit.gru_backward_step(gates[t], grad_out[t], h[t], hn[t], grad_xw[t], dhw, dhn[t], dh)
-            np.matmul(dhw, w_hh, out=dh_rec)
+            jit.gru_backward_step(gates[t], grad_out[t], h[t], hn[t], grad_xw[t], dhw[t], dh)
+            np.matmul(dhw[t], w_hh, out=dh_rec)
             dh += dh_rec
     else:
         loops = _blas_or_loops(batch, 3 * hidden, hidden)
-        jit.gru_backward_sequence(*args, loops, grad_xw, dhn, dh, dhw, dh_rec)
-    da_rz = grad_xw.reshape(-1, 3 * hidden)[:, : 2 * hidden]  # (T*B, 2H), a strided view
-    dhn2 = dhn.reshape(-1, hidden)  # (T*B, H)
-    grad_w_hh = np.empty_like(w_hh)
-    _grad_w_hh(da_rz, h, grad_w_hh[: 2 * hidden])
-    _grad_w_hh(dhn2, h, grad_w_hh[2 * hidden :])
-    grad_b_hh = np.concatenate([da_rz.sum(axis=0), dhn2.sum(axis=0)])
+        jit.gru_backward_sequence(*args, loops, grad_xw, dhw, dh, dh_rec)
+    dhw2 = dhw.reshape(-1, 3 * hidden)  # (T*B, 3H)
+    grad_w_hh = _grad_w_hh(dhw2, h, np.empty_like(w_hh))
+    grad_b_hh = dhw2.sum(axis=0)
     return RecurrentGrads(grad_xw, grad_w_hh, grad_b_hh, dh)
 
 
@@ -404,3 +413,236 @@ def input_backward(grad_xw, x, w_ih):
     np.matmul(g2, w_ih, out=grad_x.reshape(n_rows, -1))
     grad_w_ih = g2.T @ x.reshape(n_rows, -1)  # (G*H, I)
     return grad_x, grad_w_ih, g2.sum(axis=0)
+
+
+# --------------------------------------------------------------------------- whole layers
+# What the fused nn layers call: input matmuls and recurrence together. Small models run
+# each direction as ONE compiled call (rnn_jit's ``*_layer_*``), because at their size the
+# numpy calls, allocations and checks between kernels cost as much as the kernels; big
+# models chain the functions above, where those calls are noise next to the products.
+# A compiled layer's cache holds one flat buffer (``LayerCache.cell``) with all of its
+# arrays, laid out by rnn_jit's ``*_layer_views``; a chained one holds the cell's cache.
+
+_LAYOUT = {"rnn": (1, 1, 0), "lstm": (2, 4, 1), "gru": (1, 3, 1)}  # states, gates, extra
+
+
+def _layer_buffer(kind, x, hidden):
+    """The flat buffer of a compiled layer (see rnn_jit's ``*_layer_views``): per sample,
+    ``n_states`` (T+1, H) state arrays, the gates and the projections (T, G*H) each (the
+    RNN keeps no gates) and ``extra`` (T, H) arrays (tanh(c_t) or the GRU's ``hn``)."""
+    n_states, n_gates, extra = _LAYOUT[kind]
+    n_steps, batch = x.shape[0], x.shape[1]
+    per_step = (2 if kind != "rnn" else 1) * n_gates * hidden + extra * hidden
+    size = batch * (n_states * (n_steps + 1) * hidden + n_steps * per_step)
+    return pool.empty((size,), x.dtype)
+
+
+def _hidden_states(buf, x, hidden):
+    """``h`` (T+1, B, H), the first array in every layer's buffer."""
+    n = (x.shape[0] + 1) * x.shape[1] * hidden
+    return buf[:n].reshape(x.shape[0] + 1, x.shape[1], hidden)
+
+
+def _layer_input_grads(grad_xw, cache, need_grad_x, grad_b=None):
+    """``(grad_x or None, grad_w_ih, grad_b_ih)`` of the input projection, numpy matmuls.
+
+    ``grad_b``: the bias gradient when the recurrence already summed it (in the RNN and
+    the LSTM both biases enter one sum); a copy is returned, as each leaf owns its own.
+    """
+    x, w_ih = cache.x, cache.w_ih
+    n_rows = x.shape[0] * x.shape[1]
+    g2 = grad_xw.reshape(n_rows, -1)  # (T*B, G*H)
+    grad_x = None
+    if need_grad_x:
+        grad_x = pool.empty(x.shape, x.dtype)
+        np.matmul(g2, w_ih, out=grad_x.reshape(n_rows, -1))
+    grad_b = g2.sum(axis=0) if grad_b is None else grad_b.copy()
+    return grad_x, g2.T @ x.reshape(n_rows, -1), grad_b
+
+
+def _grad_buffers(x, w_ih, w_hh, need_grad_x):
+    """New ``dx`` (or an empty stand-in), ``dW_ih``, ``dW_hh`` and a bias gradient."""
+    dx = pool.empty(x.shape, x.dtype) if need_grad_x else _no_dx(x.dtype)
+    return dx, np.empty_like(w_ih), np.empty_like(w_hh), np.empty(w_hh.shape[0], x.dtype)
+
+
+_NO_DX: dict = {}
+
+
+def _no_dx(dtype):
+    """A (0, 0, 0) array that tells the compiled backward to skip ``dx``."""
+    no_dx = _NO_DX.get(dtype)
+    if no_dx is None:
+        no_dx = _NO_DX[dtype] = np.empty((0, 0, 0), dtype)
+    return no_dx
+
+
+def _compiled_grad_out(op, grad_out, h):
+    grad_out = _grad_out_or_zeros(op, grad_out, h)
+    return grad_out if grad_out.flags.writeable else grad_out.copy()
+
+
+def rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity="tanh", approx=None):
+    r"""A whole RNN layer over a sequence: input projections and recurrence.
+
+    Args:
+        x: (T, B, I) inputs. w_ih: (H, I), w_hh: (H, H) weights. b_ih, b_hh: (H,) biases
+            or ``None``. h0: (B, H) initial state or ``None``. nonlinearity: ``"tanh"`` or
+            ``"relu"``. approx: as in :func:`rnn_forward`.
+
+    Returns:
+        ``(out, cache)``: ``out`` (T, B, H) every hidden state (a view of the cache) and a
+        :class:`~tinygrad_rnn.rnn_contract.LayerCache` for :func:`rnn_layer_backward`.
+    """
+    op = "rnn_layer_forward"
+    check_nonlinearity(op, nonlinearity)
+    args = check_layer_args(op, x, w_ih, w_hh, b_ih, b_hh, (h0,), 1)
+    x, w_ih, w_hh, b_ih, b_hh, (h0,) = args
+    hidden = w_hh.shape[1]
+    if _python_loop(x.shape[1], hidden, hidden):
+        xw = input_projection(x, w_ih, b_ih)
+        out, _, cell = rnn_forward(xw, w_hh, b_hh, h0, nonlinearity, approx)
+        return out, LayerCache(x, w_ih, w_hh, cell)
+    relu, approx = nonlinearity == "relu", _use_approx(approx, x.dtype)
+    loops, buf = _blas_or_loops(x.shape[1], hidden, hidden), _layer_buffer("rnn", x, hidden)
+    jit.rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, relu, approx, loops, buf)
+    buf_cache = LayerCache(x, w_ih, w_hh, (buf, nonlinearity))
+    return _hidden_states(buf, x, hidden)[1:], buf_cache
+
+
+def rnn_layer_backward(grad_out, cache, need_grad_x=True):
+    r"""Backpropagate through :func:`rnn_layer_forward`: every input's gradient.
+
+    Args:
+        grad_out: (T, B, H) gradient w.r.t. every hidden state, or ``None``.
+        cache: the forward pass's cache (left unchanged).
+        need_grad_x: compute ``grad_x`` (skipped for a first layer fed with data).
+
+    Returns:
+        :class:`~tinygrad_rnn.rnn_contract.LayerGrads` (``grad_c0`` is ``None``).
+    """
+    x, w_ih, w_hh, cell = cache
+    if type(cell) is RNNCache:
+        g = rnn_backward(grad_out, None, cell, w_hh)
+        grad_x, grad_w_ih, grad_b = _layer_input_grads(g.grad_xw, cache, need_grad_x, g.grad_b_hh)
+        return LayerGrads(grad_x, grad_w_ih, g.grad_w_hh, grad_b, g.grad_b_hh, g.grad_h0, None)
+    buf, nonlinearity = cell
+    hidden = w_hh.shape[1]
+    h = _hidden_states(buf, x, hidden)
+    grad_out = _compiled_grad_out("rnn_layer_backward", grad_out, h)
+    dx, dw_ih, dw_hh, db = _grad_buffers(x, w_ih, w_hh, need_grad_x)
+    dh = np.zeros((x.shape[1], hidden), x.dtype)  # becomes grad_h0
+    relu, loops = nonlinearity == "relu", _blas_or_loops(x.shape[1], hidden, hidden)
+    jit.rnn_layer_backward(grad_out, x, w_ih, w_hh, relu, loops, buf, dx, dw_ih, dw_hh, db, dh)
+    grad_x = dx if need_grad_x else None
+    return LayerGrads(grad_x, dw_ih, dw_hh, db, db.copy(), dh, None)
+
+
+def lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx=None):
+    r"""A whole LSTM layer over a sequence: input projections and recurrence.
+
+    Args:
+        x: (T, B, I) inputs. w_ih: (4H, I), w_hh: (4H, H) weights. b_ih, b_hh: (4H,)
+            biases or ``None``. h0, c0: (B, H) initial states or ``None``. approx: as in
+            :func:`lstm_forward`.
+
+    Returns:
+        ``(out, c_T, cache)``: ``out`` (T, B, H) every hidden state (a view of the cache),
+        ``c_T`` (B, H) a copy of the final cell state, and a
+        :class:`~tinygrad_rnn.rnn_contract.LayerCache` for :func:`lstm_layer_backward`.
+    """
+    args = check_layer_args("lstm_layer_forward", x, w_ih, w_hh, b_ih, b_hh, (h0, c0), 4)
+    x, w_ih, w_hh, b_ih, b_hh, (h0, c0) = args
+    four_h, hidden = w_hh.shape
+    if _python_loop(x.shape[1], four_h, hidden):
+        xw = input_projection(x, w_ih, b_ih)
+        out, _, c_T, cell = lstm_forward(xw, w_hh, b_hh, h0, c0, approx)
+        return out, c_T, LayerCache(x, w_ih, w_hh, cell)
+    approx = _use_approx(approx, x.dtype)
+    loops, buf = _blas_or_loops(x.shape[1], four_h, hidden), _layer_buffer("lstm", x, hidden)
+    jit.lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx, loops, buf)
+    h = _hidden_states(buf, x, hidden)
+    c_T = buf[h.size + h[:-1].size : 2 * h.size].reshape(h.shape[1:])  # c follows h
+    return h[1:], c_T.copy(), LayerCache(x, w_ih, w_hh, buf)
+
+
+def lstm_layer_backward(grad_out, grad_cT, cache, need_grad_x=True):
+    r"""Backpropagate through :func:`lstm_layer_forward`: every input's gradient.
+
+    Args:
+        grad_out: (T, B, H) gradient w.r.t. every hidden state, or ``None``.
+        grad_cT: (B, H) gradient w.r.t. the final cell state, or ``None``.
+        cache: the forward pass's cache (left unchanged).
+        need_grad_x: compute ``grad_x`` (skipped for a first layer fed with data).
+
+    Returns:
+        :class:`~tinygrad_rnn.rnn_contract.LayerGrads`.
+    """
+    op = "lstm_layer_backward"
+    x, w_ih, w_hh, buf = cache
+    if type(buf) is LSTMCache:
+        g = lstm_backward(grad_out, None, grad_cT, buf, w_hh)
+        grad_x, grad_w_ih, grad_b = _layer_input_grads(g.grad_xw, cache, need_grad_x, g.grad_b_hh)
+        return LayerGrads(grad_x, grad_w_ih, g.grad_w_hh, grad_b, g.grad_b_hh, g.grad_h0, g.grad_c0)
+    (four_h, hidden), batch = w_hh.shape, x.shape[1]
+    h = _hidden_states(buf, x, hidden)
+    grad_out = _compiled_grad_out(op, grad_out, h)
+    dx, dw_ih, dw_hh, db = _grad_buffers(x, w_ih, w_hh, need_grad_x)
+    dh = np.zeros((batch, hidden), x.dtype)  # becomes grad_h0
+    dc = _start_grad(op, "grad_cT", grad_cT, h[0])  # becomes grad_c0
+    loops = _blas_or_loops(batch, four_h, hidden)
+    jit.lstm_layer_backward(grad_out, x, w_ih, w_hh, loops, buf, dx, dw_ih, dw_hh, db, dh, dc)
+    grad_x = dx if need_grad_x else None
+    return LayerGrads(grad_x, dw_ih, dw_hh, db, db.copy(), dh, dc)
+
+
+def gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx=None):
+    r"""A whole GRU layer over a sequence: input projections and recurrence.
+
+    Args:
+        x: (T, B, I) inputs. w_ih: (3H, I), w_hh: (3H, H) weights. b_ih, b_hh: (3H,)
+            biases or ``None``. h0: (B, H) initial state or ``None``. approx: as in
+            :func:`gru_forward`.
+
+    Returns:
+        ``(out, cache)``: ``out`` (T, B, H) every hidden state (a view of the cache) and a
+        :class:`~tinygrad_rnn.rnn_contract.LayerCache` for :func:`gru_layer_backward`.
+    """
+    args = check_layer_args("gru_layer_forward", x, w_ih, w_hh, b_ih, b_hh, (h0,), 3)
+    x, w_ih, w_hh, b_ih, b_hh, (h0,) = args
+    three_h, hidden = w_hh.shape
+    if _python_loop(x.shape[1], three_h, hidden):
+        out, _, cell = gru_forward(input_projection(x, w_ih, b_ih), w_hh, b_hh, h0, approx)
+        return out, LayerCache(x, w_ih, w_hh, cell)
+    approx = _use_approx(approx, x.dtype)
+    loops, buf = _blas_or_loops(x.shape[1], three_h, hidden), _layer_buffer("gru", x, hidden)
+    jit.gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx, loops, buf)
+    return _hidden_states(buf, x, hidden)[1:], LayerCache(x, w_ih, w_hh, buf)
+
+
+def gru_layer_backward(grad_out, cache, need_grad_x=True):
+    r"""Backpropagate through :func:`gru_layer_forward`: every input's gradient.
+
+    Args:
+        grad_out: (T, B, H) gradient w.r.t. every hidden state, or ``None``.
+        cache: the forward pass's cache (left unchanged).
+        need_grad_x: compute ``grad_x`` (skipped for a first layer fed with data).
+
+    Returns:
+        :class:`~tinygrad_rnn.rnn_contract.LayerGrads` (``grad_c0`` is ``None``); the
+        ``n`` part of ``grad_b_hh`` is scaled by the reset gate.
+    """
+    x, w_ih, w_hh, buf = cache
+    if type(buf) is GRUCache:
+        g = gru_backward(grad_out, None, buf, w_hh)
+        grad_x, grad_w_ih, grad_b_ih = _layer_input_grads(g.grad_xw, cache, need_grad_x)
+        return LayerGrads(grad_x, grad_w_ih, g.grad_w_hh, grad_b_ih, g.grad_b_hh, g.grad_h0, None)
+    (three_h, hidden), batch = w_hh.shape, x.shape[1]
+    h = _hidden_states(buf, x, hidden)
+    grad_out = _compiled_grad_out("gru_layer_backward", grad_out, h)
+    dx, dw_ih, dw_hh, db_ih = _grad_buffers(x, w_ih, w_hh, need_grad_x)
+    db_hh, dh = np.empty_like(db_ih), np.zeros((batch, hidden), x.dtype)
+    loops = _blas_or_loops(batch, three_h, hidden)
+    jit.gru_layer_backward(grad_out, x, w_ih, w_hh, loops, buf, dx, dw_ih, dw_hh, db_ih, db_hh, dh)
+    grad_x = dx if need_grad_x else None
+    return LayerGrads(grad_x, dw_ih, dw_hh, db_ih, db_hh, dh, None)

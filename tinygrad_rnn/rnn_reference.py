@@ -21,6 +21,10 @@ for RNN, 4 for LSTM, 3 for GRU; all arrays time-major and of one float dtype):
   means zero) and returns the gradients with respect to every input. From ``grad_xw`` the
   caller finishes with one matmul each: ``dW_ih = grad_xw.reshape(T*B, G*H).T @
   x.reshape(T*B, I)``, ``dx = grad_xw @ W_ih`` and ``db_ih = grad_xw.sum((0, 1))``.
+* ``*_layer_forward`` and ``*_layer_backward`` do all of that for a whole layer: they take
+  ``x`` and both weights, and return every input's gradient as a ``LayerGrads``. Here
+  they just chain the functions above; the numba module runs them as one compiled call
+  per direction for small models.
 
 The cells, with :math:`\sigma` the logistic sigmoid and :math:`\odot` the elementwise product:
 
@@ -55,12 +59,15 @@ import numpy as np
 
 from tinygrad_rnn.rnn_contract import (
     GRUCache,
+    LayerCache,
+    LayerGrads,
     LSTMCache,
     LSTMGrads,
     RecurrentGrads,
     RNNCache,
     check_forward_args,
     check_input_args,
+    check_layer_args,
     check_nonlinearity,
     check_w_hh,
     grad_or_zeros,
@@ -80,6 +87,12 @@ __all__ = [
     "gru_backward",
     "input_projection",
     "input_backward",
+    "rnn_layer_forward",
+    "rnn_layer_backward",
+    "lstm_layer_forward",
+    "lstm_layer_backward",
+    "gru_layer_forward",
+    "gru_layer_backward",
     "get_impl",
 ]
 
@@ -336,14 +349,116 @@ def input_backward(grad_xw, x, w_ih):
     return grad_x, grad_w_ih, grad_xw.sum(axis=(0, 1))
 
 
+# --------------------------------------------------------------------------- whole layers
+# A layer is the input projection followed by the recurrence; these chain the functions
+# above and are what the fused nn layers call (rnn_kernels runs them in one compiled call
+# per direction for small models).
+
+
+def _layer_grads(g, cache, need_grad_x, grad_c0=None):
+    grad_x, grad_w_ih, grad_b_ih = input_backward(g.grad_xw, cache.x, cache.w_ih)
+    return LayerGrads(
+        grad_x if need_grad_x else None,
+        grad_w_ih,
+        g.grad_w_hh,
+        grad_b_ih,
+        g.grad_b_hh,
+        g.grad_h0,
+        grad_c0,
+    )
+
+
+def rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity="tanh", approx=None):
+    r"""A whole RNN layer: :func:`input_projection`, then :func:`rnn_forward`.
+
+    Args:
+        x: (T, B, I) inputs. w_ih: (H, I), w_hh: (H, H) weights. b_ih, b_hh: (H,) biases
+            or ``None``. h0: (B, H) initial state or ``None``. nonlinearity, approx: as in
+            :func:`rnn_forward`.
+
+    Returns:
+        ``(out, cache)``: ``out`` (T, B, H) and a
+        :class:`~tinygrad_rnn.rnn_contract.LayerCache`.
+    """
+    op = "rnn_layer_forward"
+    check_nonlinearity(op, nonlinearity)
+    x, w_ih, w_hh, b_ih, b_hh, (h0,) = check_layer_args(op, x, w_ih, w_hh, b_ih, b_hh, (h0,), 1)
+    xw = input_projection(x, w_ih, b_ih)
+    out, _, cell = rnn_forward(xw, w_hh, b_hh, h0, nonlinearity, approx)
+    return out, LayerCache(x, w_ih, w_hh, cell)
+
+
+def rnn_layer_backward(grad_out, cache, need_grad_x=True):
+    r"""Gradients of :func:`rnn_layer_forward`: :func:`rnn_backward`, then
+    :func:`input_backward`. Returns :class:`~tinygrad_rnn.rnn_contract.LayerGrads`
+    (``grad_x`` ``None`` unless ``need_grad_x``; ``grad_c0`` ``None``)."""
+    g = rnn_backward(grad_out, None, cache.cell, cache.w_hh)
+    return _layer_grads(g, cache, need_grad_x)
+
+
+def lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx=None):
+    r"""A whole LSTM layer: :func:`input_projection`, then :func:`lstm_forward`.
+
+    Args:
+        x: (T, B, I) inputs. w_ih: (4H, I), w_hh: (4H, H) weights. b_ih, b_hh: (4H,)
+            biases or ``None``. h0, c0: (B, H) initial states or ``None``. approx: as in
+            :func:`lstm_forward`.
+
+    Returns:
+        ``(out, c_T, cache)``: ``out`` (T, B, H), the final cell state ``c_T`` (B, H) and
+        a :class:`~tinygrad_rnn.rnn_contract.LayerCache`.
+    """
+    op = "lstm_layer_forward"
+    x, w_ih, w_hh, b_ih, b_hh, (h0, c0) = check_layer_args(
+        op, x, w_ih, w_hh, b_ih, b_hh, (h0, c0), 4
+    )
+    xw = input_projection(x, w_ih, b_ih)
+    out, _, c_T, cell = lstm_forward(xw, w_hh, b_hh, h0, c0, approx)
+    return out, c_T, LayerCache(x, w_ih, w_hh, cell)
+
+
+def lstm_layer_backward(grad_out, grad_cT, cache, need_grad_x=True):
+    r"""Gradients of :func:`lstm_layer_forward` (``grad_cT``: (B, H) or ``None``):
+    :func:`lstm_backward`, then :func:`input_backward`. Returns
+    :class:`~tinygrad_rnn.rnn_contract.LayerGrads`."""
+    g = lstm_backward(grad_out, None, grad_cT, cache.cell, cache.w_hh)
+    return _layer_grads(g, cache, need_grad_x, g.grad_c0)
+
+
+def gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx=None):
+    r"""A whole GRU layer: :func:`input_projection`, then :func:`gru_forward`.
+
+    Args:
+        x: (T, B, I) inputs. w_ih: (3H, I), w_hh: (3H, H) weights. b_ih, b_hh: (3H,)
+            biases or ``None``. h0: (B, H) initial state or ``None``. approx: as in
+            :func:`gru_forward`.
+
+    Returns:
+        ``(out, cache)``: ``out`` (T, B, H) and a
+        :class:`~tinygrad_rnn.rnn_contract.LayerCache`.
+    """
+    op = "gru_layer_forward"
+    x, w_ih, w_hh, b_ih, b_hh, (h0,) = check_layer_args(op, x, w_ih, w_hh, b_ih, b_hh, (h0,), 3)
+    out, _, cell = gru_forward(input_projection(x, w_ih, b_ih), w_hh, b_hh, h0, approx)
+    return out, LayerCache(x, w_ih, w_hh, cell)
+
+
+def gru_layer_backward(grad_out, cache, need_grad_x=True):
+    r"""Gradients of :func:`gru_layer_forward`: :func:`gru_backward`, then
+    :func:`input_backward`. Returns :class:`~tinygrad_rnn.rnn_contract.LayerGrads`
+    (``grad_c0`` ``None``)."""
+    g = gru_backward(grad_out, None, cache.cell, cache.w_hh)
+    return _layer_grads(g, cache, need_grad_x)
+
+
 # --------------------------------------------------------------------------- dispatch
 def get_impl(use_numba: bool) -> ModuleType:
     """Return the module holding the fused functions: numba kernels or this numpy reference.
 
     Both modules offer ``rnn_forward``, ``rnn_backward``, ``lstm_forward``, ``lstm_backward``,
-    ``gru_forward``, ``gru_backward``, ``input_projection`` and ``input_backward`` with
-    identical arguments and results. numba is only
-    imported when ``use_numba`` is true.
+    ``gru_forward``, ``gru_backward``, ``input_projection``, ``input_backward`` and the
+    whole-layer ``{rnn,lstm,gru}_layer_{forward,backward}`` with identical arguments and
+    results. numba is only imported when ``use_numba`` is true.
     """
     if use_numba:
         from tinygrad_rnn import rnn_kernels

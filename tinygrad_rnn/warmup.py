@@ -69,7 +69,28 @@ def _recurrent_kernel_calls(rnn: Any, dtype: type) -> list[tuple[str, Callable[[
 
         return run
 
+    def layer(name: str, gates: int, **kwargs: Any) -> Callable[[], object]:
+        def run() -> object:
+            rng = np.random.default_rng(0)
+            x = rng.standard_normal((2, 1, 3)).astype(dtype)
+            w_ih = rng.standard_normal((gates * hidden, 3)).astype(dtype)
+            w_hh = rng.standard_normal((gates * hidden, hidden)).astype(dtype)
+            forward = getattr(rnn, f"{name}_layer_forward")
+            backward = getattr(rnn, f"{name}_layer_backward")
+            if name == "lstm":
+                out, _, cache = forward(x, w_ih, w_hh, None, None, None, None)
+                backward(np.ones_like(out), None, cache, False)  # both dx variants
+                return backward(np.ones_like(out), None, cache, True)
+            out, cache = forward(x, w_ih, w_hh, None, None, None, **kwargs)
+            backward(np.ones_like(out), cache, False)
+            return backward(np.ones_like(out), cache, True)
+
+        return run
+
     return [
+        ("rnn layer", layer("rnn", 1, nonlinearity="tanh")),
+        ("lstm layer", layer("lstm", 4)),
+        ("gru layer", layer("gru", 3)),
         ("rnn tanh", cell("rnn", 1, nonlinearity="tanh")),
         ("rnn relu", cell("rnn", 1, nonlinearity="relu")),
         ("lstm", cell("lstm", 4)),

@@ -4,14 +4,17 @@ An unrolled RNN over ``T`` steps is ``T`` copies of the cell's graph: dozens of 
 per step, each a Python call in the forward pass and another in the backward pass. Here one
 :class:`~tinygrad_rnn.function.Function` stands for one whole layer over the whole sequence:
 
-* **forward**: the input projections of all steps as ONE matmul (the contract's
-  ``input_projection``),
+* **forward**: the input projections of all steps as ONE matmul,
   :math:`XW = X W_{ih}^\top + b_{ih}` with :math:`X` reshaped to ``(T*B, I)``; then the
   recurrence (the only part that must go step by step) in a fused kernel of
   :mod:`tinygrad_rnn.rnn_kernels` (numba) or its numpy twin :mod:`tinygrad_rnn.rnn_reference`.
-* **backward**: the kernel runs backpropagation through time and returns
+* **backward**: the kernel runs backpropagation through time and finds
   :math:`\partial L/\partial XW` for every step; then ONE matmul each gives
   :math:`\partial L/\partial W_{ih} = G^\top X` and :math:`\partial L/\partial X = G W_{ih}`.
+
+Both directions are one call of the kernel module's ``*_layer_forward`` /
+``*_layer_backward``; for small models that call is a single compiled function, so a
+tiny layer pays for Python once per direction, not once per piece.
 
 Which implementation runs follows the switch of :mod:`tinygrad_rnn.backend`: numba unless
 it is missing, ``NUMBA_DISABLE_JIT`` is set, or ``backend.use_numba(False)`` was called.
@@ -54,7 +57,6 @@ import numpy as np
 
 from tinygrad_rnn import backend
 from tinygrad_rnn.function import Function
-from tinygrad_rnn.rnn_buffers import pool
 
 __all__ = ["FusedRNN", "FusedLSTM", "FusedGRU", "LSTMFinalCell", "kernel_module"]
 
@@ -74,42 +76,32 @@ def kernel_module() -> ModuleType:
 
 
 class _FusedLayer(Function):
-    """What the three ops share: the hoisted input projection, the initial-state slicing
-    and their gradients.
+    """What the three ops share: the initial-state slicing and its gradient.
 
     The initial states come in as the layer stack's whole ``(L, B, H)`` tensors with the
     setting ``layer=l``; slicing ``[l]`` happens here rather than as separate graph nodes,
     which saves two ops per layer (it matters at small sizes, where a whole sequence takes
-    a fraction of a millisecond).
+    a fraction of a millisecond). The work itself is one ``*_layer_forward`` /
+    ``*_layer_backward`` call of the kernel module: input projections and recurrence
+    together (for small models, one compiled call per direction).
     """
 
-    __slots__ = ("x", "w_ih", "w_hh", "cache", "impl", "layer", "state_shape")
+    __slots__ = ("cache", "impl", "layer", "state_shape")
 
-    def _begin(self, x, w_ih, b_ih, w_hh, states, layer):
-        """Project the inputs and pick this layer's initial states: ``xw`` and ``(B, H)``s."""
+    def _begin(self, states, layer):
+        """Remember what backward needs; return this layer's ``(B, H)`` initial states."""
         self.impl = kernel_module()
-        self.x, self.w_ih, self.w_hh, self.layer = x, w_ih, w_hh, layer
+        self.layer = layer
         self.state_shape = states[0].shape  # (L, B, H)
-        xw = self.impl.input_projection(x, w_ih, b_ih)  # (T, B, G*H): one matmul
-        return xw, [s[layer] for s in states]
+        return [s[layer] for s in states]
 
-    def _input_grads(self, grad_xw: np.ndarray, grad_b: np.ndarray | None = None) -> tuple:
-        """``dx``, ``dW_ih`` and ``db_ih`` from the gradient of the projections, one matmul each.
-
-        When ``x`` needs no gradient (the data fed to the first layer) its matmul is skipped.
-        ``grad_b``: the bias gradient when the kernel has already summed it (in the RNN and
-        the LSTM ``b_ih`` and ``b_hh`` enter the same sum, so their gradients are equal); a
-        copy is returned, as a leaf must own its gradient.
-        """
-        g2 = grad_xw.reshape(-1, grad_xw.shape[2])  # (T*B, G*H)
-        x2 = self.x.reshape(g2.shape[0], -1)  # (T*B, I)
-        grad_x = None
-        if self.needs_input_grad[0]:
-            # the forward pass checked x against w_ih (input_projection); no second check
-            grad_x = pool.empty(self.x.shape, g2.dtype)
-            np.matmul(g2, self.w_ih, out=grad_x.reshape(x2.shape))
-        grad_w_ih = g2.T @ x2  # (G*H, I)
-        return grad_x, grad_w_ih, g2.sum(axis=0) if grad_b is None else grad_b.copy()
+    def _grads(self, g, n_states: int) -> tuple:
+        """The op's input gradients, in input order, from a ``LayerGrads``."""
+        grads = (g.grad_x, g.grad_w_ih, g.grad_w_hh, g.grad_b_ih, g.grad_b_hh)
+        grads += (self._state_grad(g.grad_h0, 5),)
+        if n_states == 2:
+            grads += (self._state_grad(g.grad_c0, 6),)
+        return grads
 
     def _state_grad(self, grad: np.ndarray, index: int) -> np.ndarray | None:
         """Place a ``(B, H)`` initial-state gradient into this layer's row of ``(L, B, H)``."""
@@ -138,15 +130,13 @@ class FusedRNN(_FusedLayer):
         return "fused_rnn"
 
     def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, layer=0, nonlinearity="tanh"):
-        xw, (h0_l,) = self._begin(x, w_ih, b_ih, w_hh, (h0,), layer)
-        out, _, self.cache = self.impl.rnn_forward(xw, w_hh, b_hh, h0_l, nonlinearity)
+        (h0_l,) = self._begin((h0,), layer)
+        out, self.cache = self.impl.rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0_l, nonlinearity)
         return out  # (T, B, H)
 
     def backward(self, grad_out):
-        grads = self.impl.rnn_backward(grad_out, None, self.cache, self.w_hh)
-        grad_x, grad_w_ih, grad_b_ih = self._input_grads(grads.grad_xw, grads.grad_b_hh)
-        grad_h0 = self._state_grad(grads.grad_h0, 5)
-        return grad_x, grad_w_ih, grads.grad_w_hh, grad_b_ih, grads.grad_b_hh, grad_h0
+        g = self.impl.rnn_layer_backward(grad_out, self.cache, self.needs_input_grad[0])
+        return self._grads(g, 1)
 
 
 class FusedLSTM(_FusedLayer):
@@ -172,8 +162,10 @@ class FusedLSTM(_FusedLayer):
         return out, LSTMFinalCell.apply(out, op=op[0])
 
     def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, c0, layer=0, keep_op=None):
-        xw, (h0_l, c0_l) = self._begin(x, w_ih, b_ih, w_hh, (h0, c0), layer)
-        out, _, self.c_last, self.cache = self.impl.lstm_forward(xw, w_hh, b_hh, h0_l, c0_l)
+        h0_l, c0_l = self._begin((h0, c0), layer)
+        out, self.c_last, self.cache = self.impl.lstm_layer_forward(
+            x, w_ih, w_hh, b_ih, b_hh, h0_l, c0_l
+        )
         self.grad_cT = None  # set by LSTMFinalCell.backward when c_T reaches the loss
         if keep_op is not None:
             keep_op.append(self)
@@ -181,17 +173,8 @@ class FusedLSTM(_FusedLayer):
 
     def backward(self, grad_out):
         grad_cT, self.grad_cT = self.grad_cT, None  # used once per backward pass
-        grads = self.impl.lstm_backward(grad_out, None, grad_cT, self.cache, self.w_hh)
-        grad_x, grad_w_ih, grad_b_ih = self._input_grads(grads.grad_xw, grads.grad_b_hh)
-        return (
-            grad_x,
-            grad_w_ih,
-            grads.grad_w_hh,
-            grad_b_ih,
-            grads.grad_b_hh,
-            self._state_grad(grads.grad_h0, 5),
-            self._state_grad(grads.grad_c0, 6),
-        )
+        g = self.impl.lstm_layer_backward(grad_out, grad_cT, self.cache, self.needs_input_grad[0])
+        return self._grads(g, 2)
 
 
 class LSTMFinalCell(Function):
@@ -232,12 +215,10 @@ class FusedGRU(_FusedLayer):
         return "fused_gru"
 
     def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, layer=0):
-        xw, (h0_l,) = self._begin(x, w_ih, b_ih, w_hh, (h0,), layer)
-        out, _, self.cache = self.impl.gru_forward(xw, w_hh, b_hh, h0_l)
+        (h0_l,) = self._begin((h0,), layer)
+        out, self.cache = self.impl.gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0_l)
         return out  # (T, B, H)
 
     def backward(self, grad_out):
-        grads = self.impl.gru_backward(grad_out, None, self.cache, self.w_hh)
-        grad_x, grad_w_ih, grad_b_ih = self._input_grads(grads.grad_xw)
-        grad_h0 = self._state_grad(grads.grad_h0, 5)
-        return grad_x, grad_w_ih, grads.grad_w_hh, grad_b_ih, grads.grad_b_hh, grad_h0
+        g = self.impl.gru_layer_backward(grad_out, self.cache, self.needs_input_grad[0])
+        return self._grads(g, 1)

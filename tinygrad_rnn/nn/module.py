@@ -135,15 +135,17 @@ class Module:
     # ------------------------------------------------------------------ modes and grads
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (set ``.grad`` to ``None``)."""
-        # a plain walk (no names, no duplicate check): this runs once per training step
+        # a plain walk (no names, no duplicate check): this runs once per training step,
+        # so the attributes are filtered in C (`Parameter.__instancecheck__(v)` is
+        # `isinstance(v, Parameter)` as a function of one argument)
         todo = [self]
         while todo:
             module = todo.pop()
-            for name, value in vars(module).items():
-                if isinstance(value, Parameter):
-                    value.grad = None
-                elif isinstance(value, Module) and not name.startswith("_"):
-                    todo.append(value)
+            values = vars(module).values()
+            for param in filter(Parameter.__instancecheck__, values):
+                param.grad = None
+            if any(map(Module.__instancecheck__, values)):
+                todo.extend(child for _, child in module.named_children())
 
     def train(self, mode: bool = True) -> Module:
         """Put this module and every descendant in training mode (or eval mode if ``mode``

@@ -53,13 +53,16 @@ from tinygrad_rnn.nn.cells import GATES, GRUState, LSTMState, RNNState
 from tinygrad_rnn.nn.fused import FusedGRU, FusedLSTM, FusedRNN
 from tinygrad_rnn.nn.layers import as_tensor
 from tinygrad_rnn.nn.module import Module, Parameter
+from tinygrad_rnn.ops_shape import GetItem
 from tinygrad_rnn.tensor import ShapeError, Tensor, concat, get_default_dtype, stack
 
 __all__ = ["RNN", "LSTM", "GRU"]
 
 # (B, H, dtype) -> the all-zeros (1, B, H) constant the fused ops start from when no state
-# is given. It is read-only and never requires grad (the kernels copy it into their own
-# state buffer), so every call can share one instead of building new Tensors (~2 us).
+# is given. It never requires grad and the kernels only read it (they copy it into their
+# own state buffer), so every call can share one instead of building new Tensors (~2 us).
+# It stays writable because numba would compile a second version of every kernel for a
+# read-only array.
 _FUSED_ZERO_STATES: dict[tuple, Tensor] = {}
 
 
@@ -228,10 +231,10 @@ class _Recurrent(Module):
                 if len(_FUSED_ZERO_STATES) > 64:  # many batch sizes: keep the cache small
                     _FUSED_ZERO_STATES.clear()
                 zeros = np.zeros((1, batch, self.hidden_size), dtype=inp.dtype)
-                zeros.flags.writeable = False
                 zero = _FUSED_ZERO_STATES[key] = Tensor(zeros, dtype=inp.dtype)
             states = (zero,) * len(self.state_type._fields)
         finals = []
+        last = slice(n_steps - 1, n_steps)  # out[last] is the final h, (1, B, H)
         for layer in range(self.num_layers):
             w_ih, w_hh, b_ih, b_hh = self.layer_weights(layer)
             if b_ih is None:
@@ -240,13 +243,13 @@ class _Recurrent(Module):
             args = (inp, w_ih, w_hh, b_ih, b_hh, *states)
             if self.kind == "lstm":
                 inp, c_last = FusedLSTM.apply_with_cell(*args, layer=row)  # (T, B, H), (1, B, H)
-                finals.append((inp[n_steps - 1 : n_steps], c_last))  # (1, B, H) each
+                finals.append((GetItem.apply(inp, index=last), c_last))  # (1, B, H) each
             else:
                 if self.kind == "gru":
                     inp = FusedGRU.apply(*args, layer=row)  # (T, B, H)
                 else:
                     inp = FusedRNN.apply(*args, layer=row, nonlinearity=self.nonlinearity)
-                finals.append((inp[n_steps - 1 : n_steps],))  # (1, B, H)
+                finals.append((GetItem.apply(inp, index=last),))  # (1, B, H)
         return inp, self._stack_finals(finals)
 
     def _stack_finals(self, finals: list[tuple[Tensor, ...]]) -> Any:
