@@ -33,6 +33,22 @@ def test_diamond_lists_shared_node_once():
     assert sum(n is b for n in order) == 1
 
 
+def test_interior_walk_skips_leaves_and_keeps_the_order():
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    d = c + a
+    e = d.tanh() * c
+    full = toposort(e)
+    interior = toposort(e, interior=True)
+    # exactly the nodes with a backward rule, in the same relative order as the full walk
+    assert [n for n in full if n._backward is not None] == interior
+    assert a not in interior and b not in interior and interior[-1] is e
+    assert toposort(a, interior=True) == []  # a leaf has nothing to walk
+    e.backward()  # backward walks the interior order: gradients as by hand
+    dt = 1 - d.tanh().data ** 2
+    assert abs(a.grad - (dt * (b.data + 1) * c.data + d.tanh().data * b.data)) < 1e-12
+
+
 def test_million_node_chain_at_default_recursion_limit():
     assert sys.getrecursionlimit() <= 10_000
     x = Value(0.3)

@@ -107,6 +107,12 @@ def test_linear_matches_formula_and_torch_init_bound():
     assert nn.Linear(3, 2, bias=False).bias is None
     with pytest.raises(ShapeError, match="in_features"):
         layer(np.ones((2, 3)))
+    # plain data takes the parameters' dtype; a Tensor of another dtype is an error, as in
+    # the recurrent layers (numpy would silently compute everything in float64)
+    small = nn.Linear(3, 2, rng=0)  # float32
+    assert small(np.ones((2, 3))).dtype == np.float32
+    with pytest.raises(TypeError, match="Linear: input is float64 but the parameters are float32"):
+        small(Tensor(np.ones((2, 3)), dtype=F64))
 
 
 def test_gradcheck_mlp_and_embedding():

@@ -57,8 +57,9 @@ def toposort(root: Any, interior: bool = False) -> list[Any]:
             on, and on a small graph skipping them saves a good part of the walk.
 
     Returns:
-        A list that starts with leaves and ends with ``root``. Each node appears once, even
-        when it is used many times (``b = a + a`` lists ``a`` once).
+        A list that starts with leaves (with ``interior``: with nodes whose inputs are all
+        leaves) and ends with ``root``. Each node appears once, even when it is used many
+        times (``b = a + a`` lists ``a`` once).
     """
     order: list[Any] = []
     # A set of the nodes themselves, hashed by identity. (Not of id(node): ids are memory

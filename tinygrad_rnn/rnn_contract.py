@@ -8,7 +8,7 @@ clear message from either, naming the function and the shapes.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -75,12 +75,14 @@ class LSTMGrads(NamedTuple):
 
 class LayerCache(NamedTuple):
     """What a ``*_layer_backward`` needs from its ``*_layer_forward``: a whole layer's
-    inputs and weights, and the cell's own cache (one of the three above)."""
+    inputs and weights, and the cell's own cache (one of the three above) or, for a layer
+    that the numba module ran as one compiled call, the flat buffer holding its arrays
+    (with the nonlinearity, for the RNN)."""
 
     x: np.ndarray  # (T, B, I) the layer's inputs
     w_ih: np.ndarray  # (G*H, I)
     w_hh: np.ndarray  # (G*H, H)
-    cell: RNNCache | LSTMCache | GRUCache
+    cell: Any  # RNNCache | LSTMCache | GRUCache | np.ndarray | (np.ndarray, str)
 
 
 class LayerGrads(NamedTuple):

@@ -420,8 +420,9 @@ def input_backward(grad_xw, x, w_ih):
 # each direction as ONE compiled call (rnn_jit's ``*_layer_*``), because at their size the
 # numpy calls, allocations and checks between kernels cost as much as the kernels; big
 # models chain the functions above, where those calls are noise next to the products.
-# A compiled layer's cache holds one flat buffer (``LayerCache.cell``) with all of its
-# arrays, laid out by rnn_jit's ``*_layer_views``; a chained one holds the cell's cache.
+# A compiled layer's cache holds one flat buffer (``LayerCache.cell``; the RNN's pairs it
+# with the nonlinearity) with all of its arrays, laid out by rnn_jit's ``*_layer_views``; a
+# chained one holds the cell's cache.
 
 _LAYOUT = {"rnn": (1, 1, 0), "lstm": (2, 4, 1), "gru": (1, 3, 1)}  # states, gates, extra
 

@@ -104,6 +104,11 @@ class Linear(Module):
                 f"Linear: expected inputs with last axis {self.in_features} "
                 f"(in_features), got shape {x.shape}"
             )
+        if x.dtype != self.weight.dtype:  # numpy would silently compute in the wider one
+            raise TypeError(
+                f"Linear: input is {x.dtype} but the parameters are {self.weight.dtype}; "
+                "convert one (x.astype(...) or layer.to(...))"
+            )
         y = x @ self.weight.T  # (..., out)
         return y + self.bias if self.bias is not None else y
 
