@@ -247,11 +247,21 @@ def backward_through_function(node: Any) -> None:
 
     Calls ``node._ctx.backward(node.grad)`` and adds each returned gradient into the matching
     input's ``.grad``, after :func:`unbroadcast` and a cast to the input's dtype.
+
+    Before that it checks that no input was changed in place since the forward pass (its
+    ``_version`` must still be the one :meth:`Function.apply` recorded): ``backward`` reads
+    the arrays the forward pass saw, so after an ``optimizer.step()`` it would silently
+    compute the gradient of the *old* weights mixed with the new ones.
+
+    Raises:
+        RuntimeError: an input was changed in place after the forward pass used it.
     """
     grad_out = node.grad
     if grad_out is None:  # nothing flowed into this node (e.g. an unused output)
         return
     ctx = node._ctx
+    if ctx.versions != tuple(map(_VERSION, ctx.parents)):
+        raise _changed_in_place(ctx)
     grads = ctx.backward(grad_out)
     if type(grads) is not tuple:
         grads = (grads,)
@@ -279,6 +289,22 @@ def backward_through_function(node: Any) -> None:
             parent.grad = g
         else:
             parent.grad = parent.grad + g  # never in place: the old array may be shared
+
+
+def _changed_in_place(ctx: Function) -> RuntimeError:
+    """The error for an input whose array was changed in place between forward and backward."""
+    now = tuple(map(_VERSION, ctx.parents))
+    i = next(i for i, pair in enumerate(zip(ctx.versions, now, strict=True)) if pair[0] != pair[1])
+    label = ctx.parents[i].label
+    name = f"input {i} ({label!r})" if label else f"input {i}"
+    edits = now[i] - ctx.versions[i]
+    times = "once" if edits == 1 else f"{edits} times"
+    return RuntimeError(
+        f"{ctx.op_label}: {name} was changed in place after this op used it in the forward "
+        f"pass (updated {times} since, by optimizer.step() or an edit marked with "
+        "mark_modified()), so its gradient would be wrong. Run the forward pass again after "
+        "optimizer.step(), or call backward() before step()."
+    )
 
 
 def _conform(op: str, g: Any, data: np.ndarray) -> np.ndarray:
@@ -311,9 +337,11 @@ class Function:
         parents: the input Tensors, in call order.
         needs_input_grad: one bool per input: does that input require a gradient?
         saved_tensors: the arrays given to :meth:`save_for_backward`.
+        versions: each input's ``_version`` at forward time; backward refuses to run if one
+            has changed since (the input was edited in place, e.g. by an optimizer).
     """
 
-    __slots__ = ("parents", "needs_input_grad", "saved_tensors")
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "versions")
 
     #: The op's name, cached from :meth:`op_name` when the subclass is defined.
     op_label = "function"
@@ -387,6 +415,7 @@ class Function:
             if True in needs:
                 ctx.parents = inputs
                 ctx.needs_input_grad = needs
+                ctx.versions = tuple(map(_VERSION, inputs))  # checked before backward
                 node.requires_grad = True
                 node._ctx = ctx
                 node._prev = tuple(compress(inputs, needs))
@@ -395,6 +424,7 @@ class Function:
 
 
 _DATA, _REQUIRES_GRAD = attrgetter("data"), attrgetter("requires_grad")
+_VERSION = attrgetter("_version")
 
 #: The Tensor class, set by tensor.py (no import cycle); ``apply`` accepts only its instances.
 _tensor_type: type = type(None)

@@ -21,7 +21,10 @@ AdamW      Adam, with the decay applied to :math:`\theta` directly:
 
 Updates happen in place on each parameter's array (under the hood, no graph is recorded),
 so modules and optimisers keep pointing at the same arrays. A parameter whose ``.grad`` is
-``None`` (unused in the loss) is skipped.
+``None`` (unused in the loss) is skipped. Each update counts as an in-place change of the
+parameter (see :meth:`~tinygrad_rnn.tensor.Tensor.mark_modified`): calling ``backward()`` on
+a loss computed *before* ``step()`` raises instead of returning gradients that mix old and
+new weights. Clipping changes only ``.grad``, so it does not count.
 
 Example:
     >>> import numpy as np
@@ -98,6 +101,7 @@ class Optimizer:
                     f"parameter of shape {p.data.shape}"
                 )
             self._update(p.data, grad, state)
+            p._version += 1  # a graph built before this step can no longer run backward
 
     def _update(self, theta: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         raise NotImplementedError

@@ -96,6 +96,17 @@ class Tensor(TensorFactories):
         _ctx: the :class:`~tinygrad_rnn.function.Function` instance that made this tensor.
         _backward: the function the backward walk calls on this node (``None`` for a leaf).
         _op: the name of the op that made this tensor (``""`` for a leaf).
+        _version: how many times ``data`` was changed in place (see below).
+
+    Changing ``data`` in place: an op's backward reads the arrays its inputs had in the
+    forward pass, so editing a tensor's array between ``forward`` and ``backward`` would give
+    silently wrong gradients. Every optimizer ``step()`` therefore counts its update in
+    ``_version``, each op records its inputs' versions, and ``backward()`` raises a
+    ``RuntimeError`` naming the op and the input when one has changed. When you edit
+    ``data`` in place yourself (``p.data -= lr * p.grad`` in a hand-written loop), call
+    :meth:`mark_modified` afterwards to get the same protection. The count cannot see an edit
+    that nobody reports: a bare ``p.data -= ...`` without ``mark_modified()``, or an edit
+    through another tensor sharing the array (``p.detach()``), goes unnoticed.
 
     Example:
         >>> a = Tensor([1.0, 2.0, 3.0], requires_grad=True, label="a")
@@ -114,6 +125,7 @@ class Tensor(TensorFactories):
         "_op",
         "label",
         "group",
+        "_version",
     )
 
     __array_priority__ = 1000  # so `ndarray + Tensor` calls Tensor.__radd__
@@ -146,6 +158,7 @@ class Tensor(TensorFactories):
         self._op = ""
         self.label = label
         self.group = None
+        self._version = 0
 
     # -------------------------------------------------------------------- basic facts
     @property
@@ -231,6 +244,27 @@ class Tensor(TensorFactories):
     def zero_grad(self) -> None:
         """Forget the gradient (set ``.grad`` to ``None``)."""
         self.grad = None
+
+    def mark_modified(self) -> None:
+        """Record that ``data`` was just changed in place.
+
+        Call it after editing the array by hand, e.g. ``p.data -= lr * p.grad`` in a
+        training loop without an optimizer. A graph built *before* the edit then refuses to
+        run ``backward()`` (its gradients would mix old and new values); a forward pass run
+        after the edit is not affected. Optimizers call it for you. Without the call the
+        edit goes unnoticed and such a ``backward()`` silently uses the old values.
+
+        Example:
+            >>> w = Tensor([1.0, 2.0], requires_grad=True, label="w")
+            >>> loss = (w * w).sum()
+            >>> w.data -= 0.1
+            >>> w.mark_modified()
+            >>> loss.backward()
+            Traceback (most recent call last):
+            ...
+            RuntimeError: mul: input 0 ('w') was changed in place after ...
+        """
+        self._version += 1
 
     def astype(self, dtype: Any) -> Tensor:
         """A copy in another dtype, without history (a cast is not differentiable here)."""
@@ -464,6 +498,7 @@ def _new_tensor(data: np.ndarray) -> Tensor:
     t._op = ""
     t.label = None
     t.group = None
+    t._version = 0
     return t
 
 
