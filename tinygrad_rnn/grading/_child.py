@@ -8,6 +8,13 @@ lesson's grading module (and with it the library), then import the learner's fil
 the probes. The result goes to ``RESULT.json``, never to stdout, so whatever the learner
 prints cannot corrupt it. Nothing written here decides the grade: the grader compares the
 data with answers it computed itself, in its own process.
+
+Two limits guard the machine: CPU time (a backstop behind the grader's own time limit) and
+address space, ``TINYGRAD_RNN_GRADE_MEMORY_MB`` (see :func:`memory_limit_mb`), so that a
+runaway allocation ends in a ``MemoryError`` reported to the learner instead of swapping the
+machine to a halt. Started as a program on Linux, this module also stays outside the
+learner's code as its parent (:func:`supervise`), so that nothing the learner's code starts
+can outlive the exercise.
 """
 
 from __future__ import annotations
@@ -16,17 +23,25 @@ import importlib
 import importlib.util
 import json
 import os
+import signal
 import sys
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 # Our own references, taken before any learner code runs.
 _dumps = json.dumps
 _replace = os.replace
 _open = open
 _exit = os._exit
+
+MEMORY_ENV = "TINYGRAD_RNN_GRADE_MEMORY_MB"
+# numpy + numba + compiling a kernel reserve about 0.5 GB of address space (measured on the
+# lesson 5, 9 and 11 solutions); the BLAS library reserves about 40 MB more per CPU core.
+MEMORY_DEFAULT_MB = 4096
+MEMORY_PER_CPU_MB = 64
 
 
 def _learner_location(exc: BaseException, learner_file: str) -> str:
@@ -53,6 +68,16 @@ def _describe_exception(exc: BaseException, learner_file: str) -> str:
     return f"{type(exc).__name__}: {text}{where}" if text else f"{type(exc).__name__}{where}"
 
 
+def _out_of_memory(memory_mb: int, where: str = "") -> dict[str, str]:
+    """The report for a ``MemoryError``: the learner's code asked for too much memory."""
+    used = f"more than {memory_mb} MB of memory" if memory_mb else "more memory than there is"
+    return {
+        "status": "out_of_memory",
+        "message": f"your code used {used} and was stopped (MemoryError{where}): is an array "
+        f"or a list far larger than you meant? (the limit is {MEMORY_ENV}; 0 means none)",
+    }
+
+
 def _import_learner(path: str) -> ModuleType:
     name = "learner_" + Path(path).stem
     spec = importlib.util.spec_from_file_location(name, path)
@@ -69,8 +94,11 @@ def _find_probe(ref: str) -> Any:
     return getattr(importlib.import_module(module_name), qualname)
 
 
-def run(job: dict[str, Any]) -> dict[str, Any]:
-    """Run every probe of one exercise on the learner's code; return plain data."""
+def run(job: dict[str, Any], memory_mb: int = 0) -> dict[str, Any]:
+    """Run every probe of one exercise on the learner's code; return plain data.
+
+    ``memory_mb`` is the address-space limit in force (0: none), named if memory runs out.
+    """
     from tinygrad_rnn.grading import wire
     from tinygrad_rnn.grading.probes import WrongType
 
@@ -88,6 +116,8 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
             "status": "syntax_error",
             "message": f"{Path(learner_file).name} line {exc.lineno}: {exc.msg}{line}",
         }
+    except MemoryError as exc:
+        return _out_of_memory(memory_mb, _learner_location(exc, learner_file))
     except BaseException as exc:  # noqa: BLE001 - anything the learner's file raises
         return {
             "status": "import_error",
@@ -115,6 +145,8 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
             except WrongType as exc:
                 outcomes.append({"error": str(exc), "kind": "type"})
                 break
+            except MemoryError as exc:
+                return _out_of_memory(memory_mb, _learner_location(exc, learner_file))
             except BaseException as exc:  # noqa: BLE001 - the learner's code may raise anything
                 outcomes.append(
                     {"error": _describe_exception(exc, learner_file), "kind": "exception"}
@@ -146,14 +178,65 @@ def _cpu_backstop(limit: float) -> None:
         pass
 
 
+def memory_limit_mb(environ: Mapping[str, str] = os.environ) -> int:
+    """The learner process's address-space limit in MB; 0 means no limit.
+
+    ``TINYGRAD_RNN_GRADE_MEMORY_MB`` when set, else 4096 MB plus 64 MB per CPU core. The limit
+    is on address space (``RLIMIT_AS``), which counts memory reserved but not yet used too:
+    numpy, numba and a compiled kernel take about 0.5 GB of it before the learner's code runs.
+
+    Raises:
+        ValueError: the variable is not a whole number of megabytes >= 0.
+    """
+    raw = environ.get(MEMORY_ENV, "").strip()
+    if not raw:
+        return MEMORY_DEFAULT_MB + MEMORY_PER_CPU_MB * (os.cpu_count() or 1)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(
+            f"{MEMORY_ENV} should be a whole number of megabytes (0 for no limit), not {raw!r}"
+        )
+    return value
+
+
+def _memory_backstop(memory_mb: int) -> int:
+    """Limit this process (and whatever it starts) to ``memory_mb`` MB of address space.
+
+    Returns:
+        The limit now in force in MB, 0 if there is none (asked for none, or not supported).
+    """
+    if memory_mb <= 0:
+        return 0
+    try:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = memory_mb * 2**20
+        if hard != resource.RLIM_INFINITY:
+            wanted = min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (wanted, wanted))
+        return wanted // 2**20
+    except (ImportError, ValueError, OSError):  # not on this platform
+        return 0
+
+
 def main(argv: list[str]) -> int:
     job_path, result_path = argv[1], argv[2]
     with _open(job_path, encoding="utf-8") as fh:
         job = json.load(fh)
     _cpu_backstop(float(job.get("limit", 60.0)))
+    out_of_memory = _dumps(_out_of_memory(0))
     try:
-        result = run(job)
+        memory_mb = _memory_backstop(memory_limit_mb())
+        # Ready before any learner code runs: there may be no memory left to build it later.
+        out_of_memory = _dumps(_out_of_memory(memory_mb))
+        result = run(job, memory_mb)
         text = _dumps(result)
+    except MemoryError:  # e.g. the result of a huge allocation was too big to send
+        text = out_of_memory
     except BaseException as exc:  # noqa: BLE001 - report, never crash silently
         text = _dumps({"status": "grader_error", "message": f"{type(exc).__name__}: {exc}"})
     tmp = result_path + ".part"
@@ -163,13 +246,67 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def _run_and_leave(argv: list[str]) -> NoReturn:
+    code = 70
+    try:
+        code = main(argv)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 - the learner may have replaced or closed them
+                pass
+    finally:
+        # Leave now: threads the learner started and atexit hooks it registered must not keep
+        # the process alive past its time limit or touch the result after it was written.
+        _exit(code)
+
+
+# ---------------------------------------------------------------- cold: the watching parent
+
+
+def supervise(argv: list[str]) -> int:
+    """Run :func:`main` in a forked child while this process watches from outside (Linux).
+
+    This process becomes a subreaper, forks the learner's process and waits for it. When it
+    ends, or when the grader sends SIGTERM at the time limit, every process left below is
+    killed; only then does this one exit, with the learner's exit code (or dying of the same
+    signal), so the grader reads the same code as without this layer. Where subreapers or
+    ``fork`` do not exist, :func:`main` runs in this process.
+    """
+    from tinygrad_rnn.grading._zygote import (
+        PR_SET_DUMPABLE,
+        become_subreaper,
+        kill_descendants,
+        prctl,
+    )
+
+    if not hasattr(os, "fork") or not become_subreaper():
+        _run_and_leave(argv)
+    watched = {signal.SIGCHLD, signal.SIGTERM}
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
+    pid = os.fork()
+    if pid == 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        _run_and_leave(argv)
+    while True:
+        done, raw = os.waitpid(pid, os.WNOHANG)
+        if done == pid:
+            break
+        if signal.sigwaitinfo(watched).si_signo == signal.SIGTERM:  # the grader's time limit
+            os.kill(pid, signal.SIGKILL)
+            _, raw = os.waitpid(pid, 0)
+            break
+    kill_descendants()
+    code = os.waitstatus_to_exitcode(raw)
+    if code < 0:  # end the same way, without a second core dump
+        prctl(PR_SET_DUMPABLE, 0)
+        if -code not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(-code, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        os.kill(os.getpid(), -code)
+        code = 128 - code
+    return code
+
+
 if __name__ == "__main__":
-    code = main(sys.argv)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:  # noqa: BLE001 - the learner may have replaced or closed them
-            pass
-    # Leave now: threads the learner started and atexit hooks it registered must not keep
-    # the process alive past its time limit or touch the result after it was written.
-    _exit(code)
+    _exit(supervise(sys.argv))

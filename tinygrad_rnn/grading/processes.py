@@ -2,7 +2,10 @@
 
 Either way each exercise runs in a process of its own, in a process group of its own, with
 its printout drained separately from its result and a time limit after which the whole group
-is killed.
+is killed. On Linux, processes that left the group (``os.setsid()`` after a double fork) are
+killed too: the process that forks the learner's (the warm starter, or in the cold case the
+new Python itself, see :func:`tinygrad_rnn.grading._child.supervise`) adopts every orphan
+below it as a *child subreaper* and kills whatever is left once the exercise ends.
 
 * **Warm** (POSIX, the default): one starter per lesson (:mod:`._zygote`) imports the lesson's
   checks and the library once and forks a fresh child per exercise, so an exercise costs
@@ -28,6 +31,7 @@ from typing import Any
 __all__ = ["Finished", "Launcher"]
 
 OUTPUT_KEEP = 2000  # bytes of the learner's printout kept for the report
+STOP_GRACE = 3.0  # seconds a cold learner process gets to clean up after SIGTERM
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -106,11 +110,27 @@ def run_cold(job_path: Path, result_path: Path, cwd: Path, limit: float) -> Fini
     except subprocess.TimeoutExpired:
         timed_out = True
     finally:
-        kill_group(proc.pid)  # also whatever the learner's code started
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+        _stop_cold(proc)
     return Finished(proc.returncode, drain.text(), timed_out)
+
+
+def _stop_cold(proc: subprocess.Popen[bytes]) -> None:
+    """End a cold learner process and everything it started.
+
+    On Linux the process we started watches the learner's code from outside and, on SIGTERM,
+    kills every process below it, including ones that left the group; killing it outright
+    would orphan those to ``init``. So: SIGTERM, a moment for that, then kill the group.
+    """
+    if proc.poll() is None and sys.platform.startswith("linux"):
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            pass
+    kill_group(proc.pid)  # also whatever the learner's code started, where nothing else can
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
 
 
 # ---------------------------------------------------------------- warm: fork from a starter

@@ -1,0 +1,205 @@
+"""The grader keeps learner processes in bounds: none outlives its exercise, memory is capped."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tinygrad_rnn.grading import grade
+from tinygrad_rnn.grading._child import MEMORY_ENV, memory_limit_mb
+from tinygrad_rnn.grading.processes import Launcher
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION_1 = ROOT / "tests" / "solutions" / "01_neuron_exercises.py"
+TIME_LIMIT = 1.5  # seconds per exercise in the escape tests
+
+linux_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="child subreapers and /proc are Linux-only"
+)
+
+
+def _learner_file(folder: Path, extra: str) -> Path:
+    """The lesson 1 reference solution with ``extra`` appended (later definitions win)."""
+    path = folder / SOLUTION_1.name
+    path.write_text(SOLUTION_1.read_text(encoding="utf-8") + "\n\n" + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=["warm", "cold"])
+def launcher(request):
+    if request.param == "warm" and not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    with Launcher(warm=request.param == "warm") as launcher:
+        yield launcher
+
+
+# ---------------------------------------------------------------- escapes
+
+# gate_weights (exercise 1.4) double-forks once; the grandchild leaves the process group
+# with setsid(), writes its pid, waits until the test releases it (after grading), then
+# writes a marker. The exercise then returns, crashes or spins until the time limit.
+ESCAPE = """
+import os, time
+_PID_FILE = {pid_file!r}
+_MARKER = {marker!r}
+_RELEASE = {release!r}
+_original_gate_weights = gate_weights
+_escaped = []
+
+
+def _escape():
+    if _escaped:
+        return
+    _escaped.append(True)
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            with open(_PID_FILE + ".part", "w") as fh:
+                fh.write(str(os.getpid()))
+            os.replace(_PID_FILE + ".part", _PID_FILE)
+            deadline = time.monotonic() + 60
+            while not os.path.exists(_RELEASE) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            with open(_MARKER, "w") as fh:
+                fh.write("escaped")
+            os._exit(0)
+        os._exit(0)
+    for _ in range(500):
+        if os.path.exists(_PID_FILE):
+            break
+        time.sleep(0.01)
+
+
+def gate_weights(gate):
+    _escape()
+    if {ending!r} == "crash":
+        os._exit(3)
+    if {ending!r} == "timeout":
+        while True:
+            pass
+    return _original_gate_weights(gate)
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not ended (a zombie has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return False
+    return stat[stat.rfind(b")") + 2 :].split()[0] not in (b"Z", b"X")
+
+
+@linux_only
+@pytest.mark.parametrize(
+    ("ending", "status"), [("return", "passed"), ("crash", "error"), ("timeout", "timeout")]
+)
+def test_a_double_forked_setsid_grandchild_does_not_outlive_grading(
+    tmp_path: Path, launcher: Launcher, ending: str, status: str
+) -> None:
+    pid_file, marker, release = (tmp_path / name for name in ("pid", "escaped", "release"))
+    extra = ESCAPE.format(
+        pid_file=str(pid_file), marker=str(marker), release=str(release), ending=ending
+    )
+    path = _learner_file(tmp_path, extra)
+    (result,) = grade("1.4", file=path, timeout=TIME_LIMIT, launcher=launcher).results
+    assert result.status == status, result.message
+    assert pid_file.is_file(), "the grandchild never started: the test proves nothing"
+    grandchild = int(pid_file.read_text())
+    assert not _alive(grandchild), f"process {grandchild} outlived grading"
+    release.touch()
+    time.sleep(0.5)  # an escaped grandchild would write its marker within 0.02 s now
+    assert not marker.exists(), "the escaped process wrote its file after grading"
+    assert not _alive(grandchild)
+
+
+# ---------------------------------------------------------------- memory
+
+HOG = """
+import numpy as np
+_original_gate_weights = gate_weights
+
+
+def gate_weights(gate):
+    hog = {allocation}
+    return _original_gate_weights(gate)
+"""
+
+
+@pytest.mark.parametrize(
+    "allocation",
+    ["bytearray(2 * {mb} * 2**20)", "np.ones(2 * {mb} * 2**20 // 8)"],
+    ids=["bytearray", "numpy"],
+)
+def test_a_runaway_allocation_is_an_error_with_the_limit_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, allocation: str
+) -> None:
+    limit_mb = 1024
+    monkeypatch.setenv(MEMORY_ENV, str(limit_mb))
+    for warm in (True, False) if hasattr(os, "fork") else (False,):
+        folder = tmp_path / ("warm" if warm else "cold")
+        folder.mkdir()
+        hog = _learner_file(folder, HOG.format(allocation=allocation.format(mb=limit_mb)))
+        with Launcher(warm=warm) as launcher:  # started with the limit in its environment
+            (result,) = grade("1.4", file=hog, timeout=20, launcher=launcher).results
+            assert result.status == "error" and result.score == 0, result.message
+            assert f"your code used more than {limit_mb} MB of memory" in result.message
+            assert "MemoryError (line" in result.message and "hog = " in result.message
+            # The same launcher (and warm starter) grades the next file as usual.
+            (after,) = grade("1.4", file=SOLUTION_1, timeout=20, launcher=launcher).results
+            assert after.passed, after.message
+
+
+def test_a_memory_error_while_importing_is_reported_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MEMORY_ENV, "1024")
+    path = _learner_file(tmp_path, "BIG = bytearray(3 * 2**30)\n")
+    (result,) = grade("1.4", file=path, timeout=20).results
+    assert result.status == "error"
+    assert "your code used more than 1024 MB of memory" in result.message
+    assert "`BIG = bytearray(3 * 2**30)`" in result.message
+
+
+PRINT_LIMIT = """
+import resource
+print("RLIMIT_AS", resource.getrlimit(resource.RLIMIT_AS)[0])
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS is enforced on Linux")
+@pytest.mark.parametrize(("setting", "expected"), [(None, "default"), ("0", -1), ("2048", 2048)])
+def test_the_limit_in_force_in_the_learners_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None, expected: object
+) -> None:
+    if setting is None:
+        monkeypatch.delenv(MEMORY_ENV, raising=False)
+        expected = 4096 + 64 * (os.cpu_count() or 1)
+    else:
+        monkeypatch.setenv(MEMORY_ENV, setting)
+    (result,) = grade("1.4", file=_learner_file(tmp_path, PRINT_LIMIT), timeout=20).results
+    assert result.passed, result.message
+    shown = int(result.output.split("RLIMIT_AS")[1].split()[0])
+    assert shown == (-1 if expected == -1 else expected * 2**20), result.output
+
+
+def test_memory_setting_is_read_and_checked() -> None:
+    assert memory_limit_mb({MEMORY_ENV: "0"}) == 0
+    assert memory_limit_mb({MEMORY_ENV: " 300 "}) == 300
+    assert memory_limit_mb({}) == 4096 + 64 * (os.cpu_count() or 1)
+    for bad in ("-5", "2GB", "1.5"):
+        with pytest.raises(ValueError, match=f"{MEMORY_ENV} should be a whole number"):
+            memory_limit_mb({MEMORY_ENV: bad})
+
+
+def test_a_bad_memory_setting_is_named_in_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MEMORY_ENV, "lots")
+    (result,) = grade("1.4", file=SOLUTION_1, timeout=20).results
+    assert result.status == "error"
+    assert f"{MEMORY_ENV} should be a whole number of megabytes" in result.message
