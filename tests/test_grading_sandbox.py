@@ -203,3 +203,15 @@ def test_a_bad_memory_setting_is_named_in_the_report(
     (result,) = grade("1.4", file=SOLUTION_1, timeout=20).results
     assert result.status == "error"
     assert f"{MEMORY_ENV} should be a whole number of megabytes" in result.message
+
+
+def test_a_crash_names_the_memory_limit_as_a_possible_cause(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, launcher: Launcher
+) -> None:
+    # Compiled code (numba's LLVM) may abort instead of raising MemoryError at the limit.
+    monkeypatch.setenv(MEMORY_ENV, "1024")
+    path = _learner_file(tmp_path, "import os\ndef gate_weights(gate):\n    os.abort()\n")
+    (result,) = grade("1.4", file=path, timeout=20, launcher=launcher).results
+    assert result.status == "error"
+    assert "crashed (signal SIGABRT); or it ran out of memory" in result.message
+    assert f"the limit is 1024 MB (raise it with {MEMORY_ENV}=" in result.message

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_rnn.grading import wire
+from tinygrad_rnn.grading._child import MEMORY_ENV, memory_limit_mb
 from tinygrad_rnn.grading.processes import PACKAGE_ROOT, Launcher
 from tinygrad_rnn.grading.registry import Exercise, Lesson, resolve
 
@@ -267,6 +268,8 @@ def _run_child(
                 why = f"the process running your code crashed (signal {name})"
                 if name == "SIGSEGV":
                     why += "; a very deep recursion can do this after sys.setrecursionlimit"
+                if name in ("SIGABRT", "SIGBUS", "SIGSEGV"):
+                    why += _memory_hint()
             else:
                 why = (
                     f"your code ended the process before grading finished (exit code {code}); "
@@ -280,6 +283,20 @@ def _run_child(
         except (ValueError, UnicodeDecodeError) as exc:
             return None, output, ("error", f"the grader could not read the result ({exc})")
     return raw, output, None
+
+
+def _memory_hint() -> str:
+    """For a crash: compiled code (numba, LLVM) can abort when it hits the memory limit."""
+    try:
+        memory_mb = memory_limit_mb()
+    except ValueError:
+        return ""
+    if not memory_mb:
+        return ""
+    return (
+        f"; or it ran out of memory: the limit is {memory_mb} MB "
+        f"(raise it with {MEMORY_ENV}=..., 0 for none)"
+    )
 
 
 def _judge(ex: Exercise, all_cases: list[list[Any]], raw: Any, result: ExerciseResult) -> None:
