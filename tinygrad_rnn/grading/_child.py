@@ -268,13 +268,14 @@ def supervise(argv: list[str]) -> int:
     """Run :func:`main` in a forked child while this process watches from outside (Linux).
 
     This process becomes a subreaper, forks the learner's process and waits for it. When it
-    ends, or when the grader sends SIGTERM at the time limit, every process left below is
-    killed; only then does this one exit, with the learner's exit code (or dying of the same
-    signal), so the grader reads the same code as without this layer. Where subreapers or
+    ends, or when the grader sends SIGTERM at the time limit (or dies), every process left
+    below is killed; only then does this one exit, with the learner's exit code (or dying of
+    the same signal), so the grader reads the same code as without this layer. Where subreapers or
     ``fork`` do not exist, :func:`main` runs in this process.
     """
     from tinygrad_rnn.grading._zygote import (
         PR_SET_DUMPABLE,
+        PR_SET_PDEATHSIG,
         become_subreaper,
         kill_descendants,
         prctl,
@@ -282,6 +283,9 @@ def supervise(argv: list[str]) -> int:
 
     if not hasattr(os, "fork") or not become_subreaper():
         _run_and_leave(argv)
+    # If the grader dies (the thread that started us: it also waits for us), clean up as at
+    # the time limit.
+    prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     watched = {signal.SIGCHLD, signal.SIGTERM}
     old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
     pid = os.fork()

@@ -111,6 +111,7 @@ def _serve(job: dict[str, str], control: tuple[int, int], devnull: int) -> dict[
 
 PR_SET_CHILD_SUBREAPER = 36  # from <linux/prctl.h>
 PR_SET_DUMPABLE = 4
+PR_SET_PDEATHSIG = 1
 
 
 def prctl(option: int, value: int) -> bool:
