@@ -74,7 +74,7 @@ def _out_of_memory(memory_mb: int, where: str = "") -> dict[str, str]:
     return {
         "status": "out_of_memory",
         "message": f"your code used {used} and was stopped (MemoryError{where}): is an array "
-        f"or a list far larger than you meant? (the limit is {MEMORY_ENV}; 0 means none)",
+        f"or a list far larger than you meant? (the limit is set by {MEMORY_ENV}; 0: none)",
     }
 
 
