@@ -253,6 +253,14 @@ def test_mark_modified_after_a_manual_update_makes_backward_raise():
         loss.backward()
 
 
+def test_load_state_dict_counts_as_an_edit():
+    layer = nn.Linear(3, 2, rng=0)
+    loss = layer(np.ones((4, 3))).sum()
+    layer.load_state_dict(nn.Linear(3, 2, rng=1).state_dict())
+    with pytest.raises(RuntimeError, match=r"input \d \('(weight|bias)'\) was changed in place"):
+        loss.backward()
+
+
 def test_manual_update_without_mark_modified_goes_unnoticed():
     # The documented limitation: nobody reported the edit, so backward runs, and mul's
     # backward reads the *edited* array: the gradient of the new weights, not the ones

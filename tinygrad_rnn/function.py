@@ -301,9 +301,9 @@ def _changed_in_place(ctx: Function) -> RuntimeError:
     times = "once" if edits == 1 else f"{edits} times"
     return RuntimeError(
         f"{ctx.op_label}: {name} was changed in place after this op used it in the forward "
-        f"pass (updated {times} since, by optimizer.step() or an edit marked with "
-        "mark_modified()), so its gradient would be wrong. Run the forward pass again after "
-        "optimizer.step(), or call backward() before step()."
+        f"pass (updated {times} since, by optimizer.step(), load_state_dict() or an edit "
+        "marked with mark_modified()), so its gradient would be wrong. Run the forward pass "
+        "again after optimizer.step(), or call backward() before step()."
     )
 
 

@@ -228,6 +228,7 @@ class Module:
             arrays[name] = arr
         for name, arr in arrays.items():
             params[name].data[...] = arr  # in place: optimizers keep pointing at the same array
+            params[name].mark_modified()  # a graph built before the load can't run backward
         return self
 
     # ---------------------------------------------------------------------------- repr
