@@ -223,6 +223,25 @@ plt.show()
 # try learning rates a factor of 3 to 10 apart, and keep the largest one whose curve still
 # goes smoothly down.
 #
+# Every step in `train` goes in the same order: `zero_grad()`, forward, `backward()`,
+# `step()`. The order is not a convention. `backward()` reads the weights that the forward
+# pass used, and `step()` changes those very arrays in place, so a loss computed before a
+# step cannot be differentiated after it: its gradient would mix old and new weights. The
+# library keeps a version number on every tensor, which `step()` increases, and refuses:
+
+# %%
+model = small_net()
+opt = optim.SGD(model.parameters(), lr=0.1)
+loss = cross_entropy(model(inputs), y)
+opt.zero_grad()
+loss.backward()
+opt.step()
+try:
+    loss.backward()  # wrong: this loss was computed with the weights from before the step
+except RuntimeError as err:
+    print("RuntimeError:", err)
+
+# %% [markdown]
 # ## Momentum: a heavy ball
 #
 # SGD looks only at the current slope. In a long narrow valley the slope points mostly
