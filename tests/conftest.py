@@ -11,5 +11,19 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+
+
+@pytest.fixture(params=["warm", "cold"])
+def launcher(request):
+    """The grader's process launcher, forking learner processes from a warm starter or
+    starting each one fresh (cold): grading robustness tests run with both."""
+    from tinygrad_rnn.grading.processes import Launcher
+
+    if request.param == "warm" and not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    with Launcher(warm=request.param == "warm") as launcher:
+        yield launcher

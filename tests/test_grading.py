@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -38,15 +37,6 @@ def _learner_file(tmp_path: Path, extra: str, base: Path = SOLUTION_1) -> Path:
 
 def _by_id(report):
     return {r.id: r for r in report.results}
-
-
-@pytest.fixture(params=["warm", "cold"])
-def launcher(request):
-    """Run a robustness test with forked (warm) and freshly started (cold) learner processes."""
-    if request.param == "warm" and not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
-    with Launcher(warm=request.param == "warm") as launcher:
-        yield launcher
 
 
 # ---------------------------------------------------------------- the registry

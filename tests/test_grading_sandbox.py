@@ -29,14 +29,6 @@ def _learner_file(folder: Path, extra: str) -> Path:
     return path
 
 
-@pytest.fixture(params=["warm", "cold"])
-def launcher(request):
-    if request.param == "warm" and not hasattr(os, "fork"):
-        pytest.skip("no fork on this platform")
-    with Launcher(warm=request.param == "warm") as launcher:
-        yield launcher
-
-
 # ---------------------------------------------------------------- escapes
 
 # gate_weights (exercise 1.4) double-forks once; the grandchild leaves the process group
