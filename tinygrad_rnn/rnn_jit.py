@@ -420,12 +420,11 @@ def gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx, loops, buf):
 
 @njit(**_JIT)
 def gru_layer_backward(
-    grad_out, x, w_ih, w_hh, loops, buf, dx, dw_ih, dw_hh, db_ih, db_hh, dh
+    grad_out, x, w_ih, w_hh, loops, buf, dhw, dx, dw_ih, dw_hh, db_ih, db_hh, dh
 ):  # fmt: skip
     """BPTT through :func:`gru_layer_forward` and every weight gradient; ``dh`` (B, H):
-    zeros in, dL/dh_0 out."""
+    zeros in, dL/dh_0 out; ``dhw`` (T, B, 3H) is scratch for dL/d(W_hh h + b_hh)."""
     h, gates, hn, grad_xw = gru_layer_views(buf, x.shape[0], x.shape[1], dh.shape[1])
-    dhw = np.empty_like(grad_xw)  # w.r.t. W_hh h + b_hh, all steps
     dh_rec = np.empty_like(dh)
     gru_backward_sequence(grad_out, h, gates, hn, w_hh, loops, grad_xw, dhw, dh, dh_rec)
     weight_grad(dhw, h, dw_hh)

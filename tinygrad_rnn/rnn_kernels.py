@@ -644,6 +644,9 @@ def gru_layer_backward(grad_out, cache, need_grad_x=True):
     dx, dw_ih, dw_hh, db_ih = _grad_buffers(x, w_ih, w_hh, need_grad_x)
     db_hh, dh = np.empty_like(db_ih), np.zeros((batch, hidden), x.dtype)
     loops = _blas_or_loops(batch, three_h, hidden)
-    jit.gru_layer_backward(grad_out, x, w_ih, w_hh, loops, buf, dx, dw_ih, dw_hh, db_ih, db_hh, dh)
+    dhw = pool.empty(grad_out.shape[:2] + (three_h,), x.dtype)  # scratch; big T: pooled
+    jit.gru_layer_backward(
+        grad_out, x, w_ih, w_hh, loops, buf, dhw, dx, dw_ih, dw_hh, db_ih, db_hh, dh
+    )
     grad_x = dx if need_grad_x else None
     return LayerGrads(grad_x, dw_ih, dw_hh, db_ih, db_hh, dh, None)
