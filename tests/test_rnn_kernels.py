@@ -413,9 +413,10 @@ def test_errors_name_the_op_and_shapes(impl):
 
 
 def test_stepping_auto_picks_by_size_and_rejects_typos(monkeypatch):
-    assert not nb._python_loop(1, 128, 32) and not nb._small(1, 128, 32)  # compiled, BLAS
-    assert nb._small(4, 128, 32)  # small batch: compiled, plain loops
+    assert not nb._python_loop(1, 128, 32) and nb._small(1, 128, 32)  # compiled, loops
+    assert not nb._python_loop(8, 256, 64) and nb._small(8, 256, 64)
     assert nb._python_loop(64, 2048, 512)  # large: numpy matmul per step
+    assert not nb._small(64, 2048, 512)  # (compiled anyway with STEPPING="numba": BLAS)
     monkeypatch.setattr(nb, "STEPPING", "fast")
     with pytest.raises(ValueError, match="STEPPING must be"):
         nb._python_loop(1, 1, 1)

@@ -6,9 +6,11 @@ Two levels, so that one piece of compiled arithmetic serves two drivers:
   the input projection and bias to the recurrent product, apply the gate activations, update
   the state (forward), or turn the gradient reaching ``h_t`` into gradients of the gate
   pre-activations (backward).
-* ``*_sequence`` functions run the whole time loop compiled: ``np.dot`` (BLAS) for the
-  recurrent product, then the step. :mod:`tinygrad_rnn.rnn_kernels` may instead drive the
-  steps from Python with numpy's matmul for big batches (see ``rnn_kernels`` for why).
+* ``*_sequence`` functions run the whole time loop compiled: the recurrent product
+  (:func:`recurrent_matmul`: compiled loops, or ``np.dot`` through BLAS), then the step.
+  :mod:`tinygrad_rnn.rnn_kernels` may instead drive the steps from Python with numpy's
+  matmul for big batches (see ``rnn_kernels`` for why).
+* ``*_layer_*`` functions run a whole layer, input products included (see below).
 
 Conventions: ``h`` is (T+1, B, H) with ``h[0]`` the initial state; ``gates`` holds the
 activated gates (T, B, G*H); a backward step leaves ``dh`` (B, H) holding the gradient
@@ -81,23 +83,33 @@ def add_inplace(a, b):
 def recurrent_matmul(a, b, out, loops):
     """``out[:] = a @ b`` for C-contiguous ``a`` (M, K), ``b`` (K, N): BLAS or plain loops.
 
-    For the tiny recurrent products of small models (a (1, 32) @ (32, 128) step) a BLAS
-    call costs ~1.3 us of overhead, several times the arithmetic; these loops (each row of
-    ``out`` a sum of rows of ``b``, so the inner loop is contiguous and vectorises without
-    reordering any sum) take a fraction of that. BLAS wins as soon as sizes grow.
+    For the small recurrent products of small models (a (1, 32) @ (32, 128) step, or
+    (8, 64) @ (64, 256)) a BLAS call costs more in overhead and packing than the
+    arithmetic; these loops take 0.5-0.7 of its time there. Each row of ``out`` is a sum of
+    rows of ``b``, so the inner loop runs along contiguous rows and vectorises. Four rows of
+    ``b`` go into each pass over ``out``: one load and one store of ``out[i, n]`` per four
+    multiply-adds instead of per one, which is what the loops spend their time on. BLAS
+    wins as soon as sizes grow (:data:`~tinygrad_rnn.rnn_kernels.LOOPS_MAX_WORK`).
     """
     if not loops:
         np.dot(a, b, out)
         return
     zero = out.dtype.type(0.0)
+    n_k = a.shape[1]
+    n_k4 = n_k - n_k % 4
     for i in range(a.shape[0]):
         a_i, out_i = a[i], out[i]
         for n in range(out_i.shape[0]):
             out_i[n] = zero
-        for k in range(a_i.shape[0]):
-            a_ik, b_k = a_i[k], b[k]
+        for k in range(0, n_k4, 4):
+            a0, a1, a2, a3 = a_i[k], a_i[k + 1], a_i[k + 2], a_i[k + 3]
+            b0, b1, b2, b3 = b[k], b[k + 1], b[k + 2], b[k + 3]
             for n in range(out_i.shape[0]):
-                out_i[n] += a_ik * b_k[n]
+                out_i[n] += a0 * b0[n] + a1 * b1[n] + a2 * b2[n] + a3 * b3[n]
+        for k in range(n_k4, n_k):  # the last K % 4 rows of b
+            a_k, b_k = a_i[k], b[k]
+            for n in range(out_i.shape[0]):
+                out_i[n] += a_k * b_k[n]
 
 
 # --------------------------------------------------------------------------- RNN
