@@ -78,12 +78,14 @@ STEPPING = "auto"
 # Thresholds on one step's recurrent matmul, in multiply-adds (B * G*H * H), measured on
 # this machine: up to LOOPS_MAX_WORK the compiled loop multiplies with its own loops
 # (rnn_jit.recurrent_matmul) instead of calling BLAS; from PYTHON_STEPPING_MIN_WORK on, in
-# "auto", the time loop runs in Python with numpy's matmul. With the loops four rows of b
-# at a time, they matched or beat scipy's BLAS at every compiled size measured (B = 1 to 32,
-# H = 32 to 128; an LSTM at T=1000, B=8, H=64 took 29 ms instead of 42), so today every
-# compiled size uses them; BLAS there is what STEPPING="numba" gets for bigger models.
-LOOPS_MAX_WORK = 2**18
-PYTHON_STEPPING_MIN_WORK = 2**18
+# "auto", the time loop runs in Python with numpy's matmul. The loops matched or beat
+# scipy's BLAS at every compiled size measured (an LSTM at T=1000, B=8, H=64: 32 ms instead
+# of 50), so every compiled size uses them; BLAS is what STEPPING="numba" gets for bigger
+# models. Around 2**20 the compiled loops and the Python-stepped loop with numpy's matmul
+# (a better BLAS than scipy's) were even: loops ahead by 10-30 % at B <= 16, behind by
+# 5-10 % at B = 32 to 64.
+LOOPS_MAX_WORK = 2**20
+PYTHON_STEPPING_MIN_WORK = 2**20
 
 
 def _python_loop(batch, gh, hidden):
