@@ -261,6 +261,21 @@ def test_load_state_dict_counts_as_an_edit():
         loss.backward()
 
 
+def test_init_fills_count_as_edits():
+    from tinygrad_rnn import init
+
+    layer = nn.LSTM(3, 4, rng=0)
+    before = layer.weight_hh_l0._version
+    init.orthogonal_(layer.weight_hh_l0, rng=0, blocks=4)
+    init.lstm_forget_bias_(layer.bias_hh_l0)
+    assert layer.weight_hh_l0._version == before + 1 and layer.bias_hh_l0._version == 1
+    out, _ = layer(np.ones((2, 1, 3)))
+    init.normal_(layer.weight_ih_l0, rng=1)
+    with pytest.raises(RuntimeError, match=r"fused_lstm: input 1 \('weight_ih_l0'\)"):
+        out.sum().backward()
+    assert init.zeros_(np.ones(3)).sum() == 0  # plain arrays still work
+
+
 def test_manual_update_without_mark_modified_goes_unnoticed():
     # The documented limitation: nobody reported the edit, so backward runs, and mul's
     # backward reads the *edited* array: the gradient of the new weights, not the ones

@@ -90,6 +90,14 @@ def _array(tensor: Any) -> np.ndarray:
 def _fill(tensor: Any, values: np.ndarray) -> Any:
     arr = _array(tensor)
     arr[...] = values
+    return _written(tensor)
+
+
+def _written(tensor: Any) -> Any:
+    """Record an in-place fill on a Tensor (a graph built before it refuses backward)."""
+    mark = getattr(tensor, "mark_modified", None)
+    if mark is not None:
+        mark()
     return tensor
 
 
@@ -279,4 +287,4 @@ def lstm_forget_bias_(bias: Any, value: float = 1.0) -> Any:
         raise ValueError(f"lstm_forget_bias_: needs an LSTM bias of shape (4H,), got {arr.shape}")
     hidden = arr.shape[0] // 4
     arr[hidden : 2 * hidden] = value
-    return bias
+    return _written(bias)
