@@ -77,6 +77,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     q.add_argument("dest", help="folder to create; the lessons go to DEST/lessons")
     q.add_argument("--lessons-dir", help="folder with the lessons (default: ./lessons)")
     q.set_defaults(func=_cmd_learner_copy)
+    q = isub.add_parser(
+        "grade-class",
+        help="grade every hand-in in a folder: a report each and a summary.csv",
+        description=(
+            "Grade every hand-in in HAND_INS: .py files (copies of one lesson's exercises "
+            "file) or folders holding a lessons/ folder. Writes OUT/<name>.json per hand-in "
+            "and OUT/summary.csv with one row per learner."
+        ),
+    )
+    q.add_argument("target", help="a lesson number (2), an exercise id (2.3), or 'all'")
+    q.add_argument("hand_ins", metavar="HAND_INS", help="the folder of hand-ins")
+    q.add_argument("--out", default="reports", help="folder for the reports (default: %(default)s)")
+    q.add_argument("--timeout", type=float, metavar="S", help="seconds allowed per exercise")
+    q.add_argument("--jobs", type=int, default=1, metavar="N", help="exercises graded at a time")
+    q.set_defaults(func=_cmd_grade_class)
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
@@ -156,6 +171,29 @@ def _cmd_learner_copy(args: argparse.Namespace) -> int:
     for path in reset:
         print(f"  {path}")
     print(f"learners grade their work with: tinygrad-rnn grade 1 --lessons-dir {target}")
+    return 0
+
+
+def _cmd_grade_class(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from tinygrad_rnn.grading.classroom import grade_class
+    from tinygrad_rnn.grading.report import print_class_table
+
+    console = Console()
+    if args.timeout is not None and args.timeout <= 0:
+        console.print("instructor grade-class: --timeout must be a positive number of seconds")
+        return 2
+    if args.jobs < 1:
+        console.print("instructor grade-class: --jobs must be at least 1")
+        return 2
+    try:
+        rows = grade_class(args.target, args.hand_ins, args.out, args.timeout, args.jobs)
+    except (LookupError, FileNotFoundError) as exc:
+        console.print(f"instructor grade-class: {exc}")
+        return 2
+    print_class_table(rows, console)
+    console.print(f"reports and summary.csv written to {args.out}")
     return 0
 
 
