@@ -3,16 +3,18 @@
 What is timed is what a training step pays for one layer, through the public API:
 ``layer.zero_grad()``, ``out, state = layer(x, state0)`` and ``out.backward(grad_out)``,
 with ``x`` requiring a gradient. Ours runs as a ``tinygrad_rnn.nn`` layer with
-``fused=True`` (one Tensor op per layer: a matmul for the input projections and the numba
-kernels for the recurrence, forward and backward) and with ``fused=False`` (the unrolled
-per-step graph of Tensor ops, what the lessons draw). torch runs ``torch.nn.LSTM/GRU/RNN``
-with the same weights. All in float32 on one thread; the runs of the contenders are
-interleaved round by round so that a busy machine slows them alike, and the median (or,
-with ``--stat min``, the fastest run, which is steadier when other work shares the CPU)
-is reported.
+``fused=True`` (one Tensor op per layer: the input projections, the recurrence and every
+gradient in numba kernels, one compiled call per direction for small models) and with
+``fused=False`` (the unrolled per-step graph of Tensor ops, what the lessons draw). torch
+runs ``torch.nn.LSTM/GRU/RNN`` with the same weights. All in float32 on one thread. The
+contenders take turns in rounds, each running ``--block`` steps in a row per round (default
+10: a training loop's steady state; 1: strictly alternating, every step starting with caches
+full of the other's code and data), so that a busy machine slows them alike; the median
+(or, with ``--stat min``, the fastest step, steadier when other work shares the CPU) is
+reported.
 
-Targets for the fused layers (issue 5): at the tiny size at least 3x faster than torch; at
-the medium size no slower; at the large size within 1.2x.
+Targets for the fused layers: at the tiny size at least 3x faster than torch; at the medium
+size no slower; at the large size within 1.2x.
 
 Run:
     .venv/bin/python bench/bench_rnn.py                        # all sizes, all cells
