@@ -5,7 +5,7 @@ module first: it states the contract and the maths). What is different here is s
 
 * The gate activations and cell updates of each time step run as compiled loops
   (:mod:`tinygrad_rnn.rnn_jit`) over time-major buffers; the input projections of all
-  steps are one matmul outside (:func:`input_projection`).
+  steps are one matmul (:func:`input_projection`, or inside a whole-layer call).
 * ``dW_hh`` is not accumulated step by step: the backward loop only writes the gradient
   of every gate pre-activation, and ONE matmul over all steps finishes the job.
 * In float32 the activations use a rational approximation of ``tanh`` (max error

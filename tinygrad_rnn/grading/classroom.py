@@ -23,12 +23,16 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
 from tinygrad_rnn.grading.processes import Launcher
 from tinygrad_rnn.grading.registry import resolve
-from tinygrad_rnn.grading.report import write_json
+from tinygrad_rnn.grading.report import _STATUS, write_json
 from tinygrad_rnn.grading.runner import GradeReport, grade
 
-__all__ = ["ClassRow", "find_hand_ins", "grade_class", "write_summary"]
+__all__ = ["ClassRow", "find_hand_ins", "grade_class", "print_class_table", "write_summary"]
 
 
 @dataclass
@@ -132,17 +136,23 @@ def grade_class(
     return rows
 
 
+def _exercise_ids(rows: list[ClassRow]) -> list[str]:
+    """Every exercise id graded for any learner, in first-seen order."""
+    ids: list[str] = []
+    for row in rows:
+        for result in row.report.results if row.report is not None else []:
+            if result.id not in ids:
+                ids.append(result.id)
+    return ids
+
+
 def write_summary(rows: list[ClassRow], path: str | Path) -> Path:
     """Write one CSV row per learner: totals, then the points of each exercise.
 
     Exercises a hand-in did not cover (or a hand-in that could not be graded) leave empty
     cells; the last column says why a hand-in was not graded.
     """
-    ids: list[str] = []
-    for row in rows:
-        for result in row.report.results if row.report is not None else []:
-            if result.id not in ids:
-                ids.append(result.id)
+    ids = _exercise_ids(rows)
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -165,3 +175,29 @@ def write_summary(rows: list[ClassRow], path: str | Path) -> Path:
                 ]
             )
     return path
+
+
+def print_class_table(rows: list[ClassRow], console: Console | None = None) -> None:
+    """Print one row per learner: the score and each exercise's result."""
+    console = console or Console()
+    ids = _exercise_ids(rows)
+    table = Table(title="the class", expand=False)
+    table.add_column("learner")
+    table.add_column("score", justify="right", no_wrap=True)
+    for exercise_id in ids:
+        table.add_column(exercise_id, justify="center", no_wrap=True)
+    for row in rows:
+        if row.report is None:
+            table.add_row(row.name, "-", *[""] * len(ids))
+            continue
+        results = {r.id: r for r in row.report.results}
+        cells = []
+        for exercise_id in ids:
+            r = results.get(exercise_id)
+            word, style = _STATUS.get(r.status, (r.status.upper(), "bold")) if r else ("", "")
+            cells.append(Text(word, style=style))
+        table.add_row(row.name, f"{row.score}/{row.max_score}", *cells)
+    console.print(table)
+    for row in rows:
+        if row.report is None:
+            console.print(f"{row.name}: not graded: {row.problem}")

@@ -177,8 +177,7 @@ def _cmd_learner_copy(args: argparse.Namespace) -> int:
 def _cmd_grade_class(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from tinygrad_rnn.grading.classroom import grade_class
-    from tinygrad_rnn.grading.report import print_class_table
+    from tinygrad_rnn.grading.classroom import grade_class, print_class_table
 
     console = Console()
     if args.timeout is not None and args.timeout <= 0:

@@ -26,7 +26,7 @@ from rich.text import Text
 
 from tinygrad_rnn.grading.runner import GradeReport
 
-__all__ = ["print_class_table", "print_scorecard", "write_json"]
+__all__ = ["print_scorecard", "write_json"]
 
 _STATUS = {
     "passed": ("PASS", "bold green"),
@@ -70,36 +70,6 @@ def print_scorecard(report: GradeReport, console: Console | None = None) -> None
         f"score {report.score}/{report.max_score} · {passed} of {len(report.results)} "
         f"exercises passed · {verdict}"
     )
-
-
-def print_class_table(rows: list, console: Console | None = None) -> None:
-    """One row per learner (``classroom.ClassRow``): score and each exercise's result."""
-    console = console or Console()
-    ids: list[str] = []
-    for row in rows:
-        for r in row.report.results if row.report is not None else []:
-            if r.id not in ids:
-                ids.append(r.id)
-    table = Table(title="the class", expand=False)
-    table.add_column("learner")
-    table.add_column("score", justify="right", no_wrap=True)
-    for exercise_id in ids:
-        table.add_column(exercise_id, justify="center", no_wrap=True)
-    for row in rows:
-        if row.report is None:
-            table.add_row(row.name, "-", *[""] * len(ids))
-            continue
-        results = {r.id: r for r in row.report.results}
-        cells = []
-        for exercise_id in ids:
-            r = results.get(exercise_id)
-            word, style = _STATUS.get(r.status, (r.status.upper(), "bold")) if r else ("", "")
-            cells.append(Text(word, style=style))
-        table.add_row(row.name, f"{row.score}/{row.max_score}", *cells)
-    console.print(table)
-    for row in rows:
-        if row.report is None:
-            console.print(f"{row.name}: not graded: {row.problem}")
 
 
 def write_json(report: GradeReport, path: str | Path) -> Path:
