@@ -30,7 +30,8 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from tinygrad_rnn import backend  # noqa: E402
-from tinygrad_rnn.tensor import Tensor, cross_entropy, no_grad  # noqa: E402
+from tinygrad_rnn.nn.functional import cross_entropy  # noqa: E402
+from tinygrad_rnn.tensor import Tensor, no_grad  # noqa: E402
 
 SIZES = (784, 256, 256, 10)
 LR = 0.01

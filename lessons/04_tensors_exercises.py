@@ -8,7 +8,7 @@ Replace each ``raise NotImplementedError(...)`` line with your code, then check 
 The grader calls your functions on fresh random arrays, compares values with the library
 (the reference) and gradients with central differences in float64. Use numpy and, in 4.2,
 :class:`tinygrad_rnn.tensor.Tensor`; the point is to write these yourself, so do not call
-``tinygrad_rnn.function.unbroadcast``, ``tinygrad_rnn.tensor.cross_entropy`` or the
+``tinygrad_rnn.function.unbroadcast``, ``tinygrad_rnn.nn.functional.cross_entropy`` or the
 backend's kernels from your answers.
 
 | id  | points | what you write                                                    |

@@ -34,7 +34,8 @@ import numpy as np
 
 from tinygrad_rnn import backend, init, nn, optim
 from tinygrad_rnn.data import make_spirals
-from tinygrad_rnn.tensor import Tensor, cross_entropy, mse
+from tinygrad_rnn.nn.functional import cross_entropy, mse
+from tinygrad_rnn.tensor import Tensor
 
 lesson_start = time.perf_counter()
 backend.use_numba(False)  # plain numpy kernels: this lesson is about training, not speed

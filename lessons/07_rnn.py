@@ -37,7 +37,8 @@ from tinygrad_rnn import graph, nn, optim
 from tinygrad_rnn.autograd import toposort
 from tinygrad_rnn.data import sine_waves
 from tinygrad_rnn.gradcheck import gradcheck_tensors
-from tinygrad_rnn.tensor import Tensor, mse
+from tinygrad_rnn.nn.functional import mse
+from tinygrad_rnn.tensor import Tensor
 
 lesson_start = time.perf_counter()
 FULL = os.environ.get("LESSON_FULL") == "1"  # LESSON_FULL=1 trains longer

@@ -39,7 +39,8 @@ from tinygrad_rnn.generate import (
     evaluate_nll,
     sample,
 )
-from tinygrad_rnn.tensor import cross_entropy, no_grad
+from tinygrad_rnn.nn.functional import cross_entropy
+from tinygrad_rnn.tensor import no_grad
 
 lesson_start = time.perf_counter()
 FULL = os.environ.get("LESSON_FULL") == "1"

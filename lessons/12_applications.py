@@ -37,7 +37,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from tinygrad_rnn import checkpoint, nn, optim
-from tinygrad_rnn.tensor import Tensor, cross_entropy, mse, no_grad
+from tinygrad_rnn.nn.functional import cross_entropy, mse
+from tinygrad_rnn.tensor import Tensor, no_grad
 
 lesson_start = time.perf_counter()
 FULL = os.environ.get("LESSON_FULL") == "1"  # LESSON_FULL=1 trains every model longer

@@ -24,18 +24,8 @@ from strategies import (
 from tinygrad_rnn import backend
 from tinygrad_rnn.function import Function, ShapeError, unbroadcast
 from tinygrad_rnn.gradcheck import gradcheck_tensors
-from tinygrad_rnn.tensor import (
-    Tensor,
-    clip,
-    concat,
-    cross_entropy,
-    embedding,
-    log_softmax,
-    mse,
-    softmax,
-    stack,
-    where,
-)
+from tinygrad_rnn.nn.functional import cross_entropy, embedding, log_softmax, mse, softmax
+from tinygrad_rnn.tensor import Tensor, clip, concat, stack, where
 
 
 def check(fn, *inputs, atol=1e-6, rtol=1e-5):

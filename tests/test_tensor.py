@@ -10,18 +10,14 @@ import pytest
 
 from tinygrad_rnn import autograd
 from tinygrad_rnn.function import IndexRangeError, ShapeError, detect_anomaly, no_grad
+from tinygrad_rnn.nn.functional import cross_entropy, embedding, mse, softmax, tanh
 from tinygrad_rnn.tensor import (
     Tensor,
     concat,
-    cross_entropy,
     default_dtype,
-    embedding,
     get_default_dtype,
-    mse,
     set_default_dtype,
-    softmax,
     stack,
-    tanh,
 )
 
 

@@ -1,4 +1,4 @@
-r"""The Tensor engine's primitives: one ``Function`` class per op, forward beside backward.
+r"""What the Tensor engine's primitives share: the ``Function`` base class and its driver.
 
 A :class:`Function` subclass has two methods that sit next to each other: ``forward`` gets
 numpy arrays and returns the output array; ``backward`` gets the gradient of the output and
@@ -54,8 +54,10 @@ fused kernels of :mod:`tinygrad_rnn.backend`.
 The primitives live in :mod:`tinygrad_rnn.ops_math` (arithmetic, matmul, reductions),
 :mod:`tinygrad_rnn.ops_shape` (reshaping, indexing, joining, choosing) and
 :mod:`tinygrad_rnn.ops_nn` (activations, softmax, losses, embedding); this module holds the
-machinery they share. Compositions and functional forms are in :mod:`tinygrad_rnn.ops_compose`,
-tensor creation and the default dtype in :mod:`tinygrad_rnn.ops_create`.
+machinery they share. Compositions are methods of :class:`~tinygrad_rnn.tensor.Tensor` (and
+functions such as ``concat`` in :mod:`tinygrad_rnn.tensor`), the functional forms of
+activations and losses are in :mod:`tinygrad_rnn.nn.functional`, tensor creation and the
+default dtype in :mod:`tinygrad_rnn.ops_create`.
 
 Example:
     A custom primitive, the square, written the same way as the built-in ones:
@@ -95,6 +97,7 @@ __all__ = [
     "is_grad_enabled",
     "detect_anomaly",
     "is_anomaly_enabled",
+    "register_tensor_type",
 ]
 
 
@@ -426,10 +429,26 @@ class Function:
 _DATA, _REQUIRES_GRAD = attrgetter("data"), attrgetter("requires_grad")
 _VERSION = attrgetter("_version")
 
-#: The Tensor class, set by tensor.py (no import cycle); ``apply`` accepts only its instances.
+#: The Tensor class, set by :func:`register_tensor_type`; ``apply`` accepts only its instances.
 _tensor_type: type = type(None)
 
 
 def _new_tensor(data: np.ndarray) -> Any:
-    """Placeholder replaced by tensor.py with a fast Tensor constructor (no import cycle)."""
+    """Placeholder replaced by :func:`register_tensor_type` with a fast Tensor constructor."""
     raise RuntimeError("import tinygrad_rnn.tensor before applying a Function")
+
+
+def register_tensor_type(tensor_type: type, new_tensor: Any) -> None:
+    """Tell :meth:`Function.apply` which class its inputs are and how to build its outputs.
+
+    ``tinygrad_rnn.tensor`` calls this once, right after defining ``Tensor``, so this module
+    never imports the tensor module (which imports this one).
+
+    Args:
+        tensor_type: the class ``apply`` accepts as inputs (``Tensor``).
+        new_tensor: called as ``new_tensor(array)``; returns a fresh, graph-free instance
+            of ``tensor_type`` around ``array`` (no copy, no checks).
+    """
+    global _tensor_type, _new_tensor
+    _tensor_type = tensor_type
+    _new_tensor = new_tensor

@@ -37,7 +37,8 @@ import numpy as np
 
 from tinygrad_rnn import nn, optim
 from tinygrad_rnn.data.text import CharVocab
-from tinygrad_rnn.tensor import Tensor, cross_entropy, no_grad
+from tinygrad_rnn.nn.functional import cross_entropy
+from tinygrad_rnn.tensor import Tensor, no_grad
 
 __all__ = [
     "CharLM",

@@ -4,9 +4,9 @@ Floating data is stored in the default dtype, float32 like PyTorch: fast, and wh
 layer uses. Gradient checks need float64, so :func:`set_default_dtype` and the
 :func:`default_dtype` context switch it. An explicit ``dtype=`` always wins.
 
-The factories (``Tensor.zeros``, ``Tensor.randn(..., rng=)``, ...) are defined here on a
+The factories (``Tensor.zeros``, ``Tensor.randn(..., rng=)``, ...) are classmethods of a
 small base class that :class:`~tinygrad_rnn.tensor.Tensor` inherits, to keep ``tensor.py``
-about the graph.
+about the graph. They build ``cls(...)``, so this module never imports ``tensor.py``.
 
 Example:
     >>> from tinygrad_rnn.tensor import Tensor
@@ -113,13 +113,6 @@ def _shape(shape: tuple) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def _build(data: np.ndarray, requires_grad: bool) -> Any:
-    """A Tensor around freshly made ``data``, keeping its dtype."""
-    from tinygrad_rnn.tensor import Tensor  # tensor.py imports this module first
-
-    return Tensor(data, requires_grad=requires_grad, dtype=data.dtype)
-
-
 def _generator(rng: np.random.Generator | None) -> np.random.Generator:
     return rng if rng is not None else np.random.default_rng()
 
@@ -129,56 +122,62 @@ class TensorFactories:
 
     Each takes the shape as ``f(2, 3)`` or ``f((2, 3))``, a ``dtype`` (default: the default
     dtype) and ``requires_grad``; the random ones take ``rng=np.random.default_rng(seed)``.
+    Each is a classmethod that builds ``cls(data, requires_grad=..., dtype=data.dtype)``.
     """
 
     __slots__ = ()
 
-    @staticmethod
-    def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+    @classmethod
+    def _build(cls, data: np.ndarray, requires_grad: bool) -> Any:
+        """A ``cls`` around freshly made ``data``, keeping its dtype."""
+        return cls(data, requires_grad=requires_grad, dtype=data.dtype)
+
+    @classmethod
+    def zeros(cls, *shape: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
         """A tensor of zeros: ``Tensor.zeros(2, 3)``."""
-        return _build(np.zeros(_shape(shape), dtype or _default_dtype), requires_grad)
+        return cls._build(np.zeros(_shape(shape), dtype or _default_dtype), requires_grad)
 
-    @staticmethod
-    def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
+    @classmethod
+    def ones(cls, *shape: Any, dtype: Any = None, requires_grad: bool = False) -> Any:
         """A tensor of ones."""
-        return _build(np.ones(_shape(shape), dtype or _default_dtype), requires_grad)
+        return cls._build(np.ones(_shape(shape), dtype or _default_dtype), requires_grad)
 
-    @staticmethod
-    def full(shape: Any, value: float, dtype: Any = None, requires_grad: bool = False) -> Any:
+    @classmethod
+    def full(cls, shape: Any, value: float, dtype: Any = None, requires_grad: bool = False) -> Any:
         """A tensor filled with ``value``: ``Tensor.full((2, 3), 0.5)``."""
-        return _build(np.full(_shape((shape,)), value, dtype or _default_dtype), requires_grad)
+        return cls._build(np.full(_shape((shape,)), value, dtype or _default_dtype), requires_grad)
 
-    @staticmethod
-    def randn(*shape: Any, rng=None, dtype: Any = None, requires_grad: bool = False) -> Any:
+    @classmethod
+    def randn(cls, *shape: Any, rng=None, dtype: Any = None, requires_grad: bool = False) -> Any:
         """Standard normal samples; pass ``rng=np.random.default_rng(seed)`` to reproduce."""
         data = _generator(rng).standard_normal(_shape(shape))
-        return _build(data.astype(dtype or _default_dtype), requires_grad)
+        return cls._build(data.astype(dtype or _default_dtype), requires_grad)
 
-    @staticmethod
-    def rand(*shape: Any, rng=None, dtype: Any = None, requires_grad: bool = False) -> Any:
+    @classmethod
+    def rand(cls, *shape: Any, rng=None, dtype: Any = None, requires_grad: bool = False) -> Any:
         """Uniform samples in ``[0, 1)``."""
         data = _generator(rng).random(_shape(shape))
-        return _build(data.astype(dtype or _default_dtype), requires_grad)
+        return cls._build(data.astype(dtype or _default_dtype), requires_grad)
 
-    @staticmethod
+    @classmethod
     def uniform(
-        *shape: Any, low=0.0, high=1.0, rng=None, dtype: Any = None, requires_grad=False
+        cls, *shape: Any, low=0.0, high=1.0, rng=None, dtype: Any = None, requires_grad=False
     ) -> Any:
         """Uniform samples in ``[low, high)``."""
         data = _generator(rng).uniform(low, high, _shape(shape))
-        return _build(data.astype(dtype or _default_dtype), requires_grad)
+        return cls._build(data.astype(dtype or _default_dtype), requires_grad)
 
-    @staticmethod
-    def arange(*args: Any, dtype: Any = None) -> Any:
+    @classmethod
+    def arange(cls, *args: Any, dtype: Any = None) -> Any:
         """``np.arange`` as a tensor (default dtype unless ``dtype`` given)."""
-        return _build(np.arange(*args, dtype=dtype or _default_dtype), False)
+        return cls._build(np.arange(*args, dtype=dtype or _default_dtype), False)
 
-    @staticmethod
-    def eye(n: int, dtype: Any = None, requires_grad: bool = False) -> Any:
+    @classmethod
+    def eye(cls, n: int, dtype: Any = None, requires_grad: bool = False) -> Any:
         """The ``n`` by ``n`` identity matrix."""
-        return _build(np.eye(n, dtype=dtype or _default_dtype), requires_grad)
+        return cls._build(np.eye(n, dtype=dtype or _default_dtype), requires_grad)
 
-    @staticmethod
-    def zeros_like(other: Any, requires_grad: bool = False) -> Any:
+    @classmethod
+    def zeros_like(cls, other: Any, requires_grad: bool = False) -> Any:
         """Zeros with the shape and dtype of ``other``."""
-        return _build(np.zeros_like(other.data), requires_grad)
+        return cls._build(np.zeros_like(other.data), requires_grad)

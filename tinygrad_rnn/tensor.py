@@ -8,9 +8,11 @@ arrays of the tensor's own shape, even when the tensor was broadcast in the forw
 
 The primitives are listed in :mod:`tinygrad_rnn.function`. This module adds the operator
 sugar and the methods; ``mean``, ``var``, ``sqrt``, ``softmax`` and friends are compositions
-of primitives and need no backward of their own. The functional forms (``tanh(x)``,
-``softmax(x)``, ``concat``, ``stack``, ``where``, ``mse``, ``cross_entropy``, ``embedding``)
-are importable from here too; they live in :mod:`tinygrad_rnn.ops_compose`.
+of primitives and need no backward of their own. Beside the class live the functions that
+make or join tensors, like ``torch.cat`` and ``torch.where``: :func:`tensor`, :func:`exp`,
+:func:`log`, :func:`concat`, :func:`stack`, :func:`where` and :func:`clip`. The functional
+forms of activations and losses (``softmax(x)``, ``cross_entropy(z, t)``, ...) are in
+:mod:`tinygrad_rnn.nn.functional`, which imports this module (never the other way round).
 
 Dtypes: floating data becomes the default dtype, float32 like PyTorch, unless you pass
 ``dtype=``; :func:`set_default_dtype` (or the :func:`default_dtype` context) switches to
@@ -55,7 +57,7 @@ from tinygrad_rnn.ops_create import (
 )
 from tinygrad_rnn.ops_math import Add, Div, Exp, Log, MatMul, Max, Mul, Neg, Pow, Sub, Sum
 from tinygrad_rnn.ops_nn import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Tanh
-from tinygrad_rnn.ops_shape import Clip, GetItem, Permute, Reshape, Where
+from tinygrad_rnn.ops_shape import Clip, Concat, GetItem, Permute, Reshape, Stack, Where
 
 __all__ = [
     "Tensor",
@@ -70,7 +72,13 @@ __all__ = [
     "get_default_dtype",
     "set_default_dtype",
     "default_dtype",
-    # + the functional forms of _FUNCTIONAL below (tanh, softmax, cross_entropy, ...)
+    "tensor",
+    "exp",
+    "log",
+    "concat",
+    "stack",
+    "where",
+    "clip",
 ]
 
 
@@ -502,8 +510,8 @@ def _new_tensor(data: np.ndarray) -> Tensor:
     return t
 
 
-function._new_tensor = _new_tensor  # Function.apply builds its outputs with this
-function._tensor_type = Tensor  # and checks its inputs against this
+# Function.apply checks its inputs against Tensor and builds its outputs with _new_tensor.
+function.register_tensor_type(Tensor, _new_tensor)
 
 
 def _axis(axis: int, ndim: int, op: str) -> int:
@@ -529,32 +537,64 @@ def _raw_index(index: Any) -> Any:
     return index
 
 
-# The functional forms (``tanh(x)``, ``softmax(x)``, ``cross_entropy(z, t)``, ...) live in
-# ops_compose.py, which imports this module; they are looked up from there on first use so
-# that ``from tinygrad_rnn.tensor import softmax`` works without an import cycle.
-_FUNCTIONAL = (
-    "tensor",
-    "exp",
-    "log",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "leaky_relu",
-    "softmax",
-    "log_softmax",
-    "concat",
-    "stack",
-    "where",
-    "clip",
-    "mse",
-    "cross_entropy",
-    "embedding",
-)
+# ----------------------------------------------------------- making and joining tensors
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _FUNCTIONAL:
-        from tinygrad_rnn import ops_compose
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Make a Tensor (``tensor(x)`` is ``Tensor(x)``)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
-        return getattr(ops_compose, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def exp(x: Any) -> Tensor:
+    r""":math:`e^x` of a Tensor, an array or a number (``x.exp()``)."""
+    return Exp.apply(_as_tensor(x))
+
+
+def log(x: Any) -> Tensor:
+    r""":math:`\ln x` of a Tensor, an array or a number (``x.log()``)."""
+    return Log.apply(_as_tensor(x))
+
+
+def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (``torch.cat``).
+
+    Example:
+        >>> concat([Tensor([1.0]), Tensor([2.0, 3.0])]).data
+        array([1., 2., 3.], dtype=float32)
+    """
+    if not tensors:
+        raise ValueError("concat: needs at least one tensor")
+    return Concat.apply(*[_as_tensor(t) for t in tensors], axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join equally-shaped tensors along a new axis."""
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    return Stack.apply(*[_as_tensor(t) for t in tensors], axis=axis)
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``cond`` is true, else ``b`` (elementwise, broadcasting).
+
+    ``cond`` is a constant (a bool array or tensor); ``a`` and ``b`` may be tensors or numbers.
+    """
+    cond_arr = np.asarray(_raw(cond), dtype=bool)
+    if isinstance(a, Tensor):
+        b_t = a._operand(b)
+        a_t = a
+    elif isinstance(b, Tensor):
+        a_t = b._operand(a)
+        b_t = b
+    else:
+        a_t, b_t = Tensor(a), Tensor(b)
+    return Where.apply(a_t, b_t, cond=cond_arr)
+
+
+def clip(x: Any, low: float | None = None, high: float | None = None) -> Tensor:
+    """Clamp ``x`` into ``[low, high]``; the gradient is 0 where clamping happened."""
+    if low is None and high is None:
+        raise ValueError("clip: give low, high or both")
+    return Clip.apply(_as_tensor(x), low=low, high=high)

@@ -117,7 +117,8 @@ def stop_tensor_spirals(out: Path) -> str:
     import numpy as np
 
     from tinygrad_rnn.data import make_spirals
-    from tinygrad_rnn.tensor import Tensor, cross_entropy, no_grad
+    from tinygrad_rnn.nn.functional import cross_entropy
+    from tinygrad_rnn.tensor import Tensor, no_grad
 
     X, y = make_spirals(300, classes=3, noise=0.2, seed=0)  # (300, 2), (300,)
     rng = np.random.default_rng(0)

@@ -9,7 +9,7 @@ import numpy as np
 from tinygrad_rnn import optim
 from tinygrad_rnn.data import CharVocab
 from tinygrad_rnn.generate import CharLM, detach_state
-from tinygrad_rnn.tensor import cross_entropy
+from tinygrad_rnn.nn.functional import cross_entropy
 
 
 def encode(text, itos):

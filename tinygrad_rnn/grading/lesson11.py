@@ -193,7 +193,8 @@ NLL_SHAPES = ((3, 4, 0.0), (5, 7, 1.0), (10, 3, 3.0), (4, 30, 2.0), (6, 5, 400.0
 
 @cache
 def _nll_cases() -> tuple[Case, ...]:
-    from tinygrad_rnn.tensor import Tensor, cross_entropy
+    from tinygrad_rnn.nn.functional import cross_entropy
+    from tinygrad_rnn.tensor import Tensor
 
     rng = np.random.default_rng(1103)
     cases = []

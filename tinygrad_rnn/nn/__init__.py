@@ -8,6 +8,8 @@
 - :mod:`~tinygrad_rnn.nn.recurrent`: the sequence layers ``RNN``, ``LSTM``, ``GRU``
   (``fused=True`` runs numba kernels, ``fused=False`` builds the unrolled graph).
 - :mod:`~tinygrad_rnn.nn.fused`: the whole-sequence Tensor ops behind ``fused=True``.
+- :mod:`~tinygrad_rnn.nn.functional`: the functional forms, ``torch.nn.functional``-style
+  (``import tinygrad_rnn.nn.functional as F``; ``F.cross_entropy``, ``F.dropout``, ...).
 
 Importing this package does not import numba; the kernels load on the first fused call.
 
@@ -20,6 +22,7 @@ Example:
     ((20, 4, 16), 'LSTMState')
 """
 
+from tinygrad_rnn.nn import functional
 from tinygrad_rnn.nn.cells import (
     GRUCell,
     GRUState,
@@ -48,7 +51,7 @@ from tinygrad_rnn.nn.layers import (
 from tinygrad_rnn.nn.module import Module, Parameter, StateDictError
 from tinygrad_rnn.nn.recurrent import GRU, LSTM, RNN
 
-__all__ = ["Module", "Parameter", "StateDictError"]
+__all__ = ["functional", "Module", "Parameter", "StateDictError"]
 __all__ += ["Linear", "Embedding", "Sequential", "ModuleList", "MLP", "Identity", "Dropout"]
 __all__ += ["Tanh", "Sigmoid", "ReLU", "LeakyReLU"]
 __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNNState", "LSTMState", "GRUState"]

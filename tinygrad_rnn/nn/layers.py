@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_rnn import init
+from tinygrad_rnn.nn import functional as F
 from tinygrad_rnn.nn.module import Module, Parameter
 from tinygrad_rnn.tensor import ShapeError, Tensor, get_default_dtype
 
@@ -109,8 +110,7 @@ class Linear(Module):
                 f"Linear: input is {x.dtype} but the parameters are {self.weight.dtype}; "
                 "convert one (x.astype(...) or layer.to(...))"
             )
-        y = x @ self.weight.T  # (..., out)
-        return y + self.bias if self.bias is not None else y
+        return F.linear(x, self.weight, self.bias)  # (..., out)
 
     def extra_repr(self) -> str:
         return (
@@ -142,9 +142,7 @@ class Embedding(Module):
         self.weight = Parameter(w, dtype=w.dtype, label="embedding")
 
     def forward(self, indices: Any) -> Tensor:
-        from tinygrad_rnn.ops_compose import embedding
-
-        return embedding(self.weight, indices)
+        return F.embedding(self.weight, indices)
 
     def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}"
@@ -274,12 +272,7 @@ class Dropout(Module):
         self._rng = init.as_generator(rng)
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
-        if not self.training or self.p == 0.0:
-            return x
-        keep = self._rng.random(x.shape) >= self.p
-        mask = keep.astype(x.dtype) / np.asarray(1.0 - self.p, dtype=x.dtype)
-        return x * Tensor(mask, dtype=x.dtype)
+        return F.dropout(as_tensor(x), self.p, training=self.training, rng=self._rng)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

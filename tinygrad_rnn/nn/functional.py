@@ -1,16 +1,21 @@
-r"""Compositions and functional forms: ops built from primitives, with no backward of their own.
+r"""Functional forms of activations, losses and layers, as in ``torch.nn.functional``.
 
-``softmax`` is ``exp(log_softmax(x))``; ``mse`` is a mean of squares; the unfused
-``cross_entropy`` is ``-log_softmax`` picked at the targets and averaged. Their gradients come
-for free from the primitives in :mod:`tinygrad_rnn.function`. The functional forms
-(``tanh(x)`` beside ``x.tanh()``) accept Tensors, arrays or numbers.
+``import tinygrad_rnn.nn.functional as F`` gives the stateless versions of what the layers do:
+activations (:func:`tanh`, :func:`sigmoid`, :func:`relu`, :func:`leaky_relu`,
+:func:`softmax`, :func:`log_softmax`), losses (:func:`cross_entropy`, :func:`mse_loss`, also
+named :func:`mse`), and the maths of layers (:func:`linear`, :func:`embedding`,
+:func:`dropout`). Each accepts Tensors, arrays or numbers.
 
-Everything here is also reachable as ``tinygrad_rnn.tensor.<name>``.
+Each activation has a Tensor-method twin (``F.tanh(x)`` is ``x.tanh()``); the losses and layer
+functions are the twins of modules in :mod:`tinygrad_rnn.nn` (``Linear``, ``Embedding``,
+``Dropout``) or of ``Tensor`` compositions. None has a backward of its own: each is a primitive
+of :mod:`tinygrad_rnn.function` or a composition of them, so gradients come for free.
 
 Example:
+    >>> import tinygrad_rnn.nn.functional as F
     >>> from tinygrad_rnn.tensor import Tensor
     >>> z = Tensor([[1.0, 2.0, 3.0]], requires_grad=True)
-    >>> loss = cross_entropy(z, [2], fused=False)
+    >>> loss = F.cross_entropy(z, [2], fused=False)
     >>> loss.backward()
     >>> z.grad.round(3)
     array([[ 0.09 ,  0.245, -0.335]], dtype=float32)
@@ -18,73 +23,58 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn.ops_math import Exp, Log
+from tinygrad_rnn import init
+from tinygrad_rnn.ops_math import Exp
 from tinygrad_rnn.ops_nn import CrossEntropy, Embedding, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Tanh
-from tinygrad_rnn.ops_shape import Clip, Concat, Stack, Where
 from tinygrad_rnn.tensor import Tensor, _raw
 
 __all__ = [
-    "tensor",
-    "exp",
-    "log",
     "tanh",
     "sigmoid",
     "relu",
     "leaky_relu",
     "softmax",
     "log_softmax",
-    "concat",
-    "stack",
-    "where",
-    "clip",
-    "mse",
     "cross_entropy",
+    "mse_loss",
+    "mse",
+    "linear",
     "embedding",
+    "dropout",
 ]
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """Make a Tensor (``tensor(x)`` is ``Tensor(x)``)."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
-
-# ------------------------------------------------------------------------ functional forms
 def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def exp(x: Any) -> Tensor:
-    r""":math:`e^x`."""
-    return Exp.apply(_as_tensor(x))
-
-
-def log(x: Any) -> Tensor:
-    r""":math:`\ln x`."""
-    return Log.apply(_as_tensor(x))
-
-
+# ----------------------------------------------------------------------------- activations
 def tanh(x: Any) -> Tensor:
-    r""":math:`\tanh x`."""
+    r""":math:`\tanh x` (``x.tanh()``)."""
     return Tanh.apply(_as_tensor(x))
 
 
 def sigmoid(x: Any) -> Tensor:
-    r""":math:`1 / (1 + e^{-x})`."""
+    r""":math:`1 / (1 + e^{-x})` (``x.sigmoid()``)."""
     return Sigmoid.apply(_as_tensor(x))
 
 
 def relu(x: Any) -> Tensor:
-    r""":math:`\max(x, 0)`."""
+    r""":math:`\max(x, 0)` (``x.relu()``).
+
+    Example:
+        >>> relu([-1.0, 2.0]).data
+        array([0., 2.], dtype=float32)
+    """
     return ReLU.apply(_as_tensor(x))
 
 
 def leaky_relu(x: Any, slope: float = 0.01) -> Tensor:
-    r""":math:`x` if :math:`x > 0` else ``slope`` :math:`\cdot x`."""
+    r""":math:`x` if :math:`x > 0` else ``slope`` :math:`\cdot x` (``x.leaky_relu(slope)``)."""
     return LeakyReLU.apply(_as_tensor(x), slope=slope)
 
 
@@ -103,48 +93,19 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     return Exp.apply(LogSoftmax.apply(_as_tensor(x), axis=axis))
 
 
-def concat(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
-    if not tensors:
-        raise ValueError("concat: needs at least one tensor")
-    return Concat.apply(*[_as_tensor(t) for t in tensors], axis=axis)
+# ---------------------------------------------------------------------------------- losses
+def mse_loss(prediction: Tensor, target: Any) -> Tensor:
+    r"""Mean squared error :math:`\frac{1}{n}\sum (p - y)^2`.
 
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join equally-shaped tensors along a new axis."""
-    if not tensors:
-        raise ValueError("stack: needs at least one tensor")
-    return Stack.apply(*[_as_tensor(t) for t in tensors], axis=axis)
-
-
-def where(cond: Any, a: Any, b: Any) -> Tensor:
-    """``a`` where ``cond`` is true, else ``b`` (elementwise, broadcasting).
-
-    ``cond`` is a constant (a bool array or tensor); ``a`` and ``b`` may be tensors or numbers.
+    Example:
+        >>> mse_loss(Tensor([1.0, 3.0]), [1.0, 1.0]).item()
+        2.0
     """
-    cond_arr = np.asarray(_raw(cond), dtype=bool)
-    if isinstance(a, Tensor):
-        b_t = a._operand(b)
-        a_t = a
-    elif isinstance(b, Tensor):
-        a_t = b._operand(a)
-        b_t = b
-    else:
-        a_t, b_t = Tensor(a), Tensor(b)
-    return Where.apply(a_t, b_t, cond=cond_arr)
-
-
-def clip(x: Any, low: float | None = None, high: float | None = None) -> Tensor:
-    """Clamp ``x`` into ``[low, high]``; the gradient is 0 where clamping happened."""
-    if low is None and high is None:
-        raise ValueError("clip: give low, high or both")
-    return Clip.apply(_as_tensor(x), low=low, high=high)
-
-
-def mse(prediction: Tensor, target: Any) -> Tensor:
-    r"""Mean squared error :math:`\frac{1}{n}\sum (p - y)^2`."""
     diff = prediction - target
     return (diff * diff).mean()
+
+
+mse = mse_loss  # the library's older, shorter name
 
 
 def cross_entropy(
@@ -192,6 +153,23 @@ def cross_entropy(
     return losses.sum() if reduction == "sum" else losses
 
 
+# ---------------------------------------------------------------------------------- layers
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    r"""The affine map :math:`y = x W^\top + b` on the last axis, PyTorch's layout.
+
+    Args:
+        x: inputs ``(..., in_features)``.
+        weight: ``(out_features, in_features)``, as in :class:`~tinygrad_rnn.nn.Linear`.
+        bias: ``(out_features,)`` or ``None``.
+
+    Example:
+        >>> linear(Tensor([[1.0, 2.0]]), Tensor([[1.0, 0.0], [1.0, 1.0]]), Tensor([0.0, 10.0])).data
+        array([[ 1., 13.]], dtype=float32)
+    """
+    y = _as_tensor(x) @ _as_tensor(weight).T
+    return y + bias if bias is not None else y
+
+
 def embedding(weight: Tensor, indices: Any) -> Tensor:
     """Rows of ``weight`` ``(V, D)`` picked by integer ``indices``; shape ``indices.shape + (D,)``.
 
@@ -203,3 +181,35 @@ def embedding(weight: Tensor, indices: Any) -> Tensor:
                [2., 2.]], dtype=float32)
     """
     return Embedding.apply(weight, indices=np.asarray(_raw(indices)))
+
+
+def dropout(x: Any, p: float = 0.5, training: bool = True, rng: init.Seed | None = None) -> Tensor:
+    r"""Inverted dropout: zero each element with probability ``p``, scale the rest by
+    :math:`1/(1-p)`, so the expected value is unchanged.
+
+    It is ``x`` times a constant mask, so the gradient is the same mask. When not
+    ``training`` or ``p == 0`` it returns ``x`` itself; ``p == 1`` gives zeros.
+
+    Args:
+        x: a Tensor, an array or a number.
+        p: probability of dropping an element, in ``[0, 1]``.
+        training: apply dropout (``True``) or return ``x`` unchanged (``False``).
+        rng: an int seed or a ``np.random.Generator`` for the mask (``None``: fresh).
+
+    Raises:
+        ValueError: if ``p`` is outside ``[0, 1]``.
+
+    Example:
+        >>> dropout(Tensor([1.0, 1.0, 1.0, 1.0]), p=0.5, rng=0).data
+        array([2., 0., 0., 0.], dtype=float32)
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    x = _as_tensor(x)
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * Tensor(np.zeros(x.shape, dtype=x.dtype), dtype=x.dtype)
+    keep = init.as_generator(rng).random(x.shape) >= p
+    mask = keep.astype(x.dtype) / np.asarray(1.0 - p, dtype=x.dtype)
+    return x * Tensor(mask, dtype=x.dtype)
