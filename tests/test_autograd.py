@@ -7,7 +7,7 @@ import sys
 import tracemalloc
 
 from tinygrad_rnn import Value
-from tinygrad_rnn.autograd import toposort
+from tinygrad_rnn.autograd import interior_toposort, toposort
 from tinygrad_rnn.scalar import MLP
 
 
@@ -39,11 +39,11 @@ def test_interior_walk_skips_leaves_and_keeps_the_order():
     d = c + a
     e = d.tanh() * c
     full = toposort(e)
-    interior = toposort(e, interior=True)
+    interior = interior_toposort(e)
     # exactly the nodes with a backward rule, in the same relative order as the full walk
     assert [n for n in full if n._backward is not None] == interior
     assert a not in interior and b not in interior and interior[-1] is e
-    assert toposort(a, interior=True) == []  # a leaf has nothing to walk
+    assert interior_toposort(a) == []  # a leaf has nothing to walk
     e.backward()  # backward walks the interior order: gradients as by hand
     dt = 1 - d.tanh().data ** 2
     assert abs(a.grad - (dt * (b.data + 1) * c.data + d.tanh().data * b.data)) < 1e-12

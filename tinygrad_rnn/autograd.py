@@ -1,4 +1,4 @@
-r"""The one graph walk shared by both engines and by the graph renderer.
+r"""The graph walks shared by both engines and by the graph renderer.
 
 Every node of a computation graph, a scalar :class:`~tinygrad_rnn.scalar.Value` or a
 :class:`~tinygrad_rnn.tensor.Tensor`, exposes its inputs as ``node._prev``: a tuple of the
@@ -6,8 +6,11 @@ nodes it was computed from (empty for a leaf). That is all this module needs to 
 besides one rule: nodes are hashed by identity, so they must not override ``__eq__``.
 
 :func:`toposort` returns the nodes reachable from a root so that every node comes *after*
-all of its inputs. Backpropagation visits that list in reverse: by the time a node hands
-gradient to its inputs, every consumer of the node has already handed gradient to it.
+all of its inputs. :func:`interior_toposort` returns the same order restricted to the nodes
+with a backward rule (leaves have nothing to hand on), and backpropagation visits that list
+in reverse: by the time a node hands gradient to its inputs, every consumer of the node has
+already handed gradient to it. They are two small loops rather than one loop with a flag,
+because the backward walk runs on every training step and a test per input costs time.
 
 Why an explicit stack and not recursion: an RNN unrolled over 10,000 steps is a chain
 10,000+ nodes deep, and a recursive sort dies at Python's recursion limit (about 1,000).
@@ -44,29 +47,25 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["toposort", "backward"]
+__all__ = ["toposort", "interior_toposort", "backward"]
 
 
-def toposort(root: Any, interior: bool = False) -> list[Any]:
+def toposort(root: Any) -> list[Any]:
     """Return every node reachable from ``root``, inputs before the nodes that use them.
 
     Args:
         root: any node with a ``_prev`` tuple of input nodes.
-        interior: list only the nodes with a backward rule (``_backward``), reached
-            through such nodes: what :func:`backward` walks. Leaves have nothing to hand
-            on, and on a small graph skipping them saves a good part of the walk.
 
     Returns:
-        A list that starts with leaves (with ``interior``: with nodes whose inputs are all
-        leaves) and ends with ``root``. Each node appears once, even when it is used many
-        times (``b = a + a`` lists ``a`` once).
+        A list that starts with leaves and ends with ``root``. Each node appears once, even
+        when it is used many times (``b = a + a`` lists ``a`` once).
     """
     order: list[Any] = []
     # A set of the nodes themselves, hashed by identity. (Not of id(node): ids are memory
     # addresses, multiples of 16, and a set of them collides so often that a million-node
     # walk became 4x slower.) This is why nodes must not override __eq__ or __hash__.
     visited: set[Any] = set()
-    stack: list[Any] = [root] if not interior or root._backward is not None else []
+    stack: list[Any] = [root]
     push, pop = stack.append, stack.pop
     while stack:
         node = pop()
@@ -81,16 +80,48 @@ def toposort(root: Any, interior: bool = False) -> list[Any]:
         push(node)
         push(None)
         for parent in node._prev:
-            if interior:
-                if parent._backward is not None and parent not in visited:
-                    push(parent)
-            elif parent in visited:
+            if parent in visited:
                 continue
-            elif parent._prev:
+            if parent._prev:
                 push(parent)
             else:  # a leaf has no inputs: it is finished as soon as it is seen
                 visited.add(parent)
                 order.append(parent)
+    return order
+
+
+def interior_toposort(root: Any) -> list[Any]:
+    """Like :func:`toposort`, but only the nodes with a backward rule: what :func:`backward` walks.
+
+    A node is listed when its ``_backward`` is not ``None`` and it is reached from ``root``
+    through such nodes. Leaves have nothing to hand on, and on a small graph skipping them
+    saves a good part of the walk. The order is the one :func:`toposort` gives, with the
+    other nodes left out.
+
+    Args:
+        root: any node with ``_prev`` and ``_backward``.
+
+    Returns:
+        A list that starts with nodes whose inputs are all leaves and ends with ``root``;
+        empty when ``root`` itself is a leaf.
+    """
+    order: list[Any] = []
+    visited: set[Any] = set()  # nodes themselves, as in toposort
+    stack: list[Any] = [root] if root._backward is not None else []
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = pop()
+        if node is None:
+            order.append(pop())  # the marker: all of the node's inputs are in `order`
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        push(node)
+        push(None)
+        for parent in node._prev:
+            if parent._backward is not None and parent not in visited:
+                push(parent)
     return order
 
 
@@ -108,7 +139,7 @@ def backward(root: Any, seed: Any, reset: Any) -> list[Any]:
     """
     # Only interior nodes take part: leaves have no backward rule, and their gradients
     # accumulate rather than reset.
-    order = toposort(root, interior=True)
+    order = interior_toposort(root)
     for node in order:
         node.grad = reset
     if root._backward is not None or root.grad is None:
