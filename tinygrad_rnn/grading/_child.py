@@ -273,7 +273,7 @@ def supervise(argv: list[str]) -> int:
     the same signal), so the grader reads the same code as without this layer. Where subreapers or
     ``fork`` do not exist, :func:`main` runs in this process.
     """
-    from tinygrad_rnn.grading._zygote import (
+    from tinygrad_rnn.grading._reaper import (
         PR_SET_DUMPABLE,
         PR_SET_PDEATHSIG,
         become_subreaper,

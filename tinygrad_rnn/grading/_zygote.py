@@ -7,13 +7,14 @@ library, once; then, for each exercise, it forks a fresh child that runs
 child gets its own process group, its own pipe for whatever it prints, and no access to the
 control channel. This process never sees an expected answer: those stay in the grader.
 
-On Linux this process is a *child subreaper* (:func:`become_subreaper`): it is the parent the
-learner's processes are forked from, and the grader never kills it at a time limit, so it is
-the one process guaranteed to outlive every exercise. Whatever the learner's code started,
-even after leaving the process group with ``os.setsid()``, stays below it and is killed
-(:func:`kill_descendants`) as soon as the exercise's process has ended, whether it passed,
-failed, crashed or was stopped at the time limit. The cold path does the same from
-:func:`tinygrad_rnn.grading._child.supervise`.
+On Linux this process is a *child subreaper*
+(:func:`~tinygrad_rnn.grading._reaper.become_subreaper`): it is the parent the learner's
+processes are forked from, and the grader never kills it at a time limit, so it is the one
+process guaranteed to outlive every exercise. Whatever the learner's code started, even after
+leaving the process group with ``os.setsid()``, stays below it and is killed
+(:func:`~tinygrad_rnn.grading._reaper.kill_descendants`) as soon as the exercise's process
+has ended, whether it passed, failed, crashed or was stopped at the time limit. The cold path
+does the same from :func:`tinygrad_rnn.grading._child.supervise`.
 
 Protocol (one JSON object per line):
 
@@ -34,6 +35,8 @@ import select
 import signal
 import sys
 import time
+
+from tinygrad_rnn.grading._reaper import become_subreaper, kill_descendants
 
 OUTPUT_KEEP = 2000
 
@@ -107,99 +110,6 @@ def _serve(job: dict[str, str], control: tuple[int, int], devnull: int) -> dict[
         "output": kept.decode("utf-8", errors="replace"),
         "dropped": dropped,
     }
-
-
-PR_SET_CHILD_SUBREAPER = 36  # from <linux/prctl.h>
-PR_SET_DUMPABLE = 4
-PR_SET_PDEATHSIG = 1
-
-
-def prctl(option: int, value: int) -> bool:
-    """Call Linux's ``prctl(option, value)``; ``False`` where that is impossible or fails."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(option, value, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def become_subreaper() -> bool:
-    r"""Make this process the one that adopts the orphans among its descendants (Linux).
-
-    Killing a learner's process group is not enough: code that forks twice and calls
-    ``os.setsid()`` leaves the group, and its process would be adopted by ``init`` and live on
-    after grading (burning CPU, or writing files such as ``grade-report.json`` later). A
-    *child subreaper* adopts those orphans instead, so :func:`kill_descendants` can still
-    find them. The flag is not inherited by forked children.
-
-    Returns:
-        ``True`` if this process is now a subreaper; ``False`` on other systems or failure.
-    """
-    return prctl(PR_SET_CHILD_SUBREAPER, 1)
-
-
-def _live_children() -> dict[int, list[int]]:
-    """Parent pid -> pids of its living (not zombie) children, read from ``/proc/*/stat``."""
-    children: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:  # it ended while we looked
-            continue
-        # "pid (command) state ppid ...": the command may contain spaces and parentheses.
-        state, ppid = stat[stat.rfind(b")") + 2 :].split()[:2]
-        if state not in (b"Z", b"X"):
-            children.setdefault(int(ppid), []).append(int(name))
-    return children
-
-
-def _reap() -> None:
-    """Collect the exit status of every child that has ended (zombies), without waiting."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def kill_descendants(rounds: int = 200) -> int:
-    """SIGKILL every living descendant of this process and reap them; the number killed.
-
-    Call it only after this process collected the exit status it cares about: it reaps every
-    ended child. Descendants that fork while being killed are orphaned to this process (a
-    subreaper) and caught by the next round. Without ``/proc`` it does nothing.
-    """
-    me, killed = os.getpid(), 0
-    for _ in range(rounds):
-        _reap()
-        try:
-            tree = _live_children()
-        except OSError:  # no /proc
-            return killed
-        found, stack = [], list(tree.get(me, ()))
-        while stack:
-            pid = stack.pop()
-            found.append(pid)
-            stack.extend(tree.get(pid, ()))
-        if not found:
-            return killed
-        for pid in found:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        killed += len(found)
-        time.sleep(0.001)  # SIGKILL is delivered asynchronously
-    return killed
 
 
 def _kill_group(pid: int) -> None:
