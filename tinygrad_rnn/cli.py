@@ -48,26 +48,18 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
 
 def _cmd_warmup(args: argparse.Namespace) -> int:
-    try:
-        from tinygrad_rnn.warmup import warmup
-    except ImportError as exc:
-        print(f"warmup: the compiled kernels are not available in this version ({exc})")
-        return 1
+    from tinygrad_rnn.warmup import warmup
+
     warmup(progress=not args.quiet)
     return 0
 
 
-def _lessons_dir() -> Path | None:
-    """The lessons folder: ./lessons, or the one beside an editable install of the package."""
-    for candidate in (Path.cwd() / "lessons", Path(__file__).resolve().parent.parent / "lessons"):
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
-    folder = _lessons_dir()
-    if folder is None:
+    from tinygrad_rnn.grading.runner import find_lessons_dir
+
+    try:
+        folder = find_lessons_dir()
+    except FileNotFoundError:
         print("run: no lessons/ folder here; run this from the course's top folder")
         return 2
     number = f"{int(args.lesson):02d}"
@@ -199,14 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_optional_commands(sub: argparse._SubParsersAction) -> None:
     """Commands that live in their own modules (grading, training, benchmarks)."""
-    try:
-        from tinygrad_rnn.grading.cli import add_commands as add_grading_commands
-    except ModuleNotFoundError as exc:  # only "not there yet"; a bug inside must surface
-        if not (exc.name or "").startswith("tinygrad_rnn.grading"):
-            raise
-    else:
-        add_grading_commands(sub)
+    from tinygrad_rnn.grading.cli import add_commands as add_grading_commands
     from tinygrad_rnn.train import add_commands as add_train_commands
+
+    add_grading_commands(sub)
 
     add_train_commands(sub)
 

@@ -27,11 +27,10 @@ import numpy as np
 
 from tinygrad_rnn import init, nn, optim
 from tinygrad_rnn.data.sequences import adding_problem
+from tinygrad_rnn.nn.recurrent import LAYERS
 from tinygrad_rnn.tensor import Tensor, no_grad
 
 __all__ = ["AddingModel", "TrainResult", "train_adding", "add_commands"]
-
-_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
 class AddingModel(nn.Module):
@@ -56,10 +55,10 @@ class AddingModel(nn.Module):
         forget_bias: float | None = None,
     ):
         super().__init__()
-        if cell not in _LAYERS:
-            raise ValueError(f"AddingModel: cell must be one of {sorted(_LAYERS)}, got {cell!r}")
+        if cell not in LAYERS:
+            raise ValueError(f"AddingModel: cell must be one of {sorted(LAYERS)}, got {cell!r}")
         gen = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
-        self.rnn = _LAYERS[cell](2, hidden_size, fused=fused, rng=gen)
+        self.rnn = LAYERS[cell](2, hidden_size, fused=fused, rng=gen)
         self.head = nn.Linear(hidden_size, 1, rng=gen)
         if cell == "lstm" and forget_bias is not None:
             init.lstm_forget_bias_(self.rnn.bias_hh_l0, forget_bias)
@@ -172,7 +171,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser("train", help="train a small model on a generated task")
     tasks = train.add_subparsers(dest="task", metavar="TASK", required=True)
     adding = tasks.add_parser("adding", help="the adding problem (long-range memory)")
-    adding.add_argument("--cell", choices=sorted(_LAYERS), default="lstm")
+    adding.add_argument("--cell", choices=sorted(LAYERS), default="lstm")
     adding.add_argument("--length", type=int, default=50, help="sequence length T")
     adding.add_argument("--hidden", type=int, default=32, help="hidden size")
     adding.add_argument("--steps", type=int, default=800)

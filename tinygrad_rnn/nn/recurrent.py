@@ -56,7 +56,7 @@ from tinygrad_rnn.nn.module import Module, Parameter
 from tinygrad_rnn.ops_shape import GetItem
 from tinygrad_rnn.tensor import ShapeError, Tensor, concat, get_default_dtype, stack
 
-__all__ = ["RNN", "LSTM", "GRU"]
+__all__ = ["RNN", "LSTM", "GRU", "LAYERS"]
 
 # (B, H, dtype) -> the all-zeros (1, B, H) constant the fused ops start from when no state
 # is given. It never requires grad and the kernels only read it (they copy it into their
@@ -382,3 +382,7 @@ class GRU(_Recurrent):
 
     def _step(self, x_t: Tensor, state: Any, weights: tuple) -> GRUState:
         return cells.gru_step(x_t, state, *weights)
+
+
+LAYERS: dict[str, type[_Recurrent]] = {cls.kind: cls for cls in (RNN, LSTM, GRU)}
+"""Each recurrent layer by its ``kind``: ``"rnn"``, ``"lstm"``, ``"gru"``."""
