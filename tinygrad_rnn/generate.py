@@ -37,7 +37,9 @@ import numpy as np
 
 from tinygrad_rnn import nn, optim
 from tinygrad_rnn.data.text import CharVocab
+from tinygrad_rnn.nn.cells import detach_state
 from tinygrad_rnn.nn.functional import cross_entropy
+from tinygrad_rnn.nn.recurrent import LAYERS
 from tinygrad_rnn.tensor import Tensor, no_grad
 
 __all__ = [
@@ -51,8 +53,6 @@ __all__ = [
     "sample",
     "train_char_lm",
 ]
-
-_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
 class CharLM(nn.Module):
@@ -79,14 +79,12 @@ class CharLM(nn.Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        if cell not in _LAYERS:
-            raise ValueError(f"CharLM: cell must be one of {sorted(_LAYERS)}, got {cell!r}")
+        if cell not in LAYERS:
+            raise ValueError(f"CharLM: cell must be one of {sorted(LAYERS)}, got {cell!r}")
         gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
         self.vocab_size, self.cell = int(vocab_size), cell
         self.embed = nn.Embedding(vocab_size, embed_dim, rng=gen, dtype=dtype)
-        self.rnn = _LAYERS[cell](
-            embed_dim, hidden_size, num_layers=num_layers, rng=gen, dtype=dtype
-        )
+        self.rnn = LAYERS[cell](embed_dim, hidden_size, num_layers=num_layers, rng=gen, dtype=dtype)
         self.head = nn.Linear(hidden_size, vocab_size, rng=gen, dtype=dtype)
 
     def forward(self, ids: Any, state: Any = None) -> tuple[Tensor, Any]:
@@ -105,11 +103,6 @@ class CharLM(nn.Module):
         x = self.embed(ids)  # (T, B, E)
         hs, state = self.rnn(x, state)  # (T, B, H)
         return self.head(hs), state  # (T, B, V)
-
-
-def detach_state(state: Any) -> Any:
-    """The same state with every tensor cut from its graph (truncated BPTT keeps values only)."""
-    return type(state)(*(Tensor(s.data, dtype=s.dtype) for s in state))
 
 
 def batch_streams(ids: np.ndarray, batch_size: int) -> np.ndarray:
