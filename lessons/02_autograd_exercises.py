@@ -63,7 +63,7 @@ def sin(a: Value) -> Value:
     .. code-block:: python
 
         out = Value(math.tanh(a.data), a, None, "tanh")  # data, input a, no input b, op
-        out._backward = _tanh_backward  # called later with out itself
+        out._backward = Value._tanh_backward  # called later with out itself
         return out
 
     A node keeps its (at most two) inputs in ``out._a`` and ``out._b``; ``out._prev`` lists

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tinygrad_rnn import scalar
 from tinygrad_rnn.gradcheck import gradcheck, numerical_grad
+from tinygrad_rnn.scalar import Value
 
 
 def test_numerical_grad_of_known_function():
@@ -17,7 +17,7 @@ def test_catches_a_wrong_backward_rule(monkeypatch):
     def wrong_tanh_backward(out):
         out._a.grad += (1.0 + out.data * out.data) * out.grad  # sign error
 
-    monkeypatch.setattr(scalar, "_tanh_backward", wrong_tanh_backward)
+    monkeypatch.setattr(Value, "_tanh_backward", staticmethod(wrong_tanh_backward))
     report = gradcheck(lambda a, b: (a * b).tanh(), [0.4, 0.9])
     assert not report.ok
     assert "failed at input" in report.message
@@ -33,7 +33,7 @@ def test_report_names_worst_input(monkeypatch):
         out._a.grad += out._b.data * out.grad
         out._b.grad += 2.0 * out._a.data * out.grad
 
-    monkeypatch.setattr(scalar, "_mul_backward", wrong_mul_backward)
+    monkeypatch.setattr(Value, "_mul_backward", staticmethod(wrong_mul_backward))
     report = gradcheck(lambda a, b: a * b, [1.5, 2.0])
     assert not report.ok and report.worst == "input 1"
     assert report.analytic == pytest.approx([2.0, 3.0]) and report.numeric[1] == pytest.approx(1.5)

@@ -6,12 +6,16 @@ the derivative of the final result with respect to this number. Each operation c
 derivative (``_backward``). Backpropagation is then just the chain rule applied node by node
 in reverse topological order (see :mod:`tinygrad_rnn.autograd`).
 
-Each op below is written as a pair: the forward method builds the output node, and the
-module-level ``_<op>_backward`` function right beside it says how the output's gradient flows
-to the inputs. The backward functions are plain functions rather than closures on purpose:
-a closure per node would be three more objects for Python's garbage collector to track and
-would tie the node into a reference cycle, which is what makes naive scalar engines spend most
-of their time collecting garbage. Here every node is exactly one object.
+Each op in :class:`Value` is written as a pair: the forward method builds the output node, and
+the ``@staticmethod`` ``_<op>_backward`` right under it says how the output's gradient flows to
+the inputs. The forward stores it on the node (``out._backward = Value._mul_backward``): one
+plain function shared by every node of that op, not a closure. A closure per node would be
+three more objects for Python's garbage collector to track and would tie the node into a
+reference cycle, which is what makes naive scalar engines spend most of their time collecting
+garbage. Here every node is exactly one object.
+
+The tiny networks built on ``Value`` (``Neuron``, ``Layer``, ``MLP``) are in
+:mod:`tinygrad_rnn.scalar.nn`.
 
 Supported operations and their local derivatives:
 
@@ -46,12 +50,10 @@ Example:
 from __future__ import annotations
 
 import math
-import random
-from collections.abc import Iterable, Sequence
 
 from tinygrad_rnn import autograd
 
-__all__ = ["Value", "Neuron", "Layer", "MLP"]
+__all__ = ["Value"]
 
 Number = int | float
 
@@ -114,30 +116,51 @@ class Value:
         self.group = group
 
     # ------------------------------------------------------------------ arithmetic
-    # A plain number on one side (``a + 1``, ``2 * a``) is folded into the op: one node, not
-    # a node for the op plus a leaf for the constant. Graphs stay smaller and so does the
-    # garbage collector's work.
+    # Each backward rule receives the output node ``out`` (inputs ``out._a``, ``out._b``) and
+    # adds (+=): a node used in several places collects gradient from every use.
+    # A plain number on one side (``a + 1``, ``2 * a``) is folded into the op, kept in
+    # ``out._const``: one node, not one plus a leaf for the constant.
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is Value:
             out = Value(self.data + other.data, self, other, "+")
-            out._backward = _add_backward
+            out._backward = Value._add_backward
             return out
         k = other if type(other) is float else _as_float(other, "Value + other")
         out = Value(self.data + k, self, None, "+")
         out._const = k
-        out._backward = _add_const_backward
+        out._backward = Value._add_const_backward
         return out
+
+    @staticmethod
+    def _add_backward(out: Value) -> None:
+        a, b = out._a, out._b
+        a.grad += out.grad
+        b.grad += out.grad
+
+    @staticmethod
+    def _add_const_backward(out: Value) -> None:
+        out._a.grad += out.grad
 
     def __mul__(self, other: Value | Number) -> Value:
         if type(other) is Value:
             out = Value(self.data * other.data, self, other, "*")
-            out._backward = _mul_backward
+            out._backward = Value._mul_backward
             return out
         k = other if type(other) is float else _as_float(other, "Value * other")
         out = Value(self.data * k, self, None, "*")
         out._const = k
-        out._backward = _mul_const_backward
+        out._backward = Value._mul_const_backward
         return out
+
+    @staticmethod
+    def _mul_backward(out: Value) -> None:
+        a, b = out._a, out._b
+        a.grad += b.data * out.grad
+        b.grad += a.data * out.grad
+
+    @staticmethod
+    def _mul_const_backward(out: Value) -> None:
+        out._a.grad += out._const * out.grad
 
     def __pow__(self, exponent: Number) -> Value:
         if isinstance(exponent, Value):
@@ -161,8 +184,20 @@ class Value:
             )
         out = Value(result, self, None, "**")
         out._const = k
-        out._backward = _pow_backward
+        out._backward = Value._pow_backward
         return out
+
+    @staticmethod
+    def _pow_backward(out: Value) -> None:
+        a = out._a
+        k = out._const
+        try:
+            slope = k * a.data ** (k - 1.0)
+        except (ZeroDivisionError, OverflowError):
+            # k == 0: a^0 = 1 has slope 0, even at a = 0. Otherwise the slope overflows
+            # (a ** 0.5 at 0, a ** 3 at 1e160): inf with its sign, as IEEE gives.
+            slope = 0.0 if k == 0.0 else k * _overflowed_power(a.data, k - 1.0)
+        a.grad += slope * out.grad
 
     def __neg__(self) -> Value:
         return self * -1.0
@@ -209,8 +244,13 @@ class Value:
         except OverflowError:
             result = math.inf
         out = Value(result, self, None, "exp")
-        out._backward = _exp_backward
+        out._backward = Value._exp_backward
         return out
+
+    @staticmethod
+    def _exp_backward(out: Value) -> None:
+        a = out._a
+        a.grad += out.data * out.grad
 
     def log(self) -> Value:
         """Natural logarithm; defined only for positive values."""
@@ -220,14 +260,24 @@ class Value:
                 "(If this is a probability, clamp it or add a small epsilon first.)"
             )
         out = Value(math.log(self.data), self, None, "log")
-        out._backward = _log_backward
+        out._backward = Value._log_backward
         return out
+
+    @staticmethod
+    def _log_backward(out: Value) -> None:
+        a = out._a
+        a.grad += out.grad / a.data
 
     def tanh(self) -> Value:
         """Hyperbolic tangent: squashes any number into (-1, 1)."""
         out = Value(math.tanh(self.data), self, None, "tanh")
-        out._backward = _tanh_backward
+        out._backward = Value._tanh_backward
         return out
+
+    @staticmethod
+    def _tanh_backward(out: Value) -> None:
+        a = out._a
+        a.grad += (1.0 - out.data * out.data) * out.grad
 
     def sigmoid(self) -> Value:
         """Logistic sigmoid 1 / (1 + e^-x): squashes any number into (0, 1)."""
@@ -238,14 +288,25 @@ class Value:
             e = math.exp(x)
             s = e / (1.0 + e)
         out = Value(s, self, None, "sigmoid")
-        out._backward = _sigmoid_backward
+        out._backward = Value._sigmoid_backward
         return out
+
+    @staticmethod
+    def _sigmoid_backward(out: Value) -> None:
+        a = out._a
+        a.grad += out.data * (1.0 - out.data) * out.grad
 
     def relu(self) -> Value:
         """max(0, x). The slope at exactly 0 is taken to be 0, as in most libraries."""
         out = Value(self.data if self.data > 0.0 else 0.0, self, None, "relu")
-        out._backward = _relu_backward
+        out._backward = Value._relu_backward
         return out
+
+    @staticmethod
+    def _relu_backward(out: Value) -> None:
+        a = out._a
+        if out.data > 0.0:
+            a.grad += out.grad
 
     # ------------------------------------------------------------------ autograd
     @property
@@ -283,214 +344,8 @@ class Value:
         return f"Value({name}{self.data:.6g}, grad={self.grad:.6g})"
 
 
-# Backward rules. Each receives the output node `out`; its inputs are out._a and out._b. They add
-# (+=) because a node used in several places collects gradient from every use.
-
-
-def _add_backward(out: Value) -> None:
-    a, b = out._a, out._b
-    a.grad += out.grad
-    b.grad += out.grad
-
-
-def _mul_backward(out: Value) -> None:
-    a, b = out._a, out._b
-    a.grad += b.data * out.grad
-    b.grad += a.data * out.grad
-
-
-def _add_const_backward(out: Value) -> None:
-    out._a.grad += out.grad
-
-
-def _mul_const_backward(out: Value) -> None:
-    out._a.grad += out._const * out.grad
-
-
-def _pow_backward(out: Value) -> None:
-    a = out._a
-    k = out._const
-    try:
-        slope = k * a.data ** (k - 1.0)
-    except (ZeroDivisionError, OverflowError):
-        # k == 0: the slope of a^0 = 1 is 0, also at a = 0. Otherwise the slope is too large
-        # for a float (a ** 0.5 at 0, a ** 3 at 1e160): inf with its sign, as IEEE gives.
-        slope = 0.0 if k == 0.0 else k * _overflowed_power(a.data, k - 1.0)
-    a.grad += slope * out.grad
-
-
 def _overflowed_power(base: float, k: float) -> float:
     """``base ** k`` when Python raised instead of giving inf: +-inf (negative for a
     negative base to an odd whole power)."""
     odd = k == int(k) and int(k) % 2 == 1
     return -math.inf if base < 0.0 and odd else math.inf
-
-
-def _exp_backward(out: Value) -> None:
-    a = out._a
-    a.grad += out.data * out.grad
-
-
-def _log_backward(out: Value) -> None:
-    a = out._a
-    a.grad += out.grad / a.data
-
-
-def _tanh_backward(out: Value) -> None:
-    a = out._a
-    a.grad += (1.0 - out.data * out.data) * out.grad
-
-
-def _sigmoid_backward(out: Value) -> None:
-    a = out._a
-    a.grad += out.data * (1.0 - out.data) * out.grad
-
-
-def _relu_backward(out: Value) -> None:
-    a = out._a
-    if out.data > 0.0:
-        a.grad += out.grad
-
-
-# ---------------------------------------------------------------------- tiny networks
-
-
-class Module:
-    """Base for the scalar networks: anything with parameters."""
-
-    def parameters(self) -> list[Value]:
-        return []
-
-    def zero_grad(self) -> None:
-        """Reset the gradient of every parameter to zero (call once per training step)."""
-        for p in self.parameters():
-            p.grad = 0.0
-
-
-_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-
-
-class Neuron(Module):
-    r"""One neuron: :math:`\mathrm{act}(w \cdot x + b)`.
-
-    Args:
-        nin: number of inputs.
-        nonlin: ``True`` for ReLU (micrograd's convention) or ``False`` for none.
-        activation: overrides ``nonlin``: ``"relu"``, ``"tanh"``, ``"sigmoid"`` or ``"linear"``.
-        rng: a ``random.Random`` for reproducible weights (default: the module's ``random``).
-
-    Weights start uniform in [-1, 1] and the bias at 0, like micrograd.
-    """
-
-    def __init__(
-        self,
-        nin: int,
-        nonlin: bool = True,
-        activation: str | None = None,
-        rng: random.Random | None = None,
-    ) -> None:
-        if activation is None:
-            activation = "relu" if nonlin else "linear"
-        if activation not in _ACTIVATIONS:
-            raise ValueError(
-                f"Neuron: activation must be one of {_ACTIVATIONS}, got {activation!r}"
-            )
-        uniform = (rng or random).uniform
-        self.w = [Value(uniform(-1.0, 1.0), label=f"w{i}") for i in range(nin)]
-        self.b = Value(0.0, label="b")
-        self.activation = activation
-
-    @property
-    def nonlin(self) -> bool:
-        return self.activation != "linear"
-
-    def __call__(self, x: Sequence[Value | Number]) -> Value:
-        if len(x) != len(self.w):
-            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
-        act = self.b
-        for w_i, x_i in zip(self.w, x, strict=True):
-            act = act + w_i * x_i
-        if self.activation == "relu":
-            return act.relu()
-        if self.activation == "tanh":
-            return act.tanh()
-        if self.activation == "sigmoid":
-            return act.sigmoid()
-        return act
-
-    def parameters(self) -> list[Value]:
-        return self.w + [self.b]
-
-    def __repr__(self) -> str:
-        kind = "ReLU" if self.activation == "relu" else self.activation.capitalize()
-        return f"{kind}Neuron({len(self.w)})"
-
-
-class Layer(Module):
-    """A row of independent neurons that all see the same inputs."""
-
-    def __init__(self, nin: int, nout: int, **kwargs: object) -> None:
-        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
-
-    def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
-        out = [n(x) for n in self.neurons]
-        return out[0] if len(out) == 1 else out
-
-    def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in n.parameters()]
-
-    def __repr__(self) -> str:
-        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
-
-
-class MLP(Module):
-    """A multi-layer perceptron: layers applied one after another.
-
-    Args:
-        nin: number of inputs.
-        nouts: the size of each layer, the last one being the output layer.
-        activation: hidden-layer activation (``"relu"`` by default, as in micrograd);
-            the output layer is linear.
-        seed: makes the initial weights reproducible.
-
-    Example:
-        >>> model = MLP(2, [16, 16, 1], seed=0)
-        >>> len(model.parameters())
-        337
-    """
-
-    def __init__(
-        self,
-        nin: int,
-        nouts: Iterable[int],
-        activation: str = "relu",
-        seed: int | None = None,
-    ) -> None:
-        if isinstance(nouts, int) or not (sizes := [nin, *nouts])[1:]:
-            raise TypeError(
-                f"MLP: nouts is the list of layer sizes, the last one the output layer, e.g. "
-                f"MLP({nin}, [16, 16, 1]); got {nouts!r}"
-            )
-        rng = random.Random(seed) if seed is not None else None
-        self.layers = [
-            Layer(
-                sizes[i],
-                sizes[i + 1],
-                activation=activation if i != len(sizes) - 2 else "linear",
-                rng=rng,
-            )
-            for i in range(len(sizes) - 1)
-        ]
-
-    def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
-        for layer in self.layers:
-            x = layer(x)
-            if isinstance(x, Value):
-                x = [x]
-        return x[0] if len(x) == 1 else x
-
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
-
-    def __repr__(self) -> str:
-        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
