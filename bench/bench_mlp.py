@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from tinygrad_rnn import backend  # noqa: E402
+from tinygrad_rnn import kernels  # noqa: E402
 from tinygrad_rnn.nn.functional import cross_entropy  # noqa: E402
 from tinygrad_rnn.tensor import Tensor, no_grad  # noqa: E402
 
@@ -152,7 +152,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--no-numba", action="store_true", help="Tensor ops on numpy only")
     args = parser.parse_args()
-    backend.use_numba(not args.no_numba)
+    kernels.use_numba(not args.no_numba)
 
     console = Console()
     table = Table(title="MLP 784-256-256-10 train step, float32, 1 thread (ms per step)")
@@ -183,7 +183,7 @@ def main() -> None:
             )
         table.add_section()
     console.print(table)
-    console.print(f"numba kernels: {'on' if backend.numba_enabled() else 'off'}")
+    console.print(f"numba kernels: {'on' if kernels.numba_enabled() else 'off'}")
 
 
 if __name__ == "__main__":

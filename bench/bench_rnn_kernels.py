@@ -119,7 +119,7 @@ def time_interleaved(fns, repeats, warmup):
 
 
 def run_benchmarks(sizes, repeats):
-    from tinygrad_rnn import rnn_kernels
+    from tinygrad_rnn.kernels import recurrent_jit as rnn_kernels
 
     try:
         import torch
@@ -158,7 +158,7 @@ _COMPILE_SNIPPET = """
 import time
 t0 = time.perf_counter()
 import numpy as np
-from tinygrad_rnn import rnn_kernels as k
+from tinygrad_rnn.kernels import recurrent_jit as k
 t1 = time.perf_counter()
 rng = np.random.default_rng(0)
 for dt in (np.float32, np.float64):

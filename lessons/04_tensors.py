@@ -29,7 +29,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import backend, graph
+from tinygrad_rnn import graph, kernels
 from tinygrad_rnn.data import make_moons
 from tinygrad_rnn.function import ShapeError, unbroadcast
 from tinygrad_rnn.gradcheck import gradcheck_tensors
@@ -38,7 +38,7 @@ from tinygrad_rnn.tensor import Tensor
 
 lesson_start = time.perf_counter()
 # Lesson 5 is about the compiled kernels; here every Tensor op is plain numpy.
-backend.use_numba(False)
+kernels.use_numba(False)
 
 X, y = make_moons(100, noise=0.1, seed=1)  # X (100, 2), y (100,) in {0, 1}
 scalar_model = MLP(2, [16, 16, 1], seed=1)

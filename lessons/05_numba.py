@@ -35,7 +35,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from numba import njit
 
-from tinygrad_rnn import backend, kernels, rnn_jit
+from tinygrad_rnn import kernels
+from tinygrad_rnn.kernels import elementwise, elementwise_jit, recurrent_loops
 
 lesson_start = time.perf_counter()
 
@@ -54,12 +55,12 @@ rng = np.random.default_rng(0)
 grad_rows = rng.standard_normal((20_000, 32))  # (N, D): gradient of each looked-up row
 indices = rng.integers(0, 100, size=20_000)  # (N,): which of 100 table rows each one was
 
-kernels.embedding_backward(grad_rows[:2], indices[:2], 100)  # compile (or load) it once
-numpy_seconds = best_time(backend.embedding_backward, grad_rows, indices, 100)
-numba_seconds = best_time(kernels.embedding_backward, grad_rows, indices, 100)
+elementwise_jit.embedding_backward(grad_rows[:2], indices[:2], 100)  # compile (or load) it once
+numpy_seconds = best_time(elementwise.embedding_backward, grad_rows, indices, 100)
+numba_seconds = best_time(elementwise_jit.embedding_backward, grad_rows, indices, 100)
 same = np.allclose(
-    backend.embedding_backward(grad_rows, indices, 100),
-    kernels.embedding_backward(grad_rows, indices, 100),
+    elementwise.embedding_backward(grad_rows, indices, 100),
+    elementwise_jit.embedding_backward(grad_rows, indices, 100),
 )
 print(f"np.add.at      : {numpy_seconds * 1e3:6.2f} ms")
 speedup = numpy_seconds / numba_seconds
@@ -210,7 +211,7 @@ plt.show()
 # %%
 table_grad = np.zeros((100, 32))
 table_grad[indices] += grad_rows  # looks right, is wrong
-reference = backend.embedding_backward(grad_rows, indices, 100)
+reference = elementwise.embedding_backward(grad_rows, indices, 100)
 print("fancy-index +=, largest error:", np.abs(table_grad - reference).max())
 print("row 0 was looked up", int((indices == 0).sum()), "times; `+=` kept only one of them")
 
@@ -268,7 +269,7 @@ print(
 #   between memory and registers is not. Row $i$ of the result is a sum of rows of $W$,
 #   $\text{out}_i = \sum_k a_{ik} W_k$. The first loop below reads and writes
 #   $\text{out}_i$ once for every row of $W$; the library's
-#   (`rnn_jit.recurrent_matmul`) adds four rows of $W$ per pass and works on two rows of
+#   (`recurrent_loops.recurrent_matmul`) adds four rows of $W$ per pass and works on two rows of
 #   $a$ at once, so each number it loads serves four to eight multiply-adds.
 
 
@@ -305,7 +306,7 @@ def repeat_rows(a, w, out, times):
 @njit
 def repeat_library(a, w, out, times):
     for _ in range(times):
-        rnn_jit.recurrent_matmul(a, w, out, True)  # True: its own loops, not BLAS
+        recurrent_loops.recurrent_matmul(a, w, out, True)  # True: its own loops, not BLAS
 
 
 a_step = rng.standard_normal((8, 64)).astype(np.float32)  # (B, H): the hidden states
@@ -336,33 +337,33 @@ for name, repeat in contenders.items():
 # ## Keeping compiled code honest
 #
 # A compiled kernel is harder to read and much harder to debug than three lines of
-# numpy. So every kernel in `tinygrad_rnn/kernels.py` has a twin in
-# `tinygrad_rnn/backend.py`: same name, same arguments, written in plain numpy as the
+# numpy. So every kernel in `tinygrad_rnn/kernels/elementwise_jit.py` has a twin in
+# `tinygrad_rnn/kernels/elementwise.py`: same name, same arguments, written in plain numpy as the
 # definition of what the kernel must compute. The tests run both on random inputs and
 # demand the same answer, to within rounding (in float32 the kernel's tanh is a fast
 # approximation, the last section of this lesson); the Tensor ops ask
-# `backend.ops_for(dtype)` which of the two to call.
+# `kernels.ops_for(dtype)` which of the two to call.
 
 # %%
-print("kernels with a numpy twin:", ", ".join(backend.KERNEL_NAMES))
+print("kernels with a numpy twin:", ", ".join(kernels.KERNEL_NAMES))
 for dtype in (np.float32, np.float64):
     z = (rng.standard_normal(1000) * 3).astype(dtype)
-    y_kernel = kernels.tanh_forward(z)
-    y_ref = backend.tanh_forward(z)
+    y_kernel = elementwise_jit.tanh_forward(z)
+    y_ref = elementwise.tanh_forward(z)
     print(
         f"tanh_forward {np.dtype(dtype).name}: kernel vs numpy max difference "
         f"{np.abs(y_kernel - y_ref).max():.1e}"
     )
 
-backend.use_numba(False)
-print("numba switched off ->", backend.ops_for(np.float64).__name__)
-backend.use_numba(True)
-print("numba switched on  ->", backend.ops_for(np.float64).__name__)
+kernels.use_numba(False)
+print("numba switched off ->", kernels.ops_for(np.float64).__name__)
+kernels.use_numba(True)
+print("numba switched on  ->", kernels.ops_for(np.float64).__name__)
 
 # %% [markdown]
 # Three switches matter in practice:
 #
-# - `backend.use_numba(False)` sends the Tensor ops to numpy (lesson 4 used it), so you
+# - `kernels.use_numba(False)` sends the Tensor ops to numpy (lesson 4 used it), so you
 #   can check that a surprising result is not the kernel's fault.
 # - The environment variable `NUMBA_DISABLE_JIT=1` makes `@njit` return your function
 #   unchanged: the *same* loop runs as ordinary Python. Slow, but you can step through it
@@ -382,7 +383,7 @@ print("numba switched on  ->", backend.ops_for(np.float64).__name__)
 huge = [np.array([3e20], dtype=np.float32), np.array([[4e20]], dtype=np.float32)]
 with np.errstate(over="ignore"):
     norm32 = float(np.sqrt(sum(np.sum(a * a) for a in huge)))
-print(f"summed in float32: {norm32}   library (float64): {kernels.grad_norm(huge):.3e}")
+print(f"summed in float32: {norm32}   library (float64): {elementwise_jit.grad_norm(huge):.3e}")
 
 # %% [markdown]
 # ## Compiling once: `cache=True`
@@ -479,7 +480,9 @@ print("cache files:", sorted(p.name for p in cache_dir.glob("**/*.nb*")))
 # lesson stalls on a first call. This process keeps the library's cache here:
 
 # %%
-print(kernels.cache_location())
+from tinygrad_rnn.kernels._numba import cache_location
+
+print(cache_location())
 
 # %% [markdown]
 # ## A fast tanh for float32, an exact one for float64
@@ -495,17 +498,17 @@ print(kernels.cache_location())
 z64 = np.linspace(-12.0, 12.0, 400_001)  # (N,) float64
 exact = np.tanh(z64)
 z32 = z64.astype(np.float32)
-fast = kernels.tanh_forward(z32)  # float32: the rational function
+fast = elementwise_jit.tanh_forward(z32)  # float32: the rational function
 rounded = np.tanh(z32)  # float32: numpy's tanh, correctly rounded to float32
 print(f"float32, rational tanh (kernel): max error {np.abs(fast - exact).max():.1e}")
 print(f"float32, numpy's tanh          : max error {np.abs(rounded - exact).max():.1e}")
 print(f"float32 spacing just below 1   : {np.spacing(np.float32(0.5)):.1e}")
-exact_kernel = kernels.tanh_forward(z64)  # float64: the C library's tanh
+exact_kernel = elementwise_jit.tanh_forward(z64)  # float64: the C library's tanh
 print(f"float64, kernel                : max error {np.abs(exact_kernel - exact).max():.1e}")
 
 per_value = {
-    "kernel, float32 (rational)": best_time(kernels.tanh_forward, z32) / z32.size,
-    "kernel, float64 (C library)": best_time(kernels.tanh_forward, z64) / z64.size,
+    "kernel, float32 (rational)": best_time(elementwise_jit.tanh_forward, z32) / z32.size,
+    "kernel, float64 (C library)": best_time(elementwise_jit.tanh_forward, z64) / z64.size,
     "numpy, float32": best_time(np.tanh, z32) / z32.size,
 }
 for name, seconds in per_value.items():

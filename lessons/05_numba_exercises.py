@@ -6,7 +6,7 @@ Replace each ``raise NotImplementedError(...)`` line with your code, then check 
     tinygrad-rnn grade 5.1      # just one exercise
 
 The grader compares your results with the library's numpy references
-(:mod:`tinygrad_rnn.backend`) on fresh random arrays. It runs ``tanh_fused`` and
+(:mod:`tinygrad_rnn.kernels.elementwise`) on fresh random arrays. It runs ``tanh_fused`` and
 ``scatter_add_rows`` **compiled by numba** (it adds ``@njit`` itself if you removed it), so
 write them with loops, numbers and numpy arrays only. Every grading compiles them afresh,
 which takes a second or two. (The kernels here have no ``cache=True``: the grader loads

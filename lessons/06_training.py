@@ -32,13 +32,13 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import backend, init, nn, optim
+from tinygrad_rnn import init, kernels, nn, optim
 from tinygrad_rnn.data import make_spirals
 from tinygrad_rnn.nn.functional import cross_entropy, mse
 from tinygrad_rnn.tensor import Tensor
 
 lesson_start = time.perf_counter()
-backend.use_numba(False)  # plain numpy kernels: this lesson is about training, not speed
+kernels.use_numba(False)  # plain numpy kernels: this lesson is about training, not speed
 FULL = os.environ.get("LESSON_FULL") == "1"  # LESSON_FULL=1 for longer runs
 
 X, y = make_spirals(300, classes=3, noise=0.2, seed=0)  # X (300, 2), y (300,) in {0, 1, 2}

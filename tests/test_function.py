@@ -21,7 +21,7 @@ from strategies import (
     shapes,
 )
 
-from tinygrad_rnn import backend
+from tinygrad_rnn import kernels
 from tinygrad_rnn.function import Function, ShapeError, unbroadcast
 from tinygrad_rnn.gradcheck import gradcheck_tensors
 from tinygrad_rnn.nn.functional import cross_entropy, embedding, log_softmax, mse, softmax
@@ -38,10 +38,10 @@ def check(fn, *inputs, atol=1e-6, rtol=1e-5):
 @pytest.fixture(params=[True, False], ids=["numba", "numpy"])
 def engine(request):
     """Run a test with the numba kernels and again with the numpy reference."""
-    previous = backend.numba_enabled()
-    backend.use_numba(request.param)
+    previous = kernels.numba_enabled()
+    kernels.use_numba(request.param)
     yield request.param
-    backend.use_numba(previous)
+    kernels.use_numba(previous)
 
 
 # ----------------------------------------------------------------------- unbroadcast

@@ -1,4 +1,6 @@
-"""Every numba kernel agrees with its numpy reference in backend.py (float32 and float64).
+"""Every numba kernel agrees with its numpy reference in kernels/elementwise.py.
+
+Both dtypes, float32 and float64.
 
 Run it twice in CI: as is (compiled) and with ``NUMBA_DISABLE_JIT=1`` (the same code as
 plain Python), which also catches a kernel that only works because of compilation quirks.
@@ -17,9 +19,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import FAST, seeds, shapes
 
-from tinygrad_rnn import backend
+from tinygrad_rnn import kernels as switch
+from tinygrad_rnn.kernels import elementwise
 
-kernels = pytest.importorskip("tinygrad_rnn.kernels")
+kernels = pytest.importorskip("tinygrad_rnn.kernels.elementwise_jit")
 
 DTYPES = [np.float32, np.float64]
 TOL = {np.float32: dict(rtol=1e-6, atol=1e-6), np.float64: dict(rtol=1e-13, atol=1e-14)}
@@ -44,9 +47,9 @@ def test_activation_kernels_match_numpy(name, dtype, shape, seed):
     x = random(seed, shape, dtype).reshape(-1)  # the kernels take 1-D arrays
     g = random(seed + 1, shape, dtype).reshape(-1)
     forward = getattr(kernels, f"{name}_forward")(x)
-    assert_same(forward, getattr(backend, f"{name}_forward")(x), dtype)
+    assert_same(forward, getattr(elementwise, f"{name}_forward")(x), dtype)
     backward = getattr(kernels, f"{name}_backward")(g, forward)
-    assert_same(backward, getattr(backend, f"{name}_backward")(g, forward), dtype)
+    assert_same(backward, getattr(elementwise, f"{name}_backward")(g, forward), dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -54,11 +57,11 @@ def test_activation_kernels_on_empty_and_extreme_inputs(dtype):
     empty = np.zeros(0, dtype=dtype)
     assert kernels.tanh_forward(empty).shape == (0,)
     x = np.array([-1e4, -80.0, 0.0, 80.0, 1e4], dtype=dtype)
-    assert_same(kernels.sigmoid_forward(x), backend.sigmoid_forward(x), dtype)
-    assert_same(kernels.tanh_forward(x), backend.tanh_forward(x), dtype)
+    assert_same(kernels.sigmoid_forward(x), elementwise.sigmoid_forward(x), dtype)
+    assert_same(kernels.tanh_forward(x), elementwise.tanh_forward(x), dtype)
     with np.errstate(invalid="ignore"):
         nan = np.array([np.nan], dtype=dtype)
-        assert np.isnan(kernels.relu_forward(nan)[0]) and np.isnan(backend.relu_forward(nan)[0])
+        assert np.isnan(kernels.relu_forward(nan)[0]) and np.isnan(elementwise.relu_forward(nan)[0])
 
 
 def test_float32_tanh_is_within_float32_rounding_of_the_exact_value():
@@ -77,7 +80,7 @@ def test_softmax_xent_kernels_match_numpy(dtype, n, c, seed, scale):
     logits = random(seed, (n, c), dtype, scale)
     targets = np.random.default_rng(seed).integers(0, c, size=n)
     losses, lse = kernels.softmax_xent_forward(logits, targets)
-    ref_losses, ref_lse = backend.softmax_xent_forward(logits, targets)
+    ref_losses, ref_lse = elementwise.softmax_xent_forward(logits, targets)
     tol = (
         TOL[dtype] if scale == 1.0 else dict(rtol=1e-6, atol=1e-3 if dtype == np.float32 else 1e-9)
     )
@@ -86,7 +89,7 @@ def test_softmax_xent_kernels_match_numpy(dtype, n, c, seed, scale):
     assert losses.dtype == dtype and np.all(np.isfinite(losses))
     grad_losses = random(seed + 1, (n,), dtype)
     grad = kernels.softmax_xent_backward(logits, targets, lse, grad_losses)
-    ref = backend.softmax_xent_backward(logits, targets, ref_lse, grad_losses)
+    ref = elementwise.softmax_xent_backward(logits, targets, ref_lse, grad_losses)
     assert_same(grad, ref, dtype)
 
 
@@ -105,7 +108,7 @@ def test_embedding_backward_matches_numpy(dtype, n, vocab, dim, seed):
     grad_out = random(seed, (n, dim), dtype)
     indices = np.random.default_rng(seed).integers(0, vocab, size=n)
     ours = kernels.embedding_backward(grad_out, indices, vocab)
-    assert_same(ours, backend.embedding_backward(grad_out, indices, vocab), dtype)
+    assert_same(ours, elementwise.embedding_backward(grad_out, indices, vocab), dtype)
 
 
 def test_embedding_backward_adds_repeated_rows():
@@ -119,7 +122,7 @@ def test_embedding_backward_adds_repeated_rows():
 @given(st.lists(st.tuples(shapes(max_dims=3, max_side=4), st.sampled_from(DTYPES)), max_size=4))
 def test_grad_norm_matches_numpy(specs):
     arrays = [random(i, shape, dtype) for i, (shape, dtype) in enumerate(specs)]
-    expected = backend.grad_norm(arrays)
+    expected = elementwise.grad_norm(arrays)
     assert isinstance(kernels.grad_norm(arrays), float)
     assert kernels.grad_norm(arrays) == pytest.approx(expected, rel=1e-12)
     assert kernels.grad_norm(tuple(arrays)) == pytest.approx(expected, rel=1e-12)
@@ -127,29 +130,29 @@ def test_grad_norm_matches_numpy(specs):
 
 def test_grad_norm_of_non_contiguous_arrays():
     a = np.arange(12.0).reshape(3, 4).T
-    assert kernels.grad_norm([a, a[::2]]) == pytest.approx(backend.grad_norm([a, a[::2]]))
+    assert kernels.grad_norm([a, a[::2]]) == pytest.approx(elementwise.grad_norm([a, a[::2]]))
     assert kernels.grad_norm([np.array([3.0]), np.array([[4.0]])]) == 5.0
 
 
 # ------------------------------------------------------------------------------- dispatch
 def test_dispatch_switch_and_dtypes():
-    previous = backend.numba_enabled()
+    previous = switch.numba_enabled()
     try:
-        backend.use_numba(False)
-        assert backend.ops_for(np.dtype(np.float32)) is backend
-        assert not backend.numba_enabled()
-        backend.use_numba(True)
-        assert backend.ops_for(np.dtype(np.float64)) is kernels
-        assert backend.ops_for(np.dtype(np.float16)) is backend  # not compiled for float16
+        switch.use_numba(False)
+        assert switch.ops_for(np.dtype(np.float32)) is elementwise
+        assert not switch.numba_enabled()
+        switch.use_numba(True)
+        assert switch.ops_for(np.dtype(np.float64)) is kernels
+        assert switch.ops_for(np.dtype(np.float16)) is elementwise  # not compiled for float16
     finally:
-        backend.use_numba(previous)
+        switch.use_numba(previous)
 
 
 def test_every_kernel_has_a_reference_with_the_same_signature():
     import inspect
 
-    for name in backend.KERNEL_NAMES:
-        ours, reference = getattr(kernels, name), getattr(backend, name)
+    for name in switch.KERNEL_NAMES:
+        ours, reference = getattr(kernels, name), getattr(elementwise, name)
         python_ours = getattr(ours, "py_func", ours)
         ours_params = list(inspect.signature(python_ours).parameters)
         assert ours_params == list(inspect.signature(reference).parameters), name
@@ -158,7 +161,9 @@ def test_every_kernel_has_a_reference_with_the_same_signature():
 # ----------------------------------------------------------------------- cache location
 def test_read_only_package_sends_the_cache_to_a_user_folder(tmp_path):
     """Simulate a read-only install: os.access says no; NUMBA_CACHE_DIR must be set."""
-    source = Path(kernels.__file__)
+    from tinygrad_rnn.kernels import _numba
+
+    source = Path(_numba.__file__)
     code = (
         "import os, importlib.util, sys\n"
         "real_access = os.access\n"
@@ -179,11 +184,12 @@ def test_read_only_package_sends_the_cache_to_a_user_folder(tmp_path):
 
 
 def test_warmup_compiles_every_kernel_and_names_the_cache(capsys):
-    from tinygrad_rnn.warmup import warmup
+    from tinygrad_rnn.kernels._numba import cache_location
+    from tinygrad_rnn.kernels.warmup import warmup
 
     result = warmup(progress=True)
     described = [name for name, _ in result["kernels"]]
-    for name in backend.KERNEL_NAMES:
+    for name in switch.KERNEL_NAMES:
         assert f"{name} (float32)" in described and f"{name} (float64)" in described
-    assert result["cache_dir"] == kernels.cache_location()
+    assert result["cache_dir"] == cache_location()
     assert "numba cache:" in capsys.readouterr().out

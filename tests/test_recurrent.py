@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinygrad_rnn import backend, nn
+from tinygrad_rnn import kernels as switch
+from tinygrad_rnn import nn
 from tinygrad_rnn.gradcheck import gradcheck_tensors
 from tinygrad_rnn.nn.cells import GRUState, LSTMState, RNNState
 from tinygrad_rnn.tensor import ShapeError, Tensor, default_dtype
@@ -31,12 +32,12 @@ CELLS = {
 @pytest.fixture(params=["numba", "numpy"])
 def kernels(request):
     """Run a test once with the numba kernels and once with the numpy reference."""
-    if request.param == "numba" and not backend.numba_enabled():
+    if request.param == "numba" and not switch.numba_enabled():
         pytest.skip("numba is switched off (NUMBA_DISABLE_JIT)")
-    before = backend.numba_enabled()
-    backend.use_numba(request.param == "numba")
+    before = switch.numba_enabled()
+    switch.use_numba(request.param == "numba")
     yield request.param
-    backend.use_numba(before)
+    switch.use_numba(before)
 
 
 def run_layer(kind, fused, x, state, num_layers, batch_first, seed=3):

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinygrad_rnn import rnn_jit as jit
-from tinygrad_rnn import rnn_kernels as nb
-from tinygrad_rnn import rnn_reference as ref
-from tinygrad_rnn.rnn_buffers import BufferPool
+from tinygrad_rnn import kernels
+from tinygrad_rnn.kernels import recurrent as ref
+from tinygrad_rnn.kernels import recurrent_jit as nb
+from tinygrad_rnn.kernels import recurrent_loops as jit
+from tinygrad_rnn.kernels.buffers import BufferPool
 
 CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
@@ -422,9 +423,15 @@ def test_stepping_auto_picks_by_size_and_rejects_typos(monkeypatch):
         nb._python_loop(1, 1, 1)
 
 
-def test_get_impl():
-    assert ref.get_impl(False) is ref
-    assert ref.get_impl(True) is nb
+def test_recurrent_ops_follows_the_switch():
+    previous = kernels.numba_enabled()
+    try:
+        kernels.use_numba(False)
+        assert kernels.recurrent_ops() is ref
+        kernels.use_numba(True)
+        assert kernels.recurrent_ops() is nb
+    finally:
+        kernels.use_numba(previous)
 
 
 # --------------------------------------------------------------------------- pieces

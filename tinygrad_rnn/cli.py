@@ -48,7 +48,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
 
 def _cmd_warmup(args: argparse.Namespace) -> int:
-    from tinygrad_rnn.warmup import warmup
+    from tinygrad_rnn.kernels.warmup import warmup
 
     warmup(progress=not args.quiet)
     return 0

@@ -49,7 +49,7 @@ Why ``Tanh``, ``Sigmoid``, ``LogSoftmax`` and ``CrossEntropy`` are primitives an
 compositions: their gradients have short, numerically stable forms (written with the
 output :math:`y`, or with softmax) that a chain of ``exp``/``log``/``/`` nodes would compute
 less accurately and with more memory. ``CrossEntropy`` and the activations run through the
-fused kernels of :mod:`tinygrad_rnn.backend`.
+fused kernels of :mod:`tinygrad_rnn.kernels`.
 
 The primitives live in :mod:`tinygrad_rnn.ops_math` (arithmetic, matmul, reductions),
 :mod:`tinygrad_rnn.ops_shape` (reshaping, indexing, joining, choosing) and

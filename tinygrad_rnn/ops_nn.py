@@ -1,7 +1,7 @@
 r"""Activations, log-softmax, cross-entropy and embedding: the neural-network primitives.
 
 ``Tanh``, ``Sigmoid``, ``ReLU``, ``CrossEntropy`` and ``Embedding`` call the hot loops of
-:mod:`tinygrad_rnn.backend` (numba when available, numpy otherwise). Their backward passes
+:mod:`tinygrad_rnn.kernels` (numba when available, numpy otherwise). Their backward passes
 are written with the forward *output* (for example :math:`1 - y^2` for tanh), which is both
 cheaper and more stable than differentiating through ``exp`` and ``/``.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_rnn import backend
+from tinygrad_rnn import kernels
 from tinygrad_rnn.function import Function, IndexRangeError, ShapeError
 
 __all__ = [
@@ -52,13 +52,13 @@ class Tanh(Function):
     __slots__ = ()
 
     def forward(self, a):
-        out = backend.ops_for(a.dtype).tanh_forward(_flat(a)).reshape(a.shape)
+        out = kernels.ops_for(a.dtype).tanh_forward(_flat(a)).reshape(a.shape)
         self.save_for_backward(out)
         return out
 
     def backward(self, grad_out):
         (out,) = self.saved_tensors
-        grad = backend.ops_for(out.dtype).tanh_backward(_flat(grad_out), out.reshape(-1))
+        grad = kernels.ops_for(out.dtype).tanh_backward(_flat(grad_out), out.reshape(-1))
         return grad.reshape(out.shape)
 
 
@@ -66,13 +66,13 @@ class Sigmoid(Function):
     __slots__ = ()
 
     def forward(self, a):
-        out = backend.ops_for(a.dtype).sigmoid_forward(_flat(a)).reshape(a.shape)
+        out = kernels.ops_for(a.dtype).sigmoid_forward(_flat(a)).reshape(a.shape)
         self.save_for_backward(out)
         return out
 
     def backward(self, grad_out):
         (out,) = self.saved_tensors
-        grad = backend.ops_for(out.dtype).sigmoid_backward(_flat(grad_out), out.reshape(-1))
+        grad = kernels.ops_for(out.dtype).sigmoid_backward(_flat(grad_out), out.reshape(-1))
         return grad.reshape(out.shape)
 
 
@@ -84,13 +84,13 @@ class ReLU(Function):
         return "relu"
 
     def forward(self, a):
-        out = backend.ops_for(a.dtype).relu_forward(_flat(a)).reshape(a.shape)
+        out = kernels.ops_for(a.dtype).relu_forward(_flat(a)).reshape(a.shape)
         self.save_for_backward(out)
         return out
 
     def backward(self, grad_out):
         (out,) = self.saved_tensors
-        grad = backend.ops_for(out.dtype).relu_backward(_flat(grad_out), out.reshape(-1))
+        grad = kernels.ops_for(out.dtype).relu_backward(_flat(grad_out), out.reshape(-1))
         return grad.reshape(out.shape)
 
 
@@ -173,7 +173,7 @@ class CrossEntropy(Function):
             )
         logits_2d = _contiguous(logits.reshape(-1, n_classes))  # (N, C)
         targets_1d = _contiguous(targets.reshape(-1).astype(np.int64, copy=False))  # (N,)
-        losses, lse = backend.ops_for(logits.dtype).softmax_xent_forward(logits_2d, targets_1d)
+        losses, lse = kernels.ops_for(logits.dtype).softmax_xent_forward(logits_2d, targets_1d)
         self.save_for_backward(logits_2d)
         self.targets = targets_1d
         self.lse = lse
@@ -194,7 +194,7 @@ class CrossEntropy(Function):
         else:
             scale = float(grad_out) / n if self.reduction == "mean" else float(grad_out)
             grad_losses = np.full(n, scale, dtype=logits_2d.dtype)
-        grad = backend.ops_for(logits_2d.dtype).softmax_xent_backward(
+        grad = kernels.ops_for(logits_2d.dtype).softmax_xent_backward(
             logits_2d, self.targets, self.lse, grad_losses
         )
         return grad.reshape(self.logits_shape)
@@ -236,6 +236,6 @@ class Embedding(Function):
         dim = grad_out.shape[-1]
         grad_rows = _contiguous(grad_out.reshape(-1, dim))  # (N, D)
         indices = _contiguous(self.indices.reshape(-1).astype(np.int64, copy=False))  # (N,)
-        return backend.ops_for(grad_rows.dtype).embedding_backward(
+        return kernels.ops_for(grad_rows.dtype).embedding_backward(
             grad_rows, indices, self.num_embeddings
         )

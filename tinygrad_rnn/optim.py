@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn import backend
+from tinygrad_rnn import kernels
 from tinygrad_rnn.tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "clip_grad_norm_", "clip_grad_value_"]
@@ -315,7 +315,7 @@ def clip_grad_norm_(params: Any, max_norm: float, eps: float = 1e-6) -> float:
     if not grads:
         return 0.0
     dtype = grads[0].dtype
-    total = float(backend.ops_for(dtype).grad_norm(grads))
+    total = float(kernels.ops_for(dtype).grad_norm(grads))
     scale = max_norm / (total + eps)
     if scale < 1.0:
         for g in grads:

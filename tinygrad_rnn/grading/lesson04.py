@@ -1,8 +1,8 @@
 """Checks for lesson 4, from scalars to tensors (``lessons/04_tensors_exercises.py``).
 
 References: :func:`tinygrad_rnn.function.unbroadcast` for 4.1, numpy for the forward values,
-:func:`tinygrad_rnn.backend.softmax_xent_forward` (the numpy reference) for the loss of 4.4,
-and central differences in float64 for every gradient. All inputs are seeded.
+:func:`tinygrad_rnn.kernels.elementwise.softmax_xent_forward` (the numpy reference) for the
+loss of 4.4, and central differences in float64 for every gradient. All inputs are seeded.
 """
 
 from __future__ import annotations
@@ -268,14 +268,14 @@ def judge_matmul_backward(case: Case, got: dict[str, Any]) -> str | None:
 
 
 def _xent_loss(logits: np.ndarray, targets: np.ndarray) -> float:
-    from tinygrad_rnn.backend import softmax_xent_forward
+    from tinygrad_rnn.kernels.elementwise import softmax_xent_forward
 
     losses, _ = softmax_xent_forward(logits, targets)
     return float(losses.mean())
 
 
 def _xent_grad(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    from tinygrad_rnn.backend import softmax_xent_backward, softmax_xent_forward
+    from tinygrad_rnn.kernels.elementwise import softmax_xent_backward, softmax_xent_forward
 
     _, lse = softmax_xent_forward(logits, targets)
     scale = np.full(len(targets), 1.0 / len(targets))

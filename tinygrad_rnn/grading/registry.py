@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -176,12 +177,11 @@ class Lesson:
 @cache
 def lessons() -> tuple[Lesson, ...]:
     """Every lesson with graded exercises, found as ``tinygrad_rnn.grading.lessonNN``."""
-    import tinygrad_rnn.grading as package
-
+    package = __name__.rpartition(".")[0]  # tinygrad_rnn.grading, without importing it here
     found = []
-    for info in pkgutil.iter_modules(package.__path__):
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if re.fullmatch(r"lesson\d\d", info.name):
-            found.append(_load(f"{package.__name__}.{info.name}"))
+            found.append(_load(f"{package}.{info.name}"))
     found.sort(key=lambda lesson: lesson.number)
     return tuple(found)
 

@@ -7,7 +7,8 @@ per step, each a Python call in the forward pass and another in the backward pas
 * **forward**: the input projections of all steps as ONE matmul,
   :math:`XW = X W_{ih}^\top + b_{ih}` with :math:`X` reshaped to ``(T*B, I)``; then the
   recurrence (the only part that must go step by step) in a fused kernel of
-  :mod:`tinygrad_rnn.rnn_kernels` (numba) or its numpy twin :mod:`tinygrad_rnn.rnn_reference`.
+  :mod:`tinygrad_rnn.kernels.recurrent_jit` (numba) or its numpy twin
+  :mod:`tinygrad_rnn.kernels.recurrent`.
 * **backward**: the kernel runs backpropagation through time and finds
   :math:`\partial L/\partial XW` for every step; then ONE matmul each gives
   :math:`\partial L/\partial W_{ih} = G^\top X` and :math:`\partial L/\partial X = G W_{ih}`.
@@ -16,8 +17,8 @@ Both directions are one call of the kernel module's ``*_layer_forward`` /
 ``*_layer_backward``; for small models that call is a single compiled function, so a
 tiny layer pays for Python once per direction, not once per piece.
 
-Which implementation runs follows the switch of :mod:`tinygrad_rnn.backend`: numba unless
-it is missing, ``NUMBA_DISABLE_JIT`` is set, or ``backend.use_numba(False)`` was called.
+Which implementation runs follows the switch of :mod:`tinygrad_rnn.kernels`: numba unless
+it is missing, ``NUMBA_DISABLE_JIT`` is set, or ``kernels.use_numba(False)`` was called.
 In float32 the numba kernels use a fast rational ``tanh`` (error ~3e-7, float32's own
 rounding size); float64 is exact, and the tests hold these ops equal to the unrolled graph
 of :mod:`tinygrad_rnn.nn.cells` to 1e-10.
@@ -51,28 +52,12 @@ Example:
 
 from __future__ import annotations
 
-from types import ModuleType
-
 import numpy as np
 
-from tinygrad_rnn import backend
+from tinygrad_rnn import kernels
 from tinygrad_rnn.function import Function
 
-__all__ = ["FusedRNN", "FusedLSTM", "FusedGRU", "LSTMFinalCell", "kernel_module"]
-
-
-_IMPLS: dict[bool, ModuleType] = {}
-
-
-def kernel_module() -> ModuleType:
-    """The module with the whole-sequence functions: numba kernels, or the numpy reference."""
-    use_numba = backend.numba_enabled()
-    impl = _IMPLS.get(use_numba)
-    if impl is None:
-        from tinygrad_rnn.rnn_reference import get_impl
-
-        impl = _IMPLS[use_numba] = get_impl(use_numba)
-    return impl
+__all__ = ["FusedRNN", "FusedLSTM", "FusedGRU", "LSTMFinalCell"]
 
 
 class _FusedLayer(Function):
@@ -90,7 +75,7 @@ class _FusedLayer(Function):
 
     def _begin(self, states, layer):
         """Remember what backward needs; return this layer's ``(B, H)`` initial states."""
-        self.impl = kernel_module()
+        self.impl = kernels.recurrent_ops()
         self.layer = layer
         self.state_shape = states[0].shape  # (L, B, H)
         return [s[layer] for s in states]

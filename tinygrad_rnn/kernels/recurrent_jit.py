@@ -1,11 +1,11 @@
 r"""Fused whole-sequence RNN, LSTM and GRU: the fast path (numba + BLAS).
 
-Same functions, arguments and results as :mod:`tinygrad_rnn.rnn_reference` (read that
+Same functions, arguments and results as :mod:`tinygrad_rnn.kernels.recurrent` (read that
 module first: it states the contract and the maths). What is different here is speed:
 
 * The gate activations and cell updates of each time step run as compiled loops
-  (:mod:`tinygrad_rnn.rnn_jit`) over time-major buffers; the input projections of all
-  steps are one matmul (:func:`input_projection`, or inside a whole-layer call).
+  (:mod:`tinygrad_rnn.kernels.recurrent_loops`) over time-major buffers; the input
+  projections of all steps are one matmul (:func:`input_projection`, or inside a whole-layer call).
 * ``dW_hh`` is not accumulated step by step: the backward loop only writes the gradient
   of every gate pre-activation, and ONE matmul over all steps finishes the job.
 * In float32 the activations use a rational approximation of ``tanh`` (max error
@@ -14,7 +14,7 @@ module first: it states the contract and the maths). What is different here is s
   gradient checks and fused = unrolled hold to 1e-10. Pass ``approx=False`` to use the
   exact functions in float32 too.
 * Large arrays (states, gates, gradients) come from a pool
-  (:mod:`tinygrad_rnn.rnn_buffers`) and are reused once nothing references them.
+  (:mod:`tinygrad_rnn.kernels.buffers`) and are reused once nothing references them.
 * The whole-layer functions (``*_layer_forward`` / ``*_layer_backward``, what the fused
   nn layers call) run a small model's layer, input projections and weight gradients
   included, as ONE compiled call per direction: for a tiny LSTM the numpy calls,
@@ -22,8 +22,8 @@ module first: it states the contract and the maths). What is different here is s
 
 Who runs the time loop. For small models the whole loop is compiled: Python would cost
 more per step than the step itself. The recurrent matmul is then plain compiled loops
-(:func:`~tinygrad_rnn.rnn_jit.recurrent_matmul`), which beat BLAS's call overhead and
-packing at these sizes. For big batches the loop runs in Python and calls numpy's
+(:func:`~tinygrad_rnn.kernels.recurrent_loops.recurrent_matmul`), which beat BLAS's call
+overhead and packing at these sizes. For big batches the loop runs in Python and calls numpy's
 matmul, then the compiled step: numba's ``np.dot`` goes through scipy's BLAS, which
 measured 30-45 % slower here than numpy's on these shapes, and a few microseconds of
 Python per step are nothing next to a (64, 512) @ (512, 2048) product. :data:`STEPPING`
@@ -36,9 +36,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_rnn import rnn_jit as jit
-from tinygrad_rnn.rnn_buffers import pool
-from tinygrad_rnn.rnn_contract import (
+from tinygrad_rnn.kernels import recurrent_loops as jit
+from tinygrad_rnn.kernels.buffers import pool
+from tinygrad_rnn.kernels.contract import (
     GRUCache,
     LayerCache,
     LayerGrads,
@@ -77,7 +77,7 @@ STEPPING = "auto"
 
 # Thresholds on one step's recurrent matmul, in multiply-adds (B * G*H * H), measured on
 # this machine: up to LOOPS_MAX_WORK the compiled loop multiplies with its own loops
-# (rnn_jit.recurrent_matmul) instead of calling BLAS; from PYTHON_STEPPING_MIN_WORK on, in
+# (recurrent_loops.recurrent_matmul) instead of calling BLAS; from PYTHON_STEPPING_MIN_WORK on, in
 # "auto", the time loop runs in Python with numpy's matmul. The loops matched or beat
 # scipy's BLAS at every compiled size measured (an LSTM at T=1000, B=8, H=64: 32 ms instead
 # of 50), so every compiled size uses them; BLAS is what STEPPING="numba" gets for bigger
@@ -98,35 +98,6 @@ def _python_loop(batch, gh, hidden):
 
 def _small(batch, gh, hidden):
     return batch * gh * hidden <= LOOPS_MAX_WORK
-
-
-_primed = False
-
-
-def _prime_blas():
-    """Run one small matmul through numba's BLAS before the first real call.
-
-    PERFORMANCE.md records that a prototype on this machine ran the (64, 512) @ (512, 2048)
-    recurrent matmul at 11-40 GFLOP/s depending on which shape the process multiplied
-    first, and that one small (32, 128) @ (128, 512) product first made it steady. The
-    cause was not found. Measured again for this module, neither numba's BLAS (scipy's,
-    ~67 GFLOP/s) nor numpy's (~83 GFLOP/s) showed the effect, primed or not. It stays
-    because it costs microseconds once, and the slowdown it was meant for was 2x.
-    """
-    global _primed
-    if _primed:
-        return
-    _primed = True
-    a, b = np.ones((32, 128), np.float32), np.ones((128, 512), np.float32)
-    jit.recurrent_matmul(a, b, np.empty((32, 512), np.float32), False)
-
-
-def _blas_or_loops(batch, gh, hidden):
-    """``loops`` flag for a compiled time loop; primes numba's BLAS when it will be used."""
-    loops = _small(batch, gh, hidden)
-    if not loops:
-        _prime_blas()
-    return loops
 
 
 def _use_approx(approx, dtype):
@@ -174,7 +145,7 @@ def rnn_forward(xw, w_hh, b_hh, h0, nonlinearity="tanh", approx=None):
 
     Returns:
         ``(out, h_T, cache)``: ``out`` (T, B, H) all hidden states, ``h_T`` (B, H) a copy
-        of the last one, and an :class:`~tinygrad_rnn.rnn_reference.RNNCache`.
+        of the last one, and an :class:`~tinygrad_rnn.kernels.recurrent.RNNCache`.
     """
     op = "rnn_forward"
     check_nonlinearity(op, nonlinearity)
@@ -190,9 +161,7 @@ def rnn_forward(xw, w_hh, b_hh, h0, nonlinearity="tanh", approx=None):
             jit.rnn_forward_step(h[t + 1], xw[t], b_hh, relu, approx)
     else:
         w_t = np.ascontiguousarray(w_hh.T)
-        jit.rnn_forward_sequence(
-            xw, w_t, b_hh, relu, approx, _blas_or_loops(batch, hidden, hidden), h
-        )
+        jit.rnn_forward_sequence(xw, w_t, b_hh, relu, approx, _small(batch, hidden, hidden), h)
     return h[1:], h[-1].copy(), RNNCache(h, nonlinearity)
 
 
@@ -222,7 +191,7 @@ def rnn_backward(grad_out, grad_hT, cache, w_hh):
             jit.rnn_backward_step(grad_out[t], h[t + 1], relu, grad_xw[t], dh)
             np.matmul(grad_xw[t], w_hh, out=dh)
     else:
-        loops = _blas_or_loops(*h.shape[1:], h.shape[2])
+        loops = _small(*h.shape[1:], h.shape[2])
         jit.rnn_backward_sequence(grad_out, h, w_hh, relu, loops, grad_xw, dh)
     da = grad_xw.reshape(-1, grad_xw.shape[2])  # (T*B, H)
     grad_w_hh = _grad_w_hh(da, h, np.empty_like(w_hh))
@@ -243,7 +212,7 @@ def lstm_forward(xw, w_hh, b_hh, h0, c0, approx=None):
 
     Returns:
         ``(out, h_T, c_T, cache)``: ``out`` (T, B, H), ``h_T`` and ``c_T`` (B, H) copies of
-        the final states, and an :class:`~tinygrad_rnn.rnn_reference.LSTMCache`.
+        the final states, and an :class:`~tinygrad_rnn.kernels.recurrent.LSTMCache`.
     """
     xw, w_hh, b_hh, states = check_forward_args(
         "lstm_forward", xw, w_hh, b_hh, {"h0": h0, "c0": c0}, 4
@@ -264,7 +233,7 @@ def lstm_forward(xw, w_hh, b_hh, h0, c0, approx=None):
             )
     else:
         w_t = np.ascontiguousarray(w_hh.T)
-        loops = _blas_or_loops(batch, four_h, four_h // 4)
+        loops = _small(batch, four_h, four_h // 4)
         jit.lstm_forward_sequence(xw, w_t, b_hh, approx, loops, h, c, gates, tanh_c)
     return h[1:], h[-1].copy(), c[-1].copy(), LSTMCache(h, c, gates, tanh_c)
 
@@ -298,7 +267,7 @@ def lstm_backward(grad_out, grad_hT, grad_cT, cache, w_hh):
             jit.lstm_backward_step(gates[t], grad_out[t], tanh_c[t], c[t], grad_xw[t], dh, dc)
             np.matmul(grad_xw[t], w_hh, out=dh)
     else:
-        loops = _blas_or_loops(batch, 4 * hidden, hidden)
+        loops = _small(batch, 4 * hidden, hidden)
         jit.lstm_backward_sequence(*args, loops, grad_xw, dh, dc)
     da = grad_xw.reshape(-1, grad_xw.shape[2])  # (T*B, 4H)
     grad_w_hh = _grad_w_hh(da, h, np.empty_like(w_hh))
@@ -319,7 +288,7 @@ def gru_forward(xw, w_hh, b_hh, h0, approx=None):
 
     Returns:
         ``(out, h_T, cache)``: ``out`` (T, B, H), ``h_T`` (B, H) a copy of the last state,
-        and a :class:`~tinygrad_rnn.rnn_reference.GRUCache`.
+        and a :class:`~tinygrad_rnn.kernels.recurrent.GRUCache`.
     """
     xw, w_hh, b_hh, states = check_forward_args("gru_forward", xw, w_hh, b_hh, {"h0": h0}, 3)
     xw, w_hh, b_hh = _writable(xw, w_hh, b_hh)
@@ -336,7 +305,7 @@ def gru_forward(xw, w_hh, b_hh, h0, approx=None):
             jit.gru_forward_step(hw, xw[t], b_hh, h[t], gates[t], hn[t], h[t + 1], approx)
     else:
         w_t = np.ascontiguousarray(w_hh.T)
-        loops = _blas_or_loops(batch, three_h, three_h // 3)
+        loops = _small(batch, three_h, three_h // 3)
         jit.gru_forward_sequence(xw, w_t, b_hh, approx, loops, h, gates, hn, hw)
     return h[1:], h[-1].copy(), GRUCache(h, gates, hn)
 
@@ -371,7 +340,7 @@ def gru_backward(grad_out, grad_hT, cache, w_hh):
             np.matmul(dhw[t], w_hh, out=dh_rec)
             dh += dh_rec
     else:
-        loops = _blas_or_loops(batch, 3 * hidden, hidden)
+        loops = _small(batch, 3 * hidden, hidden)
         jit.gru_backward_sequence(*args, loops, grad_xw, dhw, dh, dh_rec)
     dhw2 = dhw.reshape(-1, 3 * hidden)  # (T*B, 3H)
     grad_w_hh = _grad_w_hh(dhw2, h, np.empty_like(w_hh))
@@ -420,18 +389,18 @@ def input_backward(grad_xw, x, w_ih):
 
 # --------------------------------------------------------------------------- whole layers
 # What the fused nn layers call: input matmuls and recurrence together. Small models run
-# each direction as ONE compiled call (rnn_jit's ``*_layer_*``), because at their size the
+# each direction as ONE compiled call (recurrent_loops' ``*_layer_*``), because at their size the
 # numpy calls, allocations and checks between kernels cost as much as the kernels; big
 # models chain the functions above, where those calls are noise next to the products.
 # A compiled layer's cache holds one flat buffer (``LayerCache.cell``; the RNN's pairs it
-# with the nonlinearity) with all of its arrays, laid out by rnn_jit's ``*_layer_views``; a
+# with the nonlinearity) with all of its arrays, laid out by recurrent_loops' ``*_layer_views``; a
 # chained one holds the cell's cache.
 
 _LAYOUT = {"rnn": (1, 1, 0), "lstm": (2, 4, 1), "gru": (1, 3, 1)}  # states, gates, extra
 
 
 def _layer_buffer(kind, x, hidden):
-    """The flat buffer of a compiled layer (see rnn_jit's ``*_layer_views``): per sample,
+    """The flat buffer of a compiled layer (see recurrent_loops' ``*_layer_views``): per sample,
     ``n_states`` (T+1, H) state arrays, the gates and the projections (T, G*H) each (the
     RNN keeps no gates) and ``extra`` (T, H) arrays (tanh(c_t) or the GRU's ``hn``)."""
     n_states, n_gates, extra = _LAYOUT[kind]
@@ -496,7 +465,7 @@ def rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity="tanh", approx
 
     Returns:
         ``(out, cache)``: ``out`` (T, B, H) every hidden state (a view of the cache) and a
-        :class:`~tinygrad_rnn.rnn_contract.LayerCache` for :func:`rnn_layer_backward`.
+        :class:`~tinygrad_rnn.kernels.contract.LayerCache` for :func:`rnn_layer_backward`.
     """
     op = "rnn_layer_forward"
     check_nonlinearity(op, nonlinearity)
@@ -508,7 +477,7 @@ def rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity="tanh", approx
         out, _, cell = rnn_forward(xw, w_hh, b_hh, h0, nonlinearity, approx)
         return out, LayerCache(x, w_ih, w_hh, cell)
     relu, approx = nonlinearity == "relu", _use_approx(approx, x.dtype)
-    loops, buf = _blas_or_loops(x.shape[1], hidden, hidden), _layer_buffer("rnn", x, hidden)
+    loops, buf = _small(x.shape[1], hidden, hidden), _layer_buffer("rnn", x, hidden)
     jit.rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, relu, approx, loops, buf)
     buf_cache = LayerCache(x, w_ih, w_hh, (buf, nonlinearity))
     return _hidden_states(buf, x, hidden)[1:], buf_cache
@@ -523,7 +492,7 @@ def rnn_layer_backward(grad_out, cache, need_grad_x=True):
         need_grad_x: compute ``grad_x`` (skipped for a first layer fed with data).
 
     Returns:
-        :class:`~tinygrad_rnn.rnn_contract.LayerGrads` (``grad_c0`` is ``None``).
+        :class:`~tinygrad_rnn.kernels.contract.LayerGrads` (``grad_c0`` is ``None``).
     """
     x, w_ih, w_hh, cell = cache
     if type(cell) is RNNCache:
@@ -536,7 +505,7 @@ def rnn_layer_backward(grad_out, cache, need_grad_x=True):
     grad_out = _compiled_grad_out("rnn_layer_backward", grad_out, h)
     dx, dw_ih, dw_hh, db = _grad_buffers(x, w_ih, w_hh, need_grad_x)
     dh = np.zeros((x.shape[1], hidden), x.dtype)  # becomes grad_h0
-    relu, loops = nonlinearity == "relu", _blas_or_loops(x.shape[1], hidden, hidden)
+    relu, loops = nonlinearity == "relu", _small(x.shape[1], hidden, hidden)
     jit.rnn_layer_backward(grad_out, x, w_ih, w_hh, relu, loops, buf, dx, dw_ih, dw_hh, db, dh)
     grad_x = dx if need_grad_x else None
     return LayerGrads(grad_x, dw_ih, dw_hh, db, db.copy(), dh, None)
@@ -553,7 +522,7 @@ def lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx=None):
     Returns:
         ``(out, c_T, cache)``: ``out`` (T, B, H) every hidden state (a view of the cache),
         ``c_T`` (B, H) a copy of the final cell state, and a
-        :class:`~tinygrad_rnn.rnn_contract.LayerCache` for :func:`lstm_layer_backward`.
+        :class:`~tinygrad_rnn.kernels.contract.LayerCache` for :func:`lstm_layer_backward`.
     """
     args = check_layer_args("lstm_layer_forward", x, w_ih, w_hh, b_ih, b_hh, (h0, c0), 4)
     x, w_ih, w_hh, b_ih, b_hh, (h0, c0) = args
@@ -563,7 +532,7 @@ def lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx=None):
         out, _, c_T, cell = lstm_forward(xw, w_hh, b_hh, h0, c0, approx)
         return out, c_T, LayerCache(x, w_ih, w_hh, cell)
     approx = _use_approx(approx, x.dtype)
-    loops, buf = _blas_or_loops(x.shape[1], four_h, hidden), _layer_buffer("lstm", x, hidden)
+    loops, buf = _small(x.shape[1], four_h, hidden), _layer_buffer("lstm", x, hidden)
     jit.lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx, loops, buf)
     h = _hidden_states(buf, x, hidden)
     c_T = buf[h.size + h[:-1].size : 2 * h.size].reshape(h.shape[1:])  # c follows h
@@ -580,7 +549,7 @@ def lstm_layer_backward(grad_out, grad_cT, cache, need_grad_x=True):
         need_grad_x: compute ``grad_x`` (skipped for a first layer fed with data).
 
     Returns:
-        :class:`~tinygrad_rnn.rnn_contract.LayerGrads`.
+        :class:`~tinygrad_rnn.kernels.contract.LayerGrads`.
     """
     op = "lstm_layer_backward"
     x, w_ih, w_hh, buf = cache
@@ -594,7 +563,7 @@ def lstm_layer_backward(grad_out, grad_cT, cache, need_grad_x=True):
     dx, dw_ih, dw_hh, db = _grad_buffers(x, w_ih, w_hh, need_grad_x)
     dh = np.zeros((batch, hidden), x.dtype)  # becomes grad_h0
     dc = _start_grad(op, "grad_cT", grad_cT, h[0])  # becomes grad_c0
-    loops = _blas_or_loops(batch, four_h, hidden)
+    loops = _small(batch, four_h, hidden)
     jit.lstm_layer_backward(grad_out, x, w_ih, w_hh, loops, buf, dx, dw_ih, dw_hh, db, dh, dc)
     grad_x = dx if need_grad_x else None
     return LayerGrads(grad_x, dw_ih, dw_hh, db, db.copy(), dh, dc)
@@ -610,7 +579,7 @@ def gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx=None):
 
     Returns:
         ``(out, cache)``: ``out`` (T, B, H) every hidden state (a view of the cache) and a
-        :class:`~tinygrad_rnn.rnn_contract.LayerCache` for :func:`gru_layer_backward`.
+        :class:`~tinygrad_rnn.kernels.contract.LayerCache` for :func:`gru_layer_backward`.
     """
     args = check_layer_args("gru_layer_forward", x, w_ih, w_hh, b_ih, b_hh, (h0,), 3)
     x, w_ih, w_hh, b_ih, b_hh, (h0,) = args
@@ -619,7 +588,7 @@ def gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx=None):
         out, _, cell = gru_forward(input_projection(x, w_ih, b_ih), w_hh, b_hh, h0, approx)
         return out, LayerCache(x, w_ih, w_hh, cell)
     approx = _use_approx(approx, x.dtype)
-    loops, buf = _blas_or_loops(x.shape[1], three_h, hidden), _layer_buffer("gru", x, hidden)
+    loops, buf = _small(x.shape[1], three_h, hidden), _layer_buffer("gru", x, hidden)
     jit.gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx, loops, buf)
     return _hidden_states(buf, x, hidden)[1:], LayerCache(x, w_ih, w_hh, buf)
 
@@ -633,7 +602,7 @@ def gru_layer_backward(grad_out, cache, need_grad_x=True):
         need_grad_x: compute ``grad_x`` (skipped for a first layer fed with data).
 
     Returns:
-        :class:`~tinygrad_rnn.rnn_contract.LayerGrads` (``grad_c0`` is ``None``); the
+        :class:`~tinygrad_rnn.kernels.contract.LayerGrads` (``grad_c0`` is ``None``); the
         ``n`` part of ``grad_b_hh`` is scaled by the reset gate.
     """
     x, w_ih, w_hh, buf = cache
@@ -646,7 +615,7 @@ def gru_layer_backward(grad_out, cache, need_grad_x=True):
     grad_out = _compiled_grad_out("gru_layer_backward", grad_out, h)
     dx, dw_ih, dw_hh, db_ih = _grad_buffers(x, w_ih, w_hh, need_grad_x)
     db_hh, dh = np.empty_like(db_ih), np.zeros((batch, hidden), x.dtype)
-    loops = _blas_or_loops(batch, three_h, hidden)
+    loops = _small(batch, three_h, hidden)
     dhw = pool.empty(grad_out.shape[:2] + (three_h,), x.dtype)  # scratch; big T: pooled
     jit.gru_layer_backward(
         grad_out, x, w_ih, w_hh, loops, buf, dhw, dx, dw_ih, dw_hh, db_ih, db_hh, dh

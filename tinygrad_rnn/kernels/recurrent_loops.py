@@ -1,4 +1,4 @@
-r"""The numba-compiled loops behind :mod:`tinygrad_rnn.rnn_kernels` (read that module first).
+r"""The numba-compiled loops behind :mod:`tinygrad_rnn.kernels.recurrent_jit` (read it first).
 
 Two levels, so that one piece of compiled arithmetic serves two drivers:
 
@@ -8,8 +8,8 @@ Two levels, so that one piece of compiled arithmetic serves two drivers:
   pre-activations (backward).
 * ``*_sequence`` functions run the whole time loop compiled: the recurrent product
   (:func:`recurrent_matmul`: compiled loops, or ``np.dot`` through BLAS), then the step.
-  :mod:`tinygrad_rnn.rnn_kernels` may instead drive the steps from Python with numpy's
-  matmul for big batches (see ``rnn_kernels`` for why).
+  :mod:`tinygrad_rnn.kernels.recurrent_jit` may instead drive the steps from Python with numpy's
+  matmul for big batches (see ``recurrent_jit`` for why).
 * ``*_layer_*`` functions run a whole layer, input products included (see below).
 
 Conventions: ``h`` is (T+1, B, H) with ``h[0]`` the initial state; ``gates`` holds the
@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-# numba's njit, imported through tinygrad_rnn.kernels: that module first settles where
-# numba keeps its cache (a user folder when the package folder is read-only), which must
-# happen before numba is imported anywhere
-from tinygrad_rnn.kernels import njit
+from tinygrad_rnn.kernels._numba import njit
 
 # error_model="numpy": no ZeroDivisionError check in divisions, which would otherwise
 # stop LLVM from vectorising the rational tanh. "contract" lets it fuse a*b+c into FMAs.
@@ -135,7 +132,7 @@ def recurrent_matmul(a, b, out, loops):
     each pass over a row of ``out`` adds four rows of ``b`` (one load and store of
     ``out[i, n]`` per four multiply-adds), and rows of ``a`` go in pairs (each element of
     ``b`` loaded once for two rows). BLAS wins as soon as sizes grow
-    (:data:`~tinygrad_rnn.rnn_kernels.LOOPS_MAX_WORK`).
+    (:data:`~tinygrad_rnn.recurrent_jit.LOOPS_MAX_WORK`).
     """
     if not loops:
         np.dot(a, b, out)
@@ -325,7 +322,7 @@ def gru_backward_sequence(grad_out, h, gates, hn, w_hh, loops, grad_xw, dhw, dh,
 # tiny LSTM layer's forward and backward take ~50 and ~70 us in compiled code, and the
 # numpy calls, allocations and checks around them as much again. These functions run a
 # whole layer, input matmuls included, as ONE compiled call per direction. Their products
-# are ``np.dot`` (BLAS) calls, the same arithmetic rnn_kernels does with numpy's matmul.
+# are ``np.dot`` (BLAS) calls, the same arithmetic recurrent_jit does with numpy's matmul.
 #
 # Memory: a forward pass keeps every array it makes (states, gates, projections) in one
 # flat buffer ``buf`` that the caller takes from the buffer pool, and the backward pass

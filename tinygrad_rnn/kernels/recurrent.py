@@ -1,6 +1,6 @@
 r"""Whole-sequence RNN, LSTM and GRU in plain numpy: the readable reference.
 
-This module and :mod:`tinygrad_rnn.rnn_kernels` (numba) expose the SAME functions with the
+This module and :mod:`tinygrad_rnn.kernels.recurrent_jit` (numba) expose the SAME functions with the
 same arguments and results. This one is written to be read, one time step at a time; the
 other is written to be fast. Tests hold them equal, and hold this one to central
 differences.
@@ -40,7 +40,7 @@ The cells, with :math:`\sigma` the logistic sigmoid and :math:`\odot` the elemen
 
 Example:
     >>> import numpy as np
-    >>> from tinygrad_rnn import rnn_reference as ref
+    >>> from tinygrad_rnn.kernels import recurrent as ref
     >>> T, B, H = 5, 2, 3
     >>> rng = np.random.default_rng(0)
     >>> xw = rng.normal(size=(T, B, 4 * H))
@@ -53,11 +53,9 @@ Example:
 
 from __future__ import annotations
 
-from types import ModuleType
-
 import numpy as np
 
-from tinygrad_rnn.rnn_contract import (
+from tinygrad_rnn.kernels.contract import (
     GRUCache,
     LayerCache,
     LayerGrads,
@@ -93,7 +91,6 @@ __all__ = [
     "lstm_layer_backward",
     "gru_layer_forward",
     "gru_layer_backward",
-    "get_impl",
 ]
 
 
@@ -351,7 +348,7 @@ def input_backward(grad_xw, x, w_ih):
 
 # --------------------------------------------------------------------------- whole layers
 # A layer is the input projection followed by the recurrence; these chain the functions
-# above and are what the fused nn layers call (rnn_kernels runs them in one compiled call
+# above and are what the fused nn layers call (recurrent_jit runs them in one compiled call
 # per direction for small models).
 
 
@@ -378,7 +375,7 @@ def rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity="tanh", approx
 
     Returns:
         ``(out, cache)``: ``out`` (T, B, H) and a
-        :class:`~tinygrad_rnn.rnn_contract.LayerCache`.
+        :class:`~tinygrad_rnn.kernels.contract.LayerCache`.
     """
     op = "rnn_layer_forward"
     check_nonlinearity(op, nonlinearity)
@@ -390,7 +387,7 @@ def rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity="tanh", approx
 
 def rnn_layer_backward(grad_out, cache, need_grad_x=True):
     r"""Gradients of :func:`rnn_layer_forward`: :func:`rnn_backward`, then
-    :func:`input_backward`. Returns :class:`~tinygrad_rnn.rnn_contract.LayerGrads`
+    :func:`input_backward`. Returns :class:`~tinygrad_rnn.kernels.contract.LayerGrads`
     (``grad_x`` ``None`` unless ``need_grad_x``; ``grad_c0`` ``None``)."""
     g = rnn_backward(grad_out, None, cache.cell, cache.w_hh)
     return _layer_grads(g, cache, need_grad_x)
@@ -406,7 +403,7 @@ def lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx=None):
 
     Returns:
         ``(out, c_T, cache)``: ``out`` (T, B, H), the final cell state ``c_T`` (B, H) and
-        a :class:`~tinygrad_rnn.rnn_contract.LayerCache`.
+        a :class:`~tinygrad_rnn.kernels.contract.LayerCache`.
     """
     op = "lstm_layer_forward"
     x, w_ih, w_hh, b_ih, b_hh, (h0, c0) = check_layer_args(
@@ -420,7 +417,7 @@ def lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx=None):
 def lstm_layer_backward(grad_out, grad_cT, cache, need_grad_x=True):
     r"""Gradients of :func:`lstm_layer_forward` (``grad_cT``: (B, H) or ``None``):
     :func:`lstm_backward`, then :func:`input_backward`. Returns
-    :class:`~tinygrad_rnn.rnn_contract.LayerGrads`."""
+    :class:`~tinygrad_rnn.kernels.contract.LayerGrads`."""
     g = lstm_backward(grad_out, None, grad_cT, cache.cell, cache.w_hh)
     return _layer_grads(g, cache, need_grad_x, g.grad_c0)
 
@@ -435,7 +432,7 @@ def gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx=None):
 
     Returns:
         ``(out, cache)``: ``out`` (T, B, H) and a
-        :class:`~tinygrad_rnn.rnn_contract.LayerCache`.
+        :class:`~tinygrad_rnn.kernels.contract.LayerCache`.
     """
     op = "gru_layer_forward"
     x, w_ih, w_hh, b_ih, b_hh, (h0,) = check_layer_args(op, x, w_ih, w_hh, b_ih, b_hh, (h0,), 3)
@@ -445,25 +442,7 @@ def gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx=None):
 
 def gru_layer_backward(grad_out, cache, need_grad_x=True):
     r"""Gradients of :func:`gru_layer_forward`: :func:`gru_backward`, then
-    :func:`input_backward`. Returns :class:`~tinygrad_rnn.rnn_contract.LayerGrads`
+    :func:`input_backward`. Returns :class:`~tinygrad_rnn.kernels.contract.LayerGrads`
     (``grad_c0`` ``None``)."""
     g = gru_backward(grad_out, None, cache.cell, cache.w_hh)
     return _layer_grads(g, cache, need_grad_x)
-
-
-# --------------------------------------------------------------------------- dispatch
-def get_impl(use_numba: bool) -> ModuleType:
-    """Return the module holding the fused functions: numba kernels or this numpy reference.
-
-    Both modules offer ``rnn_forward``, ``rnn_backward``, ``lstm_forward``, ``lstm_backward``,
-    ``gru_forward``, ``gru_backward``, ``input_projection``, ``input_backward`` and the
-    whole-layer ``{rnn,lstm,gru}_layer_{forward,backward}`` with identical arguments and
-    results. numba is only imported when ``use_numba`` is true.
-    """
-    if use_numba:
-        from tinygrad_rnn import rnn_kernels
-
-        return rnn_kernels
-    import sys
-
-    return sys.modules[__name__]

@@ -1,9 +1,10 @@
-r"""The numba kernels: the same functions as :mod:`tinygrad_rnn.backend`, as compiled loops.
+r"""The elementwise and loss kernels as compiled loops: numba twins of
+:mod:`tinygrad_rnn.kernels.elementwise`.
 
 Each function here has the name, signature and result of its numpy reference in
-:mod:`tinygrad_rnn.backend`; the tests check that they agree. What numba adds is one pass over
-memory instead of several: ``relu_backward`` in numpy builds a boolean mask, then a product,
-then a copy; here it is one loop that reads two arrays and writes one.
+:mod:`tinygrad_rnn.kernels.elementwise`; the tests check that they agree. What numba adds is
+one pass over memory instead of several: ``relu_backward`` in numpy builds a boolean mask,
+then a product, then a copy; here it is one loop that reads two arrays and writes one.
 
 Rules these kernels follow (and why):
 
@@ -18,10 +19,8 @@ Rules these kernels follow (and why):
 * arrays come in C-contiguous (the Tensor ops make sure); the elementwise kernels take
   them flattened to 1-D, so each compiles once per dtype, not once per dimensionality.
 
-This module is the only one in the package that imports numba. Before importing it, it
-makes sure numba has somewhere writable to keep its cache: if the package folder is
-read-only (a system-wide install) and ``NUMBA_CACHE_DIR`` is unset, the cache goes to
-``~/.cache/tinygrad_rnn/numba`` (or ``$XDG_CACHE_HOME/tinygrad_rnn/numba``).
+numba itself comes from :mod:`tinygrad_rnn.kernels._numba`, which settles where its cache
+lives first.
 
 Example:
     >>> import numpy as np
@@ -32,46 +31,14 @@ Example:
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 
 import numpy as np
 
+from tinygrad_rnn.kernels import elementwise
+from tinygrad_rnn.kernels._numba import njit
 
-def _user_cache_dir() -> str:
-    """Where numba's cache goes when the package folder cannot be written."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "tinygrad_rnn", "numba")
-
-
-def cache_location() -> str:
-    """The folder numba writes compiled kernels to (``__pycache__`` beside this file by default)."""
-    configured = os.environ.get("NUMBA_CACHE_DIR")
-    if configured:
-        return configured
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
-
-
-if not os.environ.get("NUMBA_CACHE_DIR") and not os.access(
-    os.path.dirname(os.path.abspath(__file__)), os.W_OK
-):
-    os.environ["NUMBA_CACHE_DIR"] = _user_cache_dir()  # must happen before numba is imported
-
-from numba import njit  # noqa: E402  (after the cache location is settled)
-
-__all__ = [
-    "cache_location",
-    "tanh_forward",
-    "tanh_backward",
-    "sigmoid_forward",
-    "sigmoid_backward",
-    "relu_forward",
-    "relu_backward",
-    "softmax_xent_forward",
-    "softmax_xent_backward",
-    "embedding_backward",
-    "grad_norm",
-]
+__all__ = list(elementwise.__all__)  # the same names as the references
 
 _jit = njit(cache=True, error_model="numpy")
 

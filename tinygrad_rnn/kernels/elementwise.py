@@ -1,17 +1,9 @@
-r"""The hot loops in plain numpy, and the switch that sends them to numba instead.
+r"""The elementwise and loss kernels in plain numpy: the references.
 
-Every function here is the *reference*: short, vectorised numpy that says what the
-computation is. :mod:`tinygrad_rnn.kernels` has a numba version of each with the identical
+Every function here is short, vectorised numpy that says what the computation is.
+:mod:`tinygrad_rnn.kernels.elementwise_jit` has a numba version of each with the identical
 name and signature, tested to agree. The Tensor ops never call either module directly; they
-ask :func:`ops_for` which one to use:
-
-* numba is used when it is installed, ``NUMBA_DISABLE_JIT`` is not set and
-  :func:`use_numba` has not turned it off;
-* otherwise these numpy functions run (same results, to rounding).
-
-Nothing here imports numba. :mod:`tinygrad_rnn.kernels` is imported the first time a kernel
-is needed, and each kernel compiles the first time it is called (or loads from numba's
-on-disk cache, see ``tinygrad-rnn warmup``).
+ask :func:`tinygrad_rnn.kernels.ops_for` which one to use.
 
 The functions (the six activation functions take and return 1-D arrays: the Tensor ops
 flatten first, so a kernel compiles once per dtype; the numpy versions accept any shape):
@@ -33,28 +25,20 @@ function                    computes                                   returns
 
 Example:
     >>> import numpy as np
-    >>> ops_for(np.float64).relu_forward(np.array([-1.0, 2.0]))
+    >>> relu_forward(np.array([-1.0, 2.0]))
     array([0., 2.])
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
-import os
-import sys
 from collections.abc import Sequence
-from types import ModuleType
 
 import numpy as np
 
+#: The functions of this module; each has a numba twin of the same name in
+#: :mod:`tinygrad_rnn.kernels.elementwise_jit`.
 __all__ = [
-    "KERNEL_NAMES",
-    "use_numba",
-    "numba_enabled",
-    "ops_for",
-    "load_kernels",
     "tanh_forward",
     "tanh_backward",
     "sigmoid_forward",
@@ -66,20 +50,6 @@ __all__ = [
     "embedding_backward",
     "grad_norm",
 ]
-
-#: Every function with a numba twin in :mod:`tinygrad_rnn.kernels`.
-KERNEL_NAMES = (
-    "tanh_forward",
-    "tanh_backward",
-    "sigmoid_forward",
-    "sigmoid_backward",
-    "relu_forward",
-    "relu_backward",
-    "softmax_xent_forward",
-    "softmax_xent_backward",
-    "embedding_backward",
-    "grad_norm",
-)
 
 
 # --------------------------------------------------------------------------- activations
@@ -192,47 +162,3 @@ def grad_norm(arrays: Sequence[np.ndarray]) -> float:
     for a in arrays:
         total += float(np.square(a, dtype=np.float64).sum())
     return math.sqrt(total)
-
-
-# ---------------------------------------------------------------------------------- switch
-_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_requested = os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0")
-_kernels: ModuleType | None = None
-_load_failed: str | None = None
-
-
-def use_numba(flag: bool = True) -> None:
-    """Turn the numba fast path on or off for every Tensor op (tests compare both)."""
-    global _requested
-    _requested = bool(flag)
-
-
-def numba_enabled() -> bool:
-    """True when Tensor ops will run the numba kernels (numba importable and switched on)."""
-    return _requested and load_kernels() is not None
-
-
-def load_kernels() -> ModuleType | None:
-    """Import :mod:`tinygrad_rnn.kernels` (and numba) once; None when numba is missing."""
-    global _kernels, _load_failed
-    if _kernels is None and _load_failed is None:
-        if importlib.util.find_spec("numba") is None:
-            _load_failed = "numba is not installed"
-        else:
-            _kernels = importlib.import_module("tinygrad_rnn.kernels")
-    return _kernels
-
-
-_reference = sys.modules[__name__]
-
-
-def ops_for(dtype: np.dtype) -> ModuleType:
-    """The module whose functions to call for arrays of ``dtype``: kernels or this one.
-
-    The kernels are compiled for float32 and float64; any other dtype gets numpy.
-    """
-    if _requested and dtype in _FAST_DTYPES:
-        kernels = _kernels if _kernels is not None else load_kernels()
-        if kernels is not None:
-            return kernels
-    return _reference

@@ -1,8 +1,8 @@
 r"""The contract shared by the fused recurrent functions: result types and argument checks.
 
-:mod:`tinygrad_rnn.rnn_reference` (numpy) and :mod:`tinygrad_rnn.rnn_kernels` (numba) both
-return these NamedTuples and both validate their arguments here, so a mistake gets the same
-clear message from either, naming the function and the shapes.
+:mod:`tinygrad_rnn.kernels.recurrent` (numpy) and :mod:`tinygrad_rnn.kernels.recurrent_jit`
+(numba) both return these NamedTuples and both validate their arguments here, so a mistake
+gets the same clear message from either, naming the function and the shapes.
 """
 
 from __future__ import annotations

@@ -8,12 +8,11 @@ bar, so that the first lesson that trains does not stall.
 Example:
     >>> result = warmup(progress=False)  # doctest: +SKIP
     >>> result["cache_dir"]  # doctest: +SKIP
-    '/home/me/tinygrad_rnn/tinygrad_rnn/__pycache__'
+    '/home/me/tinygrad_rnn/tinygrad_rnn/kernels/__pycache__'
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -26,7 +25,7 @@ _DTYPES = (np.float32, np.float64)
 
 
 def _tensor_kernel_calls(kernels: Any, dtype: type) -> list[tuple[str, Callable[[], object]]]:
-    """One tiny call per kernel of :mod:`tinygrad_rnn.kernels` in ``dtype``."""
+    """One tiny call per kernel of :mod:`tinygrad_rnn.kernels.elementwise_jit` in ``dtype``."""
     x = np.linspace(-1.0, 1.0, 6, dtype=dtype).reshape(2, 3)
     flat = x.reshape(-1)  # the elementwise kernels take 1-D arrays
     targets = np.array([0, 2], dtype=np.int64)
@@ -109,18 +108,13 @@ def _recurrent_kernel_calls(rnn: Any, dtype: type) -> list[tuple[str, Callable[[
 
 def kernel_calls() -> list[tuple[str, Callable[[], object]]]:
     """Every ``(description, call)`` that :func:`warmup` runs, for both dtypes."""
-    from tinygrad_rnn import kernels
+    from tinygrad_rnn.kernels import elementwise_jit, recurrent_jit
 
     calls: list[tuple[str, Callable[[], object]]] = []
-    try:
-        rnn = importlib.import_module("tinygrad_rnn.rnn_kernels")
-    except ImportError:  # an install without the fused recurrent kernels
-        rnn = None
     for dtype in _DTYPES:
         name = np.dtype(dtype).name
-        calls += [(f"{k} ({name})", c) for k, c in _tensor_kernel_calls(kernels, dtype)]
-        if rnn is not None:
-            calls += [(f"{k} ({name})", c) for k, c in _recurrent_kernel_calls(rnn, dtype)]
+        calls += [(f"{k} ({name})", c) for k, c in _tensor_kernel_calls(elementwise_jit, dtype)]
+        calls += [(f"{k} ({name})", c) for k, c in _recurrent_kernel_calls(recurrent_jit, dtype)]
     return calls
 
 
@@ -135,11 +129,12 @@ def warmup(progress: bool = True) -> dict[str, Any]:
         (``cache_dir`` is ``None`` and the list empty when numba is not installed).
     """
     start = time.perf_counter()
-    try:
-        from tinygrad_rnn import kernels  # imports numba (and settles the cache folder)
-    except ImportError as exc:
-        print(f"warmup: numba is not available ({exc}); the Tensor ops run on numpy instead.")
+    from tinygrad_rnn import kernels
+
+    if not kernels.numba_enabled():
+        print("warmup: numba is not available or switched off; the kernels run on numpy.")
         return {"cache_dir": None, "seconds": 0.0, "kernels": []}
+    from tinygrad_rnn.kernels._numba import cache_location
 
     calls = kernel_calls()
     timings: list[tuple[str, float]] = []
@@ -169,7 +164,7 @@ def warmup(progress: bool = True) -> dict[str, Any]:
             call()
             timings.append((description, time.perf_counter() - tick))
     total = time.perf_counter() - start
-    cache_dir = kernels.cache_location()
+    cache_dir = cache_location()
     if progress:
         slowest = max(timings, key=lambda item: item[1])
         console.print(
