@@ -23,14 +23,12 @@ In float32 the numba kernels use a fast rational ``tanh`` (error ~3e-7, float32'
 rounding size); float64 is exact, and the tests hold these ops equal to the unrolled graph
 of :mod:`tinygrad_rnn.nn.cells` to 1e-10.
 
-A Function returns one array. All three ops return the hidden states ``(T, B, H)`` (the
-final hidden state is the last row). The LSTM must also hand back the final *cell* state
-:math:`c_T`, which is not a row of that output, so :meth:`FusedLSTM.apply_with_cell`
-makes it a second node, :class:`LSTMFinalCell`, whose only input is the op's output. Its
-backward passes :math:`\partial L/\partial c_T` to the LSTM op directly (the op reads it
-as ``grad_cT``) and sends zeros through the edge, which is exact: :math:`c_T` does not
-depend on the hidden states. The autograd walk runs the cell node's backward before the
-op's, because the cell node was made from the op's output.
+A Function returns one array. The RNN and GRU ops return the hidden states ``(T, B, H)``
+(the final hidden state is the last row). The LSTM must also hand back the final *cell*
+state :math:`c_T`, so its one output is ``(T + 1, B, H)``: the hidden states
+:math:`h_1 \ldots h_T`, then :math:`c_T` as one more row. The layer slices the two apart
+with ordinary indexing ops, and autograd brings their gradients back into one array of the
+same shape, whose last row is :math:`\partial L/\partial c_T`.
 
 Example:
     >>> import numpy as np
@@ -56,8 +54,9 @@ import numpy as np
 
 from tinygrad_rnn import kernels
 from tinygrad_rnn.function import Function
+from tinygrad_rnn.kernels.buffers import pool
 
-__all__ = ["FusedRNN", "FusedLSTM", "FusedGRU", "LSTMFinalCell"]
+__all__ = ["FusedRNN", "FusedLSTM", "FusedGRU"]
 
 
 class _FusedLayer(Function):
@@ -129,61 +128,30 @@ class FusedLSTM(_FusedLayer):
 
     Inputs: ``x`` (T, B, I), ``w_ih`` (4H, I), ``w_hh`` (4H, H), ``b_ih`` (4H,),
     ``b_hh`` (4H,), ``h0`` (L, B, H), ``c0`` (L, B, H); setting ``layer``. Output:
-    (T, B, H), the hidden states :math:`h_1 \ldots h_T`. Use :meth:`apply_with_cell` to
-    get the final cell state :math:`c_T` as well.
+    (T + 1, B, H): the hidden states :math:`h_1 \ldots h_T` in rows ``0 .. T-1`` and the
+    final cell state :math:`c_T` in row ``T``.
     """
 
-    __slots__ = ("c_last", "grad_cT")
+    __slots__ = ()
 
     @classmethod
     def op_name(cls) -> str:
         return "fused_lstm"
 
-    @classmethod
-    def apply_with_cell(cls, *inputs, layer: int = 0) -> tuple:
-        """Run the op; return the Tensors ``out`` (T, B, H) and ``c_T`` (1, B, H)."""
-        op = []  # forward puts itself here, so that c_T can be read in no_grad mode too
-        out = cls.apply(*inputs, layer=layer, keep_op=op)
-        return out, LSTMFinalCell.apply(out, op=op[0])
-
-    def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, c0, layer=0, keep_op=None):
+    def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, c0, layer=0):
         h0_l, c0_l = self._begin((h0, c0), layer)
-        out, self.c_last, self.cache = self.impl.lstm_layer_forward(
-            x, w_ih, w_hh, b_ih, b_hh, h0_l, c0_l
-        )
-        self.grad_cT = None  # set by LSTMFinalCell.backward when c_T reaches the loss
-        if keep_op is not None:
-            keep_op.append(self)
-        return out  # (T, B, H), a view of the cached states (no copy)
+        out, c_T, self.cache = self.impl.lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0_l, c0_l)
+        n_steps = out.shape[0]
+        both = pool.empty((n_steps + 1, *out.shape[1:]), out.dtype)
+        both[:n_steps] = out
+        both[n_steps] = c_T
+        return both  # (T + 1, B, H): h_1 .. h_T, then c_T
 
-    def backward(self, grad_out):
-        grad_cT, self.grad_cT = self.grad_cT, None  # used once per backward pass
+    def backward(self, grad_both):
+        n_steps = grad_both.shape[0] - 1
+        grad_out, grad_cT = grad_both[:n_steps], grad_both[n_steps]  # (T, B, H), (B, H)
         g = self.impl.lstm_layer_backward(grad_out, grad_cT, self.cache, self.needs_input_grad[0])
         return self._grads(g, 2)
-
-
-class LSTMFinalCell(Function):
-    r"""The final cell state :math:`c_T` (1, B, H) of a :class:`FusedLSTM` op, as a node.
-
-    Input: that op's output ``out`` (T, B, H); setting ``op``, the op itself. Its gradient
-    goes to ``op.grad_cT``; towards ``out`` it sends zeros (:math:`c_T` does not depend on
-    the hidden states), which also makes the op's backward run when only :math:`c_T` is
-    in the loss.
-    """
-
-    __slots__ = ("op", "out_shape")
-
-    @classmethod
-    def op_name(cls) -> str:
-        return "lstm_final_cell"
-
-    def forward(self, out, op=None):
-        self.op, self.out_shape = op, out.shape
-        return op.c_last[None]  # (1, B, H)
-
-    def backward(self, grad_cT):
-        self.op.grad_cT = grad_cT[0]  # (B, H)
-        return np.zeros(self.out_shape, dtype=grad_cT.dtype)
 
 
 class FusedGRU(_FusedLayer):

@@ -242,8 +242,10 @@ class _Recurrent(Module):
             row = layer if initial is not None else 0  # the zero state is shared
             args = (inp, w_ih, w_hh, b_ih, b_hh, *states)
             if self.kind == "lstm":
-                inp, c_last = FusedLSTM.apply_with_cell(*args, layer=row)  # (T, B, H), (1, B, H)
-                finals.append((GetItem.apply(inp, index=last), c_last))  # (1, B, H) each
+                both = FusedLSTM.apply(*args, layer=row)  # (T + 1, B, H): h_1 .. h_T, c_T
+                inp = GetItem.apply(both, index=slice(0, n_steps))  # (T, B, H)
+                c_last = GetItem.apply(both, index=slice(n_steps, n_steps + 1))  # (1, B, H)
+                finals.append((GetItem.apply(both, index=last), c_last))  # (1, B, H) each
             else:
                 if self.kind == "gru":
                     inp = FusedGRU.apply(*args, layer=row)  # (T, B, H)
