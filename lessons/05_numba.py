@@ -531,6 +531,18 @@ plt.show()
 # `np.tanh`: that is the precision in which gradients are checked against central
 # differences and the fused kernels against the unrolled graph, to $10^{-10}$, and an
 # approximation good only to a few times $10^{-8}$ would break those checks.
+#
+# There are two rational forms in the library, and the difference is on purpose. The
+# `tanh_forward` kernel uses a truncated continued fraction (Lambert's), clamps the input at
+# $|x| = 9$ and clips the result to $[-1, 1]$, so $\tanh$ of a large input, or of $\pm\infty$,
+# is exactly $\pm 1$ and a NaN stays a NaN, which is what a Tensor op owes its caller. The
+# fused LSTM, GRU and RNN kernels evaluate tanh four or five times per hidden unit and time
+# step, and the sigmoid gates through it too ($\sigma(x) = \tfrac12 + \tfrac12\tanh(x/2)$).
+# Inside those loops they use a shorter fit (a degree-6 over a degree-3 polynomial in $x^2$,
+# found by least squares, clamped at $|x| = 8$), written with float32 constants so the
+# whole gate loop stays in float32 and vectorises; its tail stops at $1 - 2.4 \cdot 10^{-7}$,
+# which is harmless inside a gate but not what `Tensor.tanh` of $+\infty$ should return.
+# Both are within float32 rounding of the exact value.
 
 # %%
 print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
