@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from collections.abc import Callable
 from typing import Any
@@ -129,12 +130,10 @@ def warmup(progress: bool = True) -> dict[str, Any]:
         (``cache_dir`` is ``None`` and the list empty when numba is not installed).
     """
     start = time.perf_counter()
-    from tinygrad_rnn import kernels
-
-    if not kernels.numba_enabled():
-        print("warmup: numba is not available or switched off; the kernels run on numpy.")
+    if importlib.util.find_spec("numba") is None:
+        print("warmup: numba is not installed; the Tensor ops run on numpy instead.")
         return {"cache_dir": None, "seconds": 0.0, "kernels": []}
-    from tinygrad_rnn.kernels._numba import cache_location
+    from tinygrad_rnn.kernels._numba import cache_location  # imports numba
 
     calls = kernel_calls()
     timings: list[tuple[str, float]] = []
