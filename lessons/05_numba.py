@@ -36,7 +36,7 @@ import numpy as np
 from numba import njit
 
 from tinygrad_rnn import kernels
-from tinygrad_rnn.kernels import elementwise, elementwise_jit, recurrent_loops
+from tinygrad_rnn.kernels import elementwise, elementwise_jit, products_jit
 
 lesson_start = time.perf_counter()
 
@@ -269,7 +269,7 @@ print(
 #   between memory and registers is not. Row $i$ of the result is a sum of rows of $W$,
 #   $\text{out}_i = \sum_k a_{ik} W_k$. The first loop below reads and writes
 #   $\text{out}_i$ once for every row of $W$; the library's
-#   (`recurrent_loops.recurrent_matmul`) adds four rows of $W$ per pass and works on two rows of
+#   (`products_jit.recurrent_matmul`) adds four rows of $W$ per pass and works on two rows of
 #   $a$ at once, so each number it loads serves four to eight multiply-adds.
 
 
@@ -306,7 +306,7 @@ def repeat_rows(a, w, out, times):
 @njit
 def repeat_library(a, w, out, times):
     for _ in range(times):
-        recurrent_loops.recurrent_matmul(a, w, out, True)  # True: its own loops, not BLAS
+        products_jit.recurrent_matmul(a, w, out, True)  # True: its own loops, not BLAS
 
 
 a_step = rng.standard_normal((8, 64)).astype(np.float32)  # (B, H): the hidden states

@@ -527,3 +527,20 @@ def test_matches_torch_float64(cell):
         }
         for name, param in layer.named_parameters():
             np.testing.assert_allclose(named[name], param.grad.numpy(), err_msg=name, **close)
+
+
+# --------------------------------------------------------------------------- recurrent product
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("loops", [True, False])
+@pytest.mark.parametrize("shape", [(1, 32, 128), (2, 5, 7), (3, 4, 8), (8, 64, 256), (5, 3, 1)])
+def test_recurrent_product_loops_match_the_reference(dtype, loops, shape):
+    from tinygrad_rnn.kernels import products, products_jit
+
+    m, k, n = shape
+    rng = np.random.default_rng(m * 100 + k)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    ours, reference = np.full((m, n), np.nan, dtype), np.empty((m, n), dtype)
+    products_jit.recurrent_matmul(a, b, ours, loops)
+    products.recurrent_matmul(a, b, reference, loops)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(ours, reference, rtol=tol, atol=tol * k)

@@ -12,6 +12,8 @@ cross-entropy, embedding,
 gradient norm
 whole-sequence RNN, LSTM,   :mod:`.recurrent`                   :mod:`.recurrent_jit` (drivers) and
 GRU (forward and BPTT)                                          :mod:`.recurrent_loops` (compiled)
+the recurrent product       :mod:`.products`                    :mod:`.products_jit`
+``out = h @ W_hh.T``
 ==========================  ==================================  ===================================
 
 Beside them: :mod:`.contract` (the result types and argument checks both recurrent modules

@@ -22,7 +22,7 @@ module first: it states the contract and the maths). What is different here is s
 
 Who runs the time loop. For small models the whole loop is compiled: Python would cost
 more per step than the step itself. The recurrent matmul is then plain compiled loops
-(:func:`~tinygrad_rnn.kernels.recurrent_loops.recurrent_matmul`), which beat BLAS's call
+(:func:`~tinygrad_rnn.kernels.products_jit.recurrent_matmul`), which beat BLAS's call
 overhead and packing at these sizes. For big batches the loop runs in Python and calls numpy's
 matmul, then the compiled step: numba's ``np.dot`` goes through scipy's BLAS, which
 measured 30-45 % slower here than numpy's on these shapes, and a few microseconds of
@@ -77,7 +77,7 @@ STEPPING = "auto"
 
 # Thresholds on one step's recurrent matmul, in multiply-adds (B * G*H * H), measured on
 # this machine: up to LOOPS_MAX_WORK the compiled loop multiplies with its own loops
-# (recurrent_loops.recurrent_matmul) instead of calling BLAS; from PYTHON_STEPPING_MIN_WORK on, in
+# (products_jit.recurrent_matmul) instead of calling BLAS; from PYTHON_STEPPING_MIN_WORK on, in
 # "auto", the time loop runs in Python with numpy's matmul. The loops matched or beat
 # scipy's BLAS at every compiled size measured (an LSTM at T=1000, B=8, H=64: 32 ms instead
 # of 50), so every compiled size uses them; BLAS is what STEPPING="numba" gets for bigger
