@@ -118,12 +118,11 @@ COUNT_CASES = (
 
 @cache
 def _count_cases() -> tuple[Case, ...]:
-    from tinygrad_rnn.nn import GRU, LSTM, RNN
+    from tinygrad_rnn.nn.recurrent import LAYERS
 
-    layers = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
     cases = []
     for kind, n_in, hidden, num_layers, bias in COUNT_CASES:
-        layer = layers[kind](n_in, hidden, num_layers=num_layers, bias=bias, rng=0)
+        layer = LAYERS[kind](n_in, hidden, num_layers=num_layers, bias=bias, rng=0)
         label = (
             f"recurrent_num_params({kind!r}, {n_in}, {hidden}, num_layers={num_layers}, "
             f"bias={bias})"

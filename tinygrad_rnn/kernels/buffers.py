@@ -1,10 +1,9 @@
 """A pool of large numpy arrays that are reused once nobody holds them any more.
 
-Why: on this machine a fresh multi-megabyte array costs more than the arithmetic done in
-it. The allocator hands big blocks back to the operating system when they are freed, so
-every new one is page-faulted in again: adding a bias to a (1600, 512) float32 matmul
-result took 8-12 ms instead of 0.3 ms. The fused recurrent layers allocate several such
-arrays per call, so they take them from here instead.
+Why: a fresh multi-megabyte array can cost more than the arithmetic done in it. The
+allocator hands big blocks back to the operating system when they are freed, so every new
+one is page-faulted in again (the measurement is in docs/benchmarks.md). The fused
+recurrent layers allocate several such arrays per call, so they take them from here instead.
 
 When is a pooled array free? When the pool's own list is its only holder. CPython counts
 references exactly, and a numpy view keeps its base array alive, so an array handed out

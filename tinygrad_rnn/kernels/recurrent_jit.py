@@ -8,9 +8,9 @@ module first: it states the contract and the maths). What is different here is s
   projections of all steps are one matmul (:func:`input_projection`, or inside a whole-layer call).
 * ``dW_hh`` is not accumulated step by step: the backward loop only writes the gradient
   of every gate pre-activation, and ONE matmul over all steps finishes the job.
-* In float32 the activations use a rational approximation of ``tanh`` (max error
-  3.3e-7, the size of float32 rounding) because libm's ``tanhf`` is ~20x slower and
-  stops the loops from being vectorised. float64 always uses exact ``np.tanh``, so
+* In float32 the activations use a rational approximation of ``tanh`` (its error is the
+  size of float32 rounding) because libm's ``tanhf`` is much slower and stops the loops
+  from being vectorised. float64 always uses exact ``np.tanh``, so
   gradient checks and fused = unrolled hold to 1e-10. Pass ``approx=False`` to use the
   exact functions in float32 too.
 * Large arrays (states, gates, gradients) come from a pool
@@ -24,10 +24,10 @@ Who runs the time loop. For small models the whole loop is compiled: Python woul
 more per step than the step itself. The recurrent matmul is then plain compiled loops
 (:func:`~tinygrad_rnn.kernels.products_jit.recurrent_matmul`), which beat BLAS's call
 overhead and packing at these sizes. For big batches the loop runs in Python and calls numpy's
-matmul, then the compiled step: numba's ``np.dot`` goes through scipy's BLAS, which
-measured 30-45 % slower here than numpy's on these shapes, and a few microseconds of
-Python per step are nothing next to a (64, 512) @ (512, 2048) product. :data:`STEPPING`
-chooses (``"auto"``, ``"numba"``, ``"python"``); all paths agree up to rounding.
+matmul, then the compiled step: numba's ``np.dot`` goes through scipy's BLAS, which is
+slower than numpy's on those shapes, and Python's cost per step is small next to the
+product. :data:`STEPPING` chooses (``"auto"``, ``"numba"``, ``"python"``); all paths agree
+up to rounding. The measurements behind these choices are in docs/benchmarks.md.
 
 The kernels compile on first use (a few seconds, then cached on disk by numba).
 """
