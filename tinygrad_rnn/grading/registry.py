@@ -120,9 +120,12 @@ class Exercise:
         functions: names the learner's file must define for this exercise.
         todo: the one-line task; the stub raises ``NotImplementedError("Exercise N.k: <todo>")``.
             A tuple gives one task per function, in the order of ``functions``.
-        hint: shown when the exercise fails.
+        hint: the hints, in levels: one string, or a tuple of 2-3 strings from the idea (level
+            1, no code) to the worked answer (the last level). :attr:`hints` is always a tuple.
         checks: the checks, cheapest and most basic first.
         timeout: seconds for the whole exercise in the learner's process.
+        forbidden: library functions the learner's code must not call while it is graded,
+            as dotted names (``"tinygrad_rnn.autograd.toposort"``).
     """
 
     id: str
@@ -130,9 +133,10 @@ class Exercise:
     points: int
     functions: tuple[str, ...]
     todo: str | tuple[str, ...]
-    hint: str
+    hint: str | tuple[str, ...]
     checks: tuple[Check, ...]
     timeout: float = DEFAULT_TIMEOUT
+    forbidden: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"\d+\.\d+", self.id):
@@ -143,6 +147,11 @@ class Exercise:
     @property
     def lesson(self) -> int:
         return int(self.id.split(".")[0])
+
+    @property
+    def hints(self) -> tuple[str, ...]:
+        """The hint levels, first (the idea) to last (the worked answer)."""
+        return (self.hint,) if isinstance(self.hint, str) else tuple(self.hint)
 
     def stub_message(self, function: str) -> str:
         """The message the stub of ``function`` raises: ``"Exercise N.k: <todo>"``."""
