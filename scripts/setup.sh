@@ -6,7 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v dot >/dev/null 2>&1; then
+step() { printf '\n==> [setup %s] %s\n' "$1" "$2"; }
+
+step 1/5 "graphviz's dot program (for graph pictures)"
+if command -v dot >/dev/null 2>&1; then
+  echo "found: $(command -v dot)"
+else
   if [ "$(id -u)" -eq 0 ]; then
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q graphviz
@@ -16,16 +21,27 @@ if ! command -v dot >/dev/null 2>&1; then
   fi
 fi
 
+step 2/5 "Python 3.11+ and the virtual environment in .venv"
 PYTHON=${PYTHON:-python3}
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   echo "Python 3.11 or newer is needed; found $("$PYTHON" --version 2>&1)" >&2
   exit 1
 fi
 if [ ! -x .venv/bin/python ]; then
+  echo "creating .venv with $("$PYTHON" --version 2>&1)"
   "$PYTHON" -m venv .venv
+else
+  echo "reusing .venv ($(.venv/bin/python --version 2>&1))"
 fi
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[dev]'
 
-.venv/bin/tinygrad-rnn warmup --quiet || echo "warmup skipped"
+step 3/5 "pip: upgrading pip, then installing the course and its extras (a few minutes the first time)"
+.venv/bin/python -m pip install --upgrade pip
+.venv/bin/python -m pip install --progress-bar on -e '.[dev]'
+
+step 4/5 "compiling the numba kernels once (cached for later runs)"
+.venv/bin/tinygrad-rnn warmup || echo "warmup skipped"
+
+step 5/5 "the tour: the course end to end on built-in data, pictures in tour_output/"
 .venv/bin/tinygrad-rnn tour
+echo
+echo "setup done: try '.venv/bin/tinygrad-rnn --help'"

@@ -206,3 +206,142 @@ def test_adam_trains_a_tiny_regression():
         opt.step()
     assert loss.item() < 1e-4
     np.testing.assert_allclose(model.weight.data, [[2.0, -1.0]], atol=1e-2)
+
+
+# ------------------------------------------------------------------ state_dict and resuming
+STATEFUL = {
+    "sgd_momentum": (optim.SGD, "SGD", dict(lr=0.05, momentum=0.9, weight_decay=0.01)),
+    "sgd_nesterov": (optim.SGD, "SGD", dict(lr=0.05, momentum=0.8, nesterov=True)),
+    "adam": (optim.Adam, "Adam", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.001)),
+    "adamw": (optim.AdamW, "AdamW", dict(lr=0.01, weight_decay=0.1)),
+    "rmsprop": (optim.RMSprop, "RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
+}
+
+
+def _net(seed):
+    return nn.Sequential(nn.Linear(3, 4, rng=seed), nn.Tanh(), nn.Linear(4, 1, rng=seed))
+
+
+def _train(model, opt, steps, start=0):
+    rng = np.random.default_rng(100)
+    batches = [(rng.normal(size=(8, 3)), rng.normal(size=(8, 1))) for _ in range(start + steps)]
+    for x, y in batches[start:]:
+        opt.zero_grad()
+        diff = model(Tensor(x, dtype=np.float32)) - Tensor(y, dtype=np.float32)
+        (diff * diff).mean().backward()
+        opt.step()
+
+
+@pytest.mark.parametrize("name", sorted(STATEFUL))
+def test_state_dict_layout_and_round_trip(name):
+    cls, _, kwargs = STATEFUL[name]
+    model = _net(0)
+    opt = cls(model.parameters(), **kwargs)
+    _train(model, opt, 3)
+    sd = opt.state_dict()
+    assert set(sd) == {"state", "param_groups"} and len(sd["param_groups"]) == 1
+    group = sd["param_groups"][0]
+    assert group["params"] == [0, 1, 2, 3] and group["lr"] == kwargs["lr"]
+    assert set(sd["state"]) == {0, 1, 2, 3}
+    names = set(sd["state"][0])
+    expected = {
+        "SGD": {"momentum_buffer"},
+        "Adam": {"step", "exp_avg", "exp_avg_sq"},
+        "AdamW": {"step", "exp_avg", "exp_avg_sq"},
+        "RMSprop": {"step", "square_avg", "grad_avg", "momentum_buffer"},
+    }[STATEFUL[name][1]]
+    assert names == expected
+    if "step" in names:
+        assert sd["state"][0]["step"] == 3.0
+    # a copy: stepping on does not change the saved dict
+    saved = {k: np.array(v) for k, v in sd["state"][0].items()}
+    _train(model, opt, 1)
+    for k, v in saved.items():
+        np.testing.assert_array_equal(sd["state"][0][k], v)
+    other = cls(_net(1).parameters(), lr=123.0)
+    other.load_state_dict(sd)
+    back = other.state_dict()
+    assert back["param_groups"] == sd["param_groups"]
+    for i in sd["state"]:
+        for k in sd["state"][i]:
+            np.testing.assert_array_equal(back["state"][i][k], sd["state"][i][k])
+
+
+@pytest.mark.parametrize("name", sorted(STATEFUL))
+def test_resume_from_state_dict_equals_the_uninterrupted_run(name):
+    cls, _, kwargs = STATEFUL[name]
+    straight = _net(0)
+    _train(straight, cls(straight.parameters(), **kwargs), 10)
+
+    first = _net(0)
+    opt = cls(first.parameters(), **kwargs)
+    _train(first, opt, 4)
+    weights, opt_state = first.state_dict(), opt.state_dict()
+    resumed = _net(5)  # different start: everything must come from the saved state
+    resumed.load_state_dict(weights)
+    opt2 = cls(resumed.parameters(), lr=0.5)
+    opt2.load_state_dict(opt_state)
+    _train(resumed, opt2, 6, start=4)
+    for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values(), strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=k)  # bit for bit
+
+
+def test_load_state_dict_refuses_what_does_not_fit():
+    model = _net(0)
+    opt = optim.Adam(model.parameters())
+    _train(model, opt, 1)
+    sd = opt.state_dict()
+    small = optim.Adam(nn.Linear(3, 4, rng=0).parameters())
+    with pytest.raises(ValueError, match="4 parameters, this optimiser has 2"):
+        small.load_state_dict(sd)
+    with pytest.raises(ValueError, match="unknown state 'momentum_buffer'"):
+        optim.Adam(model.parameters()).load_state_dict(
+            {
+                "state": {0: {"momentum_buffer": np.zeros((4, 3))}},
+                "param_groups": sd["param_groups"],
+            }
+        )
+    bad = {
+        "state": {0: dict(sd["state"][0], exp_avg=np.zeros(5))},
+        "param_groups": sd["param_groups"],
+    }
+    with pytest.raises(ValueError, match=r"exp_avg.*shape \(5,\).*\(4, 3\)"):
+        optim.Adam(model.parameters()).load_state_dict(bad)
+    with pytest.raises(ValueError, match="'state' and 'param_groups'"):
+        optim.Adam(model.parameters()).load_state_dict({"state": {}})
+    with pytest.raises(ValueError, match="lr must be a finite number"):
+        optim.Adam(model.parameters(), lr=float("nan"))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", sorted(STATEFUL))
+def test_state_dict_loads_into_torch_and_the_next_steps_agree(name):
+    torch = pytest.importorskip("torch")
+    cls, torch_name, kwargs = STATEFUL[name]
+    model = _net(0)
+    opt = cls(model.parameters(), **kwargs)
+    _train(model, opt, 3)
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+    topt = getattr(torch.optim, torch_name)(theirs.parameters(), **kwargs)
+    sd = opt.state_dict()
+    as_torch = {
+        "state": {
+            i: {k: torch.tensor(v) for k, v in entry.items()} for i, entry in sd["state"].items()
+        },
+        "param_groups": [dict(topt.state_dict()["param_groups"][0], **sd["param_groups"][0])],
+    }
+    topt.load_state_dict(as_torch)
+    rng = np.random.default_rng(7)
+    for _ in range(2):
+        x = rng.normal(size=(8, 3)).astype(np.float32)
+        y = rng.normal(size=(8, 1)).astype(np.float32)
+        opt.zero_grad()
+        diff = model(Tensor(x)) - Tensor(y)
+        (diff * diff).mean().backward()
+        opt.step()
+        topt.zero_grad()
+        ((theirs(torch.from_numpy(x)) - torch.from_numpy(y)) ** 2).mean().backward()
+        topt.step()
+    for (k, v), tv in zip(model.state_dict().items(), theirs.state_dict().values(), strict=True):
+        np.testing.assert_allclose(v, tv.numpy(), rtol=1e-4, atol=1e-6, err_msg=k)

@@ -77,8 +77,8 @@ class Optimizer:
         self.params = _param_list(params, name)
         if not self.params:
             raise ValueError(f"{name}: got an empty list of parameters")
-        if lr < 0:
-            raise ValueError(f"{name}: lr must be >= 0, got {lr}")
+        if not (math.isfinite(lr) and lr >= 0):
+            raise ValueError(f"{name}: lr must be a finite number >= 0, got {lr}")
         self.lr = float(lr)
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
         self.steps = 0
@@ -105,6 +105,108 @@ class Optimizer:
 
     def _update(self, theta: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         raise NotImplementedError
+
+    # ------------------------------------------------------------ saving and restoring
+    # Internal state key -> PyTorch's name for it. Counters (PyTorch's "step") are ints here.
+    _state_names: dict[str, str] = {}
+    _counters: tuple[str, ...] = ()
+
+    def _hyper(self) -> dict[str, Any]:
+        """The hyper-parameters, as PyTorch names them in a param group."""
+        return {"lr": self.lr}
+
+    def _set_hyper(self, group: dict[str, Any]) -> None:
+        self.lr = float(group["lr"])
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimiser's state in PyTorch's layout, copied (later steps do not change it).
+
+        Returns:
+            ``{"state": {index: {name: value}}, "param_groups": [{hyper-parameters...,
+            "params": [0, 1, ...]}]}``. ``state`` has an entry for each parameter that has
+            been updated at least once, keyed by its position in the parameter list, with
+            PyTorch's names (``momentum_buffer``; ``step``, ``exp_avg``, ``exp_avg_sq``;
+            ``square_avg``, ``grad_avg``) holding numpy arrays (``step`` a float, as
+            PyTorch's ``tensor(3.)``). There is one param group with every parameter.
+
+        Example:
+            >>> import numpy as np
+            >>> from tinygrad_rnn.nn import Parameter
+            >>> w = Parameter(np.ones(2)); opt = Adam([w], lr=0.1)
+            >>> (w * w).sum().backward(); opt.step()
+            >>> sorted(opt.state_dict()["state"][0]), opt.state_dict()["param_groups"][0]["lr"]
+            (['exp_avg', 'exp_avg_sq', 'step'], 0.1)
+        """
+        state: dict[int, dict[str, Any]] = {}
+        for i, entry in enumerate(self.state):
+            if not entry:
+                continue
+            out: dict[str, Any] = {}
+            for key, value in entry.items():
+                name = self._state_names.get(key, key)
+                out[name] = float(value) if key in self._counters else np.array(value, copy=True)
+            state[i] = out
+        group = dict(self._hyper())
+        group["params"] = list(range(len(self.params)))
+        return {"state": state, "param_groups": [group]}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the state saved by :meth:`state_dict` (arrays are copied in).
+
+        The hyper-parameters come back too (as in PyTorch). Everything is checked before
+        anything changes: one param group listing every parameter, known state names, and
+        arrays of each parameter's shape.
+
+        Raises:
+            ValueError: the dict does not fit this optimiser; the message says where.
+        """
+        who = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            keys = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict)
+            raise ValueError(f"{who}: expected keys 'state' and 'param_groups', got {keys}")
+        groups = state_dict["param_groups"]
+        if not isinstance(groups, list) or len(groups) != 1:
+            raise ValueError(f"{who}: expected one param group, got {groups!r:.80}")
+        group = groups[0]
+        wanted = set(self._hyper()) | {"params"}
+        if not isinstance(group, dict) or not wanted <= set(group):
+            missing = sorted(wanted - set(group)) if isinstance(group, dict) else wanted
+            raise ValueError(f"{who}: the param group lacks {missing}")
+        if list(group["params"]) != list(range(len(self.params))):
+            raise ValueError(
+                f"{who}: the saved group has {len(group['params'])} parameters, this optimiser "
+                f"has {len(self.params)}"
+            )
+        back = {v: k for k, v in self._state_names.items()}
+        restored: list[dict[str, Any]] = [{} for _ in self.params]
+        for index, entry in state_dict["state"].items():
+            i = int(index)
+            if not 0 <= i < len(self.params):
+                raise ValueError(
+                    f"{who}: state for parameter {i}, but there are {len(self.params)}"
+                )
+            p = self.params[i]
+            for name, value in entry.items():
+                if name not in back:
+                    raise ValueError(
+                        f"{who}: unknown state {name!r} for parameter {i}; "
+                        f"{type(self).__name__} keeps {sorted(back)}"
+                    )
+                key = back[name]
+                if key in self._counters:
+                    restored[i][key] = int(value)
+                    continue
+                arr = np.asarray(value)
+                if arr.shape != p.data.shape:
+                    raise ValueError(
+                        f"{who}: state {name!r} of parameter {i} has shape {arr.shape}, the "
+                        f"parameter has shape {p.data.shape}"
+                    )
+                restored[i][key] = np.array(arr, dtype=p.data.dtype, copy=True)
+        self._set_hyper(group)
+        self.state = restored
+        counts = [v for entry in restored for k, v in entry.items() if k in self._counters]
+        self.steps = max(counts, default=self.steps)
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v}" for k, v in vars(self).items() if k in self._shown)
@@ -141,6 +243,22 @@ class SGD(Optimizer):
             raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0")
         self.momentum, self.dampening = float(momentum), float(dampening)
         self.nesterov, self.weight_decay = bool(nesterov), float(weight_decay)
+
+    _state_names = {"momentum": "momentum_buffer"}
+
+    def _hyper(self):
+        return {
+            "lr": self.lr,
+            "momentum": self.momentum,
+            "dampening": self.dampening,
+            "weight_decay": self.weight_decay,
+            "nesterov": self.nesterov,
+        }
+
+    def _set_hyper(self, group):
+        self.lr, self.momentum = float(group["lr"]), float(group["momentum"])
+        self.dampening, self.weight_decay = float(group["dampening"]), float(group["weight_decay"])
+        self.nesterov = bool(group["nesterov"])
 
     def _update(self, theta, grad, state):
         if self.weight_decay:
@@ -187,11 +305,39 @@ class RMSprop(Optimizer):
         self.weight_decay, self.momentum = float(weight_decay), float(momentum)
         self.centered = bool(centered)
 
+    _state_names = {
+        "t": "step",
+        "square_avg": "square_avg",
+        "grad_avg": "grad_avg",
+        "momentum": "momentum_buffer",
+    }
+    _counters = ("t",)
+
+    def _hyper(self):
+        return {
+            "lr": self.lr,
+            "alpha": self.alpha,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "momentum": self.momentum,
+            "centered": self.centered,
+        }
+
+    def _set_hyper(self, group):
+        self.lr, self.alpha, self.eps = (
+            float(group["lr"]),
+            float(group["alpha"]),
+            float(group["eps"]),
+        )
+        self.weight_decay, self.momentum = float(group["weight_decay"]), float(group["momentum"])
+        self.centered = bool(group["centered"])
+
     def _update(self, theta, grad, state):
         if self.weight_decay:
             grad = grad + self.weight_decay * theta
         if "square_avg" not in state:
             state["square_avg"] = np.zeros_like(theta)
+        state["t"] = state.get("t", 0) + 1  # PyTorch's per-parameter "step", for state_dict
         square_avg = state["square_avg"]
         square_avg *= self.alpha
         square_avg += (1.0 - self.alpha) * grad * grad
@@ -238,6 +384,25 @@ class Adam(Optimizer):
             raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
         self.betas = (float(beta1), float(beta2))
         self.eps, self.weight_decay = float(eps), float(weight_decay)
+
+    _state_names = {"t": "step", "m": "exp_avg", "v": "exp_avg_sq"}
+    _counters = ("t",)
+
+    def _hyper(self):
+        return {
+            "lr": self.lr,
+            "betas": self.betas,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "amsgrad": False,
+        }
+
+    def _set_hyper(self, group):
+        if group.get("amsgrad"):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: amsgrad is not supported")
+        beta1, beta2 = group["betas"]
+        self.lr, self.betas = float(group["lr"]), (float(beta1), float(beta2))
+        self.eps, self.weight_decay = float(group["eps"]), float(group["weight_decay"])
 
     def _decay(self, theta, grad):
         return grad + self.weight_decay * theta if self.weight_decay else grad
