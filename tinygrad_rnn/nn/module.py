@@ -225,6 +225,15 @@ class Module:
                 raise StateDictError(
                     f"{owner}.load_state_dict: key {name!r} has dtype {arr.dtype}, not numbers"
                 )
+            if arr.dtype.kind == "f" and arr.dtype.itemsize > p.data.dtype.itemsize and arr.size:
+                finite = np.abs(arr[np.isfinite(arr)])
+                limit = np.finfo(p.data.dtype).max
+                if finite.size and finite.max() > limit:
+                    raise StateDictError(
+                        f"{owner}.load_state_dict: key {name!r} holds {arr.dtype} values up to "
+                        f"{finite.max():.3g}, beyond {p.data.dtype}'s largest {limit:.3g}; "
+                        f"they would become inf, so the load is refused"
+                    )
             arrays[name] = arr
         for name, arr in arrays.items():
             params[name].data[...] = arr  # in place: optimizers keep pointing at the same array
