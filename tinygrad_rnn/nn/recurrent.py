@@ -23,10 +23,20 @@ Two ways to compute the same numbers:
 
 The tests hold both equal in float64 to 1e-10 on outputs and on every gradient.
 
+``bidirectional=True`` runs a second cell of each layer from the last step to the first;
+the output concatenates both directions per step, ``(T, B, 2H)`` (forward half first), the
+next layer reads those ``2H`` features, and the final state is ``(num_layers * 2, B, H)``
+ordered layer 0 forward, layer 0 reverse, layer 1 forward, ... exactly as in PyTorch. The
+fused path runs the same fused op on the time-reversed sequence and reverses its output
+back; the unrolled path walks the steps backwards. ``dropout=p`` zeroes features of each
+layer's output except the last layer's, while training only (PyTorch's rule).
+
 Parameter names, shapes and gate order are those of ``torch.nn.RNN/LSTM/GRU``:
 ``weight_ih_l0`` (G*H, I), ``weight_hh_l0`` (G*H, H), ``bias_ih_l0`` and ``bias_hh_l0``
-(G*H,), with G = 1, 4 (i, f, g, o) or 3 (r, z, n), then ``weight_ih_l1`` (G*H, H) ... So
-``layer.state_dict()`` loads into the PyTorch layer and back.
+(G*H,), with G = 1, 4 (i, f, g, o) or 3 (r, z, n), then ``weight_ih_l1`` (G*H, H) ...;
+a bidirectional layer adds ``weight_ih_l0_reverse`` and the rest after each layer's
+forward weights, and its upper layers read ``2H`` inputs. So ``layer.state_dict()`` loads
+into the PyTorch layer and back.
 
 Example:
     >>> import numpy as np
@@ -43,12 +53,14 @@ Example:
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
 
 from tinygrad_rnn import init
 from tinygrad_rnn.nn import cells
+from tinygrad_rnn.nn import functional as F
 from tinygrad_rnn.nn.cells import GATES, GRUState, LSTMState, RNNState
 from tinygrad_rnn.nn.fused import FusedGRU, FusedLSTM, FusedRNN
 from tinygrad_rnn.nn.layers import as_tensor
@@ -98,13 +110,20 @@ class _Recurrent(Module):
         fused: bool = True,
         rng: init.Seed | None = None,
         dtype: Any = None,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
     ) -> None:
         super().__init__()
+        name = type(self).__name__
         if num_layers < 1:
-            raise ValueError(f"{type(self).__name__}: num_layers must be >= 1, got {num_layers}")
+            raise ValueError(f"{name}: num_layers must be >= 1, got {num_layers}")
+        if isinstance(dropout, bool) or not 0.0 <= float(dropout) <= 1.0:
+            raise ValueError(f"{name}: dropout must be a probability in [0, 1], got {dropout!r}")
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.num_layers, self.bias = int(num_layers), bool(bias)
         self.batch_first, self.fused = bool(batch_first), bool(fused)
+        self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
+        self.num_directions = 2 if self.bidirectional else 1
         gen = init.as_generator(rng)
         dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
         gh = len(GATES[self.kind]) * self.hidden_size
@@ -114,22 +133,40 @@ class _Recurrent(Module):
             data = init.uniform_(np.empty(shape, dtype=dt), gen, -bound, bound)
             return Parameter(data, dtype=dt, label=name)
 
-        self._names = [  # per layer: the attribute names of its weights, PyTorch's
-            tuple(f"{kind}_l{layer}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+        kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        suffixes = ("", "_reverse")[: self.num_directions]
+        self._names = [  # per (layer, direction): the attribute names of its weights, PyTorch's
+            tuple(f"{kind}_l{layer}{suffix}" for kind in kinds)
             for layer in range(self.num_layers)
+            for suffix in suffixes
         ]
         for layer in range(self.num_layers):  # PyTorch's names and order
-            n_in = self.input_size if layer == 0 else self.hidden_size
-            setattr(self, f"weight_ih_l{layer}", param((gh, n_in), f"weight_ih_l{layer}"))
-            setattr(self, f"weight_hh_l{layer}", param((gh, hidden_size), f"weight_hh_l{layer}"))
-            if self.bias:
-                setattr(self, f"bias_ih_l{layer}", param((gh,), f"bias_ih_l{layer}"))
-                setattr(self, f"bias_hh_l{layer}", param((gh,), f"bias_hh_l{layer}"))
+            n_in = self.input_size if layer == 0 else self.hidden_size * self.num_directions
+            for suffix in suffixes:
+                w_ih, w_hh, b_ih, b_hh = (f"{kind}_l{layer}{suffix}" for kind in kinds)
+                setattr(self, w_ih, param((gh, n_in), w_ih))
+                setattr(self, w_hh, param((gh, hidden_size), w_hh))
+                if self.bias:
+                    setattr(self, b_ih, param((gh,), b_ih))
+                    setattr(self, b_hh, param((gh,), b_hh))
+        if self.dropout > 0 and self.num_layers == 1:
+            warnings.warn(
+                f"{name}: dropout={self.dropout} has no effect with num_layers=1 (it acts "
+                "between stacked layers, never after the last one)",
+                stacklevel=3,
+            )
+        # the dropout masks' own stream, seeded from the weights' generator after the weights
+        self._dropout_rng = np.random.default_rng(int(gen.integers(2**63))) if dropout else None
 
     # ---------------------------------------------------------------------- helpers
-    def layer_weights(self, layer: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of one layer (biases may be None)."""
-        w_ih, w_hh, b_ih, b_hh = self._names[layer]
+    def layer_weights(
+        self, layer: int, reverse: bool = False
+    ) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of one layer (biases may be None);
+        ``reverse=True``: of its reverse direction (bidirectional layers only)."""
+        if reverse and not self.bidirectional:
+            raise ValueError(f"{type(self).__name__}: reverse weights need bidirectional=True")
+        w_ih, w_hh, b_ih, b_hh = self._names[layer * self.num_directions + int(reverse)]
         return (
             getattr(self, w_ih),
             getattr(self, w_hh),
@@ -138,8 +175,8 @@ class _Recurrent(Module):
         )
 
     def initial_state(self, batch_size: int) -> Any:
-        """The all-zeros state: tensors of shape (num_layers, B, H)."""
-        shape = (self.num_layers, batch_size, self.hidden_size)
+        """The all-zeros state: tensors of shape (num_layers * num_directions, B, H)."""
+        shape = (self.num_layers * self.num_directions, batch_size, self.hidden_size)
         zeros = np.zeros(shape, dtype=self.weight_hh_l0.dtype)
         return self.state_type(*(Tensor(zeros, dtype=zeros.dtype) for _ in self.state_type._fields))
 
@@ -170,15 +207,15 @@ class _Recurrent(Module):
         if not isinstance(state, tuple) or len(state) != len(fields):
             raise TypeError(
                 f"{name}: state must be {self.state_type.__name__}({', '.join(fields)}) "
-                f"with each of shape (num_layers, B, H), got {type(state).__name__}"
+                f"with each of shape {self._state_axes()}, got {type(state).__name__}"
             )
-        want = (self.num_layers, batch, self.hidden_size)
+        want = (self.num_layers * self.num_directions, batch, self.hidden_size)
         dtype = self.weight_hh_l0.data.dtype
         tensors = tuple([as_tensor(s, dtype) for s in state])
         for field, s in zip(fields, tensors, strict=True):  # every call: keep it plain
             if s.data.shape != want:
                 raise ShapeError(
-                    f"{name}: initial state.{field} must have shape (num_layers, B, H) = "
+                    f"{name}: initial state.{field} must have shape {self._state_axes()} = "
                     f"{want}, got {s.shape}"
                 )
             if s.data.dtype is not dtype and s.data.dtype != dtype:
@@ -187,6 +224,15 @@ class _Recurrent(Module):
                 )
         return tensors
 
+    def _state_axes(self) -> str:
+        return "(num_layers * 2, B, H)" if self.bidirectional else "(num_layers, B, H)"
+
+    def _drop_between(self, inp: Tensor, layer: int) -> Tensor:
+        """Dropout on a layer's output before the next layer reads it (never after the last)."""
+        if self.dropout == 0.0 or not self.training or layer == self.num_layers - 1:
+            return inp
+        return F.dropout(inp, self.dropout, training=True, rng=self._dropout_rng)
+
     # ---------------------------------------------------------------------- forward
     def forward(self, x: Any, state: Any = None) -> tuple[Tensor, Any]:
         """Run the layer over a whole sequence.
@@ -194,12 +240,14 @@ class _Recurrent(Module):
         Args:
             x: (T, B, I), or (B, T, I) when ``batch_first``.
             state: the initial state, a ``state_type`` of (num_layers, B, H) tensors
-                (a bare tensor is accepted for RNN and GRU); ``None`` starts from zeros.
+                ((num_layers * 2, B, H) when bidirectional; a bare tensor is accepted for
+                RNN and GRU); ``None`` starts from zeros.
 
         Returns:
             ``(output, final_state)``: ``output`` (T, B, H) (or (B, T, H)) holds the top
-            layer's hidden state at every step; ``final_state`` stacks the last state of
-            every layer, (num_layers, B, H) per field.
+            layer's hidden state at every step, (T, B, 2H) when bidirectional (forward
+            half first); ``final_state`` stacks the last state of every layer and
+            direction, (num_layers * num_directions, B, H) per field.
         """
         x = self._check_input(x)
         inp = x.transpose(0, 1) if self.batch_first else x  # (T, B, I)
@@ -234,28 +282,45 @@ class _Recurrent(Module):
                 zero = _FUSED_ZERO_STATES[key] = Tensor(zeros, dtype=inp.dtype)
             states = (zero,) * len(self.state_type._fields)
         finals = []
-        last = slice(n_steps - 1, n_steps)  # out[last] is the final h, (1, B, H)
+        # the time-reversed order as an index array: the fused op gets a fresh contiguous
+        # copy, and the backward of the indexing op reverses the gradient back
+        backwards = np.arange(n_steps - 1, -1, -1)
         for layer in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self.layer_weights(layer)
-            if b_ih is None:
-                b_ih = b_hh = self._zero_bias(inp.dtype)
-            row = layer if initial is not None else 0  # the zero state is shared
-            args = (inp, w_ih, w_hh, b_ih, b_hh, *states)
-            if self.kind == "lstm":
-                both = FusedLSTM.apply(*args, layer=row)  # (T + 1, B, H): h_1 .. h_T, c_T
-                inp = GetItem.apply(both, index=slice(0, n_steps))  # (T, B, H)
-                c_last = GetItem.apply(both, index=slice(n_steps, n_steps + 1))  # (1, B, H)
-                finals.append((GetItem.apply(both, index=last), c_last))  # (1, B, H) each
-            else:
-                if self.kind == "gru":
-                    inp = FusedGRU.apply(*args, layer=row)  # (T, B, H)
-                else:
-                    inp = FusedRNN.apply(*args, layer=row, nonlinearity=self.nonlinearity)
-                finals.append((GetItem.apply(inp, index=last),))  # (1, B, H)
+            outputs = []
+            for direction in range(self.num_directions):
+                row = layer * self.num_directions + direction
+                row = row if initial is not None else 0  # the zero state is shared
+                seq = inp if direction == 0 else GetItem.apply(inp, index=backwards)
+                out, final = self._fused_direction(seq, layer, direction, states, row)
+                if direction == 1:  # step t of the reversed run belongs to time T - 1 - t
+                    out = GetItem.apply(out, index=backwards)
+                outputs.append(out)
+                finals.append(final)
+            inp = outputs[0] if len(outputs) == 1 else concat(outputs, axis=2)  # (T, B, D*H)
+            inp = self._drop_between(inp, layer)
         return inp, self._stack_finals(finals)
 
+    def _fused_direction(self, seq: Tensor, layer: int, direction: int, states, row: int):
+        """One fused op over ``seq`` (T, B, I): ``(T, B, H)`` outputs and the final state."""
+        n_steps = seq.shape[0]
+        last = slice(n_steps - 1, n_steps)  # out[last] is the final h, (1, B, H)
+        w_ih, w_hh, b_ih, b_hh = self.layer_weights(layer, reverse=direction == 1)
+        if b_ih is None:
+            b_ih = b_hh = self._zero_bias(seq.dtype)
+        args = (seq, w_ih, w_hh, b_ih, b_hh, *states)
+        if self.kind == "lstm":
+            both = FusedLSTM.apply(*args, layer=row)  # (T + 1, B, H): h_1 .. h_T, c_T
+            out = GetItem.apply(both, index=slice(0, n_steps))  # (T, B, H)
+            c_last = GetItem.apply(both, index=slice(n_steps, n_steps + 1))  # (1, B, H)
+            return out, (GetItem.apply(both, index=last), c_last)  # (1, B, H) each
+        if self.kind == "gru":
+            out = FusedGRU.apply(*args, layer=row)  # (T, B, H)
+        else:
+            out = FusedRNN.apply(*args, layer=row, nonlinearity=self.nonlinearity)
+        return out, (GetItem.apply(out, index=last),)  # (1, B, H)
+
     def _stack_finals(self, finals: list[tuple[Tensor, ...]]) -> Any:
-        """Per-layer final states, (1, B, H) each, into one state of (num_layers, B, H)."""
+        """Final states, (1, B, H) each, into one state of (num_layers * directions, B, H)."""
         if len(finals) == 1:
             return self.state_type(*finals[0])
         return self.state_type(*(concat(list(f), axis=0) for f in zip(*finals, strict=True)))
@@ -265,33 +330,47 @@ class _Recurrent(Module):
         batch = inp.shape[1]
         finals = []
         for layer in range(self.num_layers):
-            if initial is None:
-                start = self._zero_state(batch, inp.dtype, 1)
-                start = tuple(s[0] for s in start)  # (B, H) constants
-            else:
-                start = tuple(s[layer] for s in initial)  # (B, H) each
-            inp, final = self._run_unrolled(layer, inp, start)
-            finals.append(tuple(f[None] for f in final))
+            outputs = []
+            for direction in range(self.num_directions):
+                if initial is None:
+                    start = self._zero_state(batch, inp.dtype, 1)
+                    start = tuple(s[0] for s in start)  # (B, H) constants
+                else:
+                    row = layer * self.num_directions + direction
+                    start = tuple(s[row] for s in initial)  # (B, H) each
+                out, final = self._run_unrolled(layer, inp, start, reverse=direction == 1)
+                outputs.append(out)
+                finals.append(tuple(f[None] for f in final))
+            inp = outputs[0] if len(outputs) == 1 else concat(outputs, axis=2)  # (T, B, D*H)
+            inp = self._drop_between(inp, layer)
         return inp, self._stack_finals(finals)
 
     def _step(self, x_t: Tensor, state: Any, weights: tuple) -> Any:
         raise NotImplementedError
 
     def _run_unrolled(
-        self, layer: int, inp: Tensor, start: tuple[Tensor, ...]
+        self, layer: int, inp: Tensor, start: tuple[Tensor, ...], reverse: bool = False
     ) -> tuple[Tensor, tuple[Tensor, ...]]:
-        """The per-step graph: the cell's step function called once per time step."""
-        weights = self.layer_weights(layer)
+        """The per-step graph: the cell's step function called once per time step.
+
+        ``reverse``: walk from the last step to the first (the reverse direction); the
+        outputs are put back in time order, so ``output[t]`` has read ``x_t .. x_T``.
+        """
+        weights = self.layer_weights(layer, reverse=reverse)
         state = self.state_type(*start)
         stop = {id(inp), *(id(s) for s in start)}
         prefix = f"layer {layer}, " if self.num_layers > 1 else ""
+        prefix += "reverse, " if reverse else ""
+        n_steps = inp.shape[0]
         outputs = []
-        for t in range(inp.shape[0]):
+        for t in reversed(range(n_steps)) if reverse else range(n_steps):
             state = self._step(inp[t], state, weights)
             for field, tensor in zip(self.state_type._fields, state, strict=True):
-                tensor.label = f"{field}_{t + 1}"
+                tensor.label = f"{field}_{t + 1}" + ("'" if reverse else "")
             _label_step(tuple(state), stop, f"{prefix}t={t + 1}")
             outputs.append(state.h)
+        if reverse:
+            outputs.reverse()  # back into time order
         return stack(outputs, axis=0), tuple(state)  # (T, B, H)
 
     def extra_repr(self) -> str:
@@ -302,6 +381,10 @@ class _Recurrent(Module):
             text += ", bias=False"
         if self.batch_first:
             text += ", batch_first=True"
+        if self.dropout:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional:
+            text += ", bidirectional=True"
         return text + f", fused={self.fused}"
 
 
@@ -316,6 +399,9 @@ _LAYER_ARGS = r"""
         rng: seed or generator; every weight starts as :math:`U(\pm 1/\sqrt H)` like
             PyTorch's.
         dtype: parameter dtype (the Tensor default, float32, unless given).
+        dropout: probability of zeroing each feature of every layer's output except the
+            last layer's, while training (``layer.train()``); off after ``layer.eval()``.
+        bidirectional: add a reverse direction per layer; outputs are (T, B, 2H).
 """
 
 
@@ -343,10 +429,23 @@ class RNN(_Recurrent):
         fused: bool = True,
         rng: init.Seed | None = None,
         dtype: Any = None,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
     ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', not {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, fused, rng, dtype)
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            fused,
+            rng,
+            dtype,
+            dropout=dropout,
+            bidirectional=bidirectional,
+        )
         self.nonlinearity = nonlinearity
 
     def _step(self, x_t: Tensor, state: Any, weights: tuple) -> RNNState:
