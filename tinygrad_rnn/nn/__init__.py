@@ -8,6 +8,8 @@
 - :mod:`~tinygrad_rnn.nn.recurrent`: the sequence layers ``RNN``, ``LSTM``, ``GRU``
   (``fused=True`` runs numba kernels, ``fused=False`` builds the unrolled graph).
 - :mod:`~tinygrad_rnn.nn.fused`: the whole-sequence Tensor ops behind ``fused=True``.
+- :mod:`~tinygrad_rnn.nn.attention`: ``AdditiveAttention`` (Bahdanau) and the functions
+  ``additive_attention`` and ``scaled_dot_product_attention``.
 - :mod:`~tinygrad_rnn.nn.functional`: the functional forms, ``torch.nn.functional``-style
   (``import tinygrad_rnn.nn.functional as F``; ``F.cross_entropy``, ``F.dropout``, ...).
 
@@ -23,6 +25,11 @@ Example:
 """
 
 from tinygrad_rnn.nn import functional
+from tinygrad_rnn.nn.attention import (
+    AdditiveAttention,
+    additive_attention,
+    scaled_dot_product_attention,
+)
 from tinygrad_rnn.nn.cells import (
     GRUCell,
     GRUState,
@@ -56,3 +63,4 @@ __all__ += ["Linear", "Embedding", "Sequential", "ModuleList", "MLP", "Identity"
 __all__ += ["Tanh", "Sigmoid", "ReLU", "LeakyReLU"]
 __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNNState", "LSTMState", "GRUState"]
 __all__ += ["rnn_step", "lstm_step", "gru_step", "detach_state", "RNN", "LSTM", "GRU"]
+__all__ += ["AdditiveAttention", "additive_attention", "scaled_dot_product_attention"]
