@@ -46,7 +46,15 @@ from numpy.lib import format as npformat
 
 from tinygrad_rnn.nn.module import Module, StateDictError
 
-__all__ = ["save", "load", "load_state_dict", "save_arrays", "load_arrays", "CheckpointError"]
+__all__ = [
+    "save",
+    "load",
+    "load_state_dict",
+    "save_arrays",
+    "save_text",
+    "load_arrays",
+    "CheckpointError",
+]
 
 _NPZ_MAGIC = b"PK\x03\x04"
 _NPY_MAGIC = b"\x93NUMPY"
@@ -76,11 +84,11 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _resolve_target(path: str | os.PathLike[str]) -> tuple[Path, Path]:
+def _resolve_target(path: str | os.PathLike[str], suffix: str = ".npz") -> tuple[Path, Path]:
     """``(name as given, the file to write)``: a symlink is followed to its target."""
     given = Path(path)
-    if not given.suffix and not (given.exists() or given.is_symlink()):
-        given = given.with_suffix(".npz")
+    if suffix and not given.suffix and not (given.exists() or given.is_symlink()):
+        given = given.with_suffix(suffix)
     target = Path(os.path.realpath(given)) if given.is_symlink() else given
     try:
         info = os.stat(target)
@@ -97,16 +105,8 @@ def _resolve_target(path: str | os.PathLike[str]) -> tuple[Path, Path]:
     return given, target
 
 
-def save_arrays(arrays: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> Path:
-    """Write ``{name: array}`` to ``path`` (a ``.npz``), atomically; see the module notes.
-
-    Returns:
-        The path written (as given, with ``.npz`` added when it had no suffix).
-
-    Raises:
-        CheckpointError: the path is a folder, a device or another non-regular file.
-    """
-    given, target = _resolve_target(path)
+def _write_atomically(path: str | os.PathLike[str], write: Any, suffix: str = ".npz") -> Path:
+    given, target = _resolve_target(path, suffix)
     folder = target.parent if str(target.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob(f".{glob.escape(target.name)}.*.tmp"):  # left by a killed save
@@ -117,7 +117,7 @@ def save_arrays(arrays: Mapping[str, np.ndarray], path: str | os.PathLike[str]) 
     )
     try:
         with handle:
-            np.savez(handle, **arrays)
+            write(handle)
             handle.flush()
             os.fchmod(handle.fileno(), 0o666 & ~_umask())
             os.fsync(handle.fileno())
@@ -126,6 +126,23 @@ def save_arrays(arrays: Mapping[str, np.ndarray], path: str | os.PathLike[str]) 
         Path(handle.name).unlink(missing_ok=True)
         raise
     return given
+
+
+def save_arrays(arrays: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> Path:
+    """Write ``{name: array}`` to ``path`` (a ``.npz``), atomically; see the module notes.
+
+    Returns:
+        The path written (as given, with ``.npz`` added when it had no suffix).
+
+    Raises:
+        CheckpointError: the path is a folder, a device or another non-regular file.
+    """
+    return _write_atomically(path, lambda handle: np.savez(handle, **arrays))
+
+
+def save_text(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` with the same care as :func:`save_arrays`."""
+    return _write_atomically(path, lambda handle: handle.write(text.encode("utf-8")), suffix="")
 
 
 def save(module: Module, path: str | os.PathLike[str]) -> Path:
