@@ -80,7 +80,17 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
         what = _describe(data)
         raise type(err)(f"Tensor: cannot turn {what} into an array: {err}{_hint(what)}") from None
     kind = arr.dtype.kind
-    if kind not in "biufc":
+    if kind == "c":
+        raise TypeError(
+            f"Tensor: complex data ({arr.dtype}) is not supported; the library works with real "
+            "numbers: pass data.real (or abs(data)) if that is what you mean"
+        )
+    if kind == "O" and _has_huge_int(data):
+        raise OverflowError(
+            "Tensor: an integer in the data is too large for a 64-bit integer; pass it as a "
+            "float (float(n)) if you mean a number that large"
+        )
+    if kind not in "biuf":
         what = _describe(data)
         raise TypeError(
             f"Tensor: data must be numbers, got {what} (numpy dtype {arr.dtype}){_hint(what)}"
@@ -90,6 +100,19 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if kind == "f" or (kind in "iu" and not isinstance(data, np.ndarray | np.generic)):
         return arr.astype(_default_dtype, copy=False)
     return arr
+
+
+def _has_huge_int(data: Any) -> bool:
+    """True when ``data`` is (or, nested in lists, holds) a Python int beyond int64."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not -(2**63) <= item < 2**64:
+                return True
+    return False
 
 
 def _describe(data: Any) -> str:

@@ -257,7 +257,8 @@ class Sum(Function):
 
 
 class Max(Function):
-    """Maximum over axes. Ties share the gradient equally (a valid subgradient)."""
+    """Maximum over axes. Ties share the gradient equally (a valid subgradient); a NaN is
+    the maximum (as in numpy and PyTorch) and takes the gradient."""
 
     __slots__ = ("axes", "keepdims")
 
@@ -273,6 +274,8 @@ class Max(Function):
     def backward(self, grad_out):
         a, out = self.saved_tensors
         is_max = a == out
+        if a.dtype.kind == "f" and np.isnan(out).any():  # a nan is the max (it propagates)
+            is_max |= np.isnan(a) & np.isnan(out)
         count = is_max.sum(axis=self.axes, keepdims=True)
         g = _expand_reduced(grad_out, self.axes, self.keepdims)
         return np.where(is_max, g / count, 0).astype(a.dtype, copy=False)

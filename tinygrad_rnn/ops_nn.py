@@ -189,6 +189,8 @@ class CrossEntropy(Function):
     def backward(self, grad_out):
         (logits_2d,) = self.saved_tensors
         n = logits_2d.shape[0]
+        if n == 0:  # an empty batch: nothing to send a gradient to
+            return np.zeros(self.logits_shape, dtype=logits_2d.dtype)
         if self.reduction == "none":
             grad_losses = _contiguous(grad_out.reshape(n))
         else:

@@ -301,7 +301,14 @@ class Tensor(TensorFactories):
                 )
             seed = np.ones(self.data.shape, dtype=self.data.dtype)
         else:
-            seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            raw = grad.data if isinstance(grad, Tensor) else grad
+            kind = np.asarray(raw).dtype.kind if not isinstance(raw, str) else "U"
+            if kind not in "biuf":
+                raise TypeError(
+                    f"backward(grad=...): grad must be numbers of the tensor's shape "
+                    f"{self.shape}, got {type(raw).__name__} {raw!r:.40}"
+                )
+            seed = np.array(raw, dtype=self.dtype)
             if seed.shape != self.shape:
                 raise ShapeError(
                     f"backward(): grad of shape {seed.shape} does not match the tensor's "

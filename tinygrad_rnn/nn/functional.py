@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_rnn import init
+from tinygrad_rnn.function import ShapeError
 from tinygrad_rnn.ops_math import Exp
 from tinygrad_rnn.ops_nn import CrossEntropy, Embedding, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Tanh
 from tinygrad_rnn.tensor import Tensor, _raw
@@ -97,10 +98,27 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
 def mse_loss(prediction: Tensor, target: Any) -> Tensor:
     r"""Mean squared error :math:`\frac{1}{n}\sum (p - y)^2`.
 
+    The target may broadcast *into* the prediction's shape (a plain number, or a row shared
+    by every sample), but it may not make the result bigger: a ``(3, 1)`` prediction against
+    a ``(3,)`` target would broadcast to a ``(3, 3)`` difference and quietly average the
+    wrong nine numbers, so that is refused (PyTorch warns about the same case).
+
     Example:
         >>> mse_loss(Tensor([1.0, 3.0]), [1.0, 1.0]).item()
         2.0
     """
+    pred_shape = tuple(prediction.shape)
+    target_shape = tuple(target.shape if isinstance(target, Tensor) else np.shape(target))
+    try:
+        joint = np.broadcast_shapes(pred_shape, target_shape)
+    except ValueError:
+        joint = None
+    if joint != pred_shape:
+        raise ShapeError(
+            f"mse_loss: prediction {pred_shape} and target {target_shape} do not match"
+            + (f" (they would broadcast to {joint})" if joint else "")
+            + "; reshape one to the other's shape (e.g. target.reshape(-1, 1))"
+        )
     diff = prediction - target
     return (diff * diff).mean()
 

@@ -94,6 +94,15 @@ def _label_step(roots: tuple[Tensor, ...], stop: set[int], group: str) -> None:
         todo.extend(node._prev)
 
 
+def _check_sizes(name: str, **sizes: Any) -> None:
+    """Each size a whole number (not a bool, not 2.7: TypeError) >= 1 (ValueError)."""
+    for key, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise TypeError(f"{name}: {key} must be a whole number, got {value!r}")
+        if value < 1:
+            raise ValueError(f"{name}: {key} must be >= 1, got {value}")
+
+
 class _Recurrent(Module):
     """What RNN, LSTM and GRU share; subclasses set ``kind`` and ``state_type``."""
 
@@ -115,8 +124,12 @@ class _Recurrent(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if num_layers < 1:
-            raise ValueError(f"{name}: num_layers must be >= 1, got {num_layers}")
+        _check_sizes(name, input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
+        if dtype is not None and np.dtype(dtype) not in (np.float32, np.float64):
+            raise TypeError(
+                f"{name}: dtype must be float32 or float64 (the kernels' two types), got "
+                f"{np.dtype(dtype)}"
+            )
         if isinstance(dropout, bool) or not 0.0 <= float(dropout) <= 1.0:
             raise ValueError(f"{name}: dropout must be a probability in [0, 1], got {dropout!r}")
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
@@ -202,12 +215,23 @@ class _Recurrent(Module):
         if state is None:
             return None
         name, fields = type(self).__name__, self.state_type._fields
+        given = type(state).__name__
+        if isinstance(state, Tensor | np.ndarray):
+            given = f"a bare {given}"
         if not isinstance(state, tuple) and isinstance(state, Tensor | np.ndarray):
             state = (state,)  # a bare tensor for RNN and GRU (checked just below)
         if not isinstance(state, tuple) or len(state) != len(fields):
+            kind = self.state_type.__name__
             raise TypeError(
-                f"{name}: state must be {self.state_type.__name__}({', '.join(fields)}) "
-                f"with each of shape {self._state_axes()}, got {type(state).__name__}"
+                f"{name}: state must be {kind}({', '.join(fields)}) with each of shape "
+                f"{self._state_axes()}, got {given}. Build one with "
+                f"`from tinygrad_rnn.nn import {kind}`; "
+                f"`{kind}({', '.join(fields)})`"
+                + (
+                    ", e.g. LSTMState(h, Tensor.zeros(h.shape)) for a zero cell state"
+                    if len(fields) == 2
+                    else ""
+                )
             )
         want = (self.num_layers * self.num_directions, batch, self.hidden_size)
         dtype = self.weight_hh_l0.data.dtype

@@ -72,7 +72,14 @@ def _as_float(x: object, where: str) -> float:
             f"{where}: expected a real number (int or float), got {type(x).__name__} {x!r}. "
             "A Value holds one number; for arrays use tinygrad_rnn.Tensor."
         )
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:
+        digits = len(str(abs(x)))
+        raise OverflowError(
+            f"{where}: an integer of {digits} digits is too large for a float (the largest is "
+            "about 1.8e308)"
+        ) from None
 
 
 class Value:
@@ -297,8 +304,12 @@ class Value:
         a.grad += out.data * (1.0 - out.data) * out.grad
 
     def relu(self) -> Value:
-        """max(0, x). The slope at exactly 0 is taken to be 0, as in most libraries."""
-        out = Value(self.data if self.data > 0.0 else 0.0, self, None, "relu")
+        """max(0, x). The slope at exactly 0 is taken to be 0, as in most libraries.
+
+        NaN stays NaN (as in ``Tensor.relu`` and PyTorch), so a broken number is not hidden.
+        """
+        x = self.data
+        out = Value(x if x > 0.0 or x != x else 0.0, self, None, "relu")
         out._backward = Value._relu_backward
         return out
 
