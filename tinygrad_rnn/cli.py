@@ -42,7 +42,11 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     loss = d * f
     loss.label = "L"
     loss.backward()
-    written = graph.render(loss, args.out, title="L = (a*b + c) * f")
+    try:
+        written = graph.render(loss, args.out, title="L = (a*b + c) * f")
+    except graph.RenderError as err:
+        print(f"tinygrad-rnn graph: error: {err}", file=sys.stderr)
+        return 1
     print(f"wrote {written}")
     return 0
 

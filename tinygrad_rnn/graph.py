@@ -26,7 +26,9 @@ Example:
 from __future__ import annotations
 
 import math
+import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,7 @@ import graphviz
 
 from tinygrad_rnn.autograd import toposort
 
-__all__ = ["GraphView", "draw", "render", "dot_available", "INSTALL_HINT"]
+__all__ = ["GraphView", "draw", "render", "dot_available", "INSTALL_HINT", "RenderError"]
 
 INSTALL_HINT = (
     "graphviz's `dot` program was not found, so only the .dot source was written. "
@@ -44,6 +46,44 @@ INSTALL_HINT = (
 
 # Light to dark: how strongly a node's gradient is felt (log scale within one graph).
 _SHADES = ["#ffffff", "#fff3e0", "#ffe0b2", "#ffcc80", "#ffb74d", "#ffa726", "#fb8c00", "#ef6c00"]
+
+
+FORMATS = ("svg", "png", "pdf")
+"""The picture formats :meth:`GraphView.save` renders (``.dot`` is the source itself)."""
+
+DOT_TIMEOUT = 10.0
+"""Seconds to wait for graphviz's ``dot`` before giving up on a picture."""
+
+
+class RenderError(RuntimeError):
+    """The picture could not be made; the ``.dot`` source was written and is named."""
+
+
+def _run_dot(dot: str, fmt: str, source: str, dot_path: Path, timeout: float | None) -> bytes:
+    """Render ``source`` with the ``dot`` program, or write the source and raise RenderError."""
+    if timeout is None:
+        timeout = float(os.environ.get("TINYGRAD_RNN_DOT_TIMEOUT", DOT_TIMEOUT))
+    problem = ""
+    try:
+        done = subprocess.run(
+            [dot, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        problem = f"graphviz's dot ({dot}) did not answer within {timeout:g} s"
+    except OSError as err:
+        problem = f"graphviz's dot ({dot}) could not be run: {err.strerror or err}"
+    else:
+        if done.returncode == 0 and done.stdout:
+            return done.stdout
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        if done.returncode < 0:
+            problem = f"graphviz's dot ({dot}) crashed (signal {-done.returncode})"
+        else:
+            problem = f"graphviz's dot ({dot}) failed (exit status {done.returncode})"
+        if said:
+            problem += f": {said[0][:120]}"
+    dot_path.write_text(source)
+    raise RenderError(f"{problem}; wrote the graph's source to {dot_path}")
 
 
 def dot_available() -> bool:
@@ -104,25 +144,44 @@ class GraphView:
         """The graph in graphviz's dot language."""
         return self.digraph.source
 
-    def save(self, path: str | Path, fmt: str | None = None, quiet: bool = False) -> Path:
+    def save(
+        self,
+        path: str | Path,
+        fmt: str | None = None,
+        quiet: bool = False,
+        timeout: float | None = None,
+    ) -> Path:
         """Write the picture to ``path`` (format from its suffix: svg, png, pdf or dot).
 
         Returns the path written. Without the ``dot`` program, writes ``<path>.dot`` instead,
         prints one line on how to install graphviz (unless ``quiet``), and returns that path.
+
+        Raises:
+            RenderError: an unknown format, a ``dot`` that fails or crashes, or one that
+                does not answer within ``timeout`` seconds (default :data:`DOT_TIMEOUT`, or
+                the environment variable ``TINYGRAD_RNN_DOT_TIMEOUT``). The ``.dot`` source
+                is written beside ``path`` first, and the message names it.
         """
         path = Path(path)
-        fmt = fmt or (path.suffix.lstrip(".") or "svg")
+        fmt = (fmt or (path.suffix.lstrip(".") or "svg")).lower()
         path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "dot":
             path.write_text(self.source)
             return path
-        if not dot_available():
-            dot_path = path.with_suffix(".dot")
+        dot_path = path.with_suffix(".dot")
+        if fmt not in FORMATS:
+            dot_path.write_text(self.source)
+            raise RenderError(
+                f"{path}: unknown picture format {fmt!r}; use one of "
+                f"{', '.join('.' + f for f in (*FORMATS, 'dot'))} (wrote the source to {dot_path})"
+            )
+        dot = shutil.which("dot")
+        if dot is None:
             dot_path.write_text(self.source)
             if not quiet:
                 print(f"{INSTALL_HINT} Wrote {dot_path}.")
             return dot_path
-        path.write_bytes(self.digraph.pipe(format=fmt))
+        path.write_bytes(_run_dot(dot, fmt, self.source, dot_path, timeout))
         return path
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
