@@ -63,7 +63,7 @@ def _two_rows_times(p, q, b, out_p, out_q):
             out_q[n] += q_k * b_k[n]
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)  # pasted into the time loops too
 def recurrent_matmul(a, b, out, loops):
     """``out[:] = a @ b`` for C-contiguous ``a`` (M, K), ``b`` (K, N): BLAS or plain loops.
 

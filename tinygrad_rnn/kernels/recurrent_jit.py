@@ -156,8 +156,9 @@ def rnn_forward(xw, w_hh, b_hh, h0, nonlinearity="tanh", approx=None):
     h[0] = states["h0"]
     relu, approx = nonlinearity == "relu", _use_approx(approx, xw.dtype)
     if _python_loop(batch, hidden, hidden):
+        w_t = np.ascontiguousarray(w_hh.T)  # see lstm_forward
         for t in range(n_steps):
-            np.matmul(h[t], w_hh.T, out=h[t + 1])
+            np.matmul(h[t], w_t, out=h[t + 1])
             jit.rnn_forward_step(h[t + 1], xw[t], b_hh, relu, approx)
     else:
         w_t = np.ascontiguousarray(w_hh.T)
@@ -226,8 +227,11 @@ def lstm_forward(xw, w_hh, b_hh, h0, c0, approx=None):
     tanh_c = pool.empty(h[1:].shape, xw.dtype)  # (T, B, H)
     approx = _use_approx(approx, xw.dtype)
     if _python_loop(batch, four_h, four_h // 4):
+        # a contiguous W_hh.T: numpy's BLAS multiplied (32, 128) @ (128, 512) in 70 us with
+        # it and in 83 with the transposed view (-16 % for the medium LSTM's forward loop)
+        w_t = np.ascontiguousarray(w_hh.T)
         for t in range(n_steps):
-            np.matmul(h[t], w_hh.T, out=gates[t])
+            np.matmul(h[t], w_t, out=gates[t])
             jit.lstm_forward_step(
                 gates[t], xw[t], b_hh, c[t], c[t + 1], tanh_c[t], h[t + 1], approx
             )
@@ -300,8 +304,9 @@ def gru_forward(xw, w_hh, b_hh, h0, approx=None):
     hw = np.empty((batch, three_h), xw.dtype)  # scratch: h_{t-1} @ W_hh.T
     approx = _use_approx(approx, xw.dtype)
     if _python_loop(batch, three_h, three_h // 3):
+        w_t = np.ascontiguousarray(w_hh.T)  # see lstm_forward
         for t in range(n_steps):
-            np.matmul(h[t], w_hh.T, out=hw)
+            np.matmul(h[t], w_t, out=hw)
             jit.gru_forward_step(hw, xw[t], b_hh, h[t], gates[t], hn[t], h[t + 1], approx)
     else:
         w_t = np.ascontiguousarray(w_hh.T)

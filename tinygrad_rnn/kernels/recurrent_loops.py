@@ -27,6 +27,10 @@ from tinygrad_rnn.kernels.products_jit import recurrent_matmul
 # error_model="numpy": no ZeroDivisionError check in divisions, which would otherwise
 # stop LLVM from vectorising the rational tanh. "contract" lets it fuse a*b+c into FMAs.
 _JIT = dict(cache=True, error_model="numpy", fastmath={"contract"})
+# The step functions are also pasted into the time loops that call them (numba's
+# inline="always"; they stay callable from Python for the Python-stepped loop): a call per
+# step and per function cost the tiny layers 10-15 % of their compiled time.
+_INLINED = dict(inline="always", **_JIT)
 
 # How the loops are written, because it decides whether LLVM vectorises them (checked in
 # the assembly): every inner loop runs ``for j in range(n)`` over 1-D row views such as
@@ -37,7 +41,7 @@ _JIT = dict(cache=True, error_model="numpy", fastmath={"contract"})
 
 
 # --------------------------------------------------------------------------- activations
-@njit(**_JIT)
+@njit(**_INLINED)
 def squash_inplace(v, sigmoid, approx):
     r"""``v[:] = tanh(v)``, or the logistic sigmoid if ``sigmoid``, for a 1-D array.
 
@@ -68,7 +72,7 @@ def squash_inplace(v, sigmoid, approx):
             v[k] = shift + scale * np.tanh(scale * v[k])
 
 
-@njit(**_JIT)
+@njit(**_INLINED)
 def add_inplace(a, b):
     """``a += b`` for two (B, K) arrays."""
     for i in range(a.shape[0]):
@@ -78,7 +82,7 @@ def add_inplace(a, b):
 
 
 # --------------------------------------------------------------------------- RNN
-@njit(**_JIT)
+@njit(**_INLINED)
 def rnn_forward_step(a, xw_t, b_hh, relu, approx):
     """``a`` (B, H) holds ``h_{t-1} @ W_hh.T`` on entry and ``h_t`` on exit."""
     zero = a.dtype.type(0.0)
@@ -93,7 +97,7 @@ def rnn_forward_step(a, xw_t, b_hh, relu, approx):
             squash_inplace(row, False, approx)
 
 
-@njit(**_JIT)
+@njit(**_INLINED)
 def rnn_backward_step(g_out, h_t, relu, da, dh):
     """``da`` (B, H) = dL/d(pre-activation) from ``dh`` (from step t+1) and ``g_out``."""
     one, zero = dh.dtype.type(1.0), dh.dtype.type(0.0)
@@ -124,7 +128,7 @@ def rnn_backward_sequence(grad_out, h, w_hh, relu, loops, grad_xw, dh):
 
 
 # --------------------------------------------------------------------------- LSTM
-@njit(**_JIT)
+@njit(**_INLINED)
 def lstm_forward_step(a, xw_t, b_hh, c_prev, c_new, tc, h_new, approx):
     """``a`` (B, 4H) holds ``h_{t-1} @ W_hh.T`` on entry and the activated gates on exit."""
     hidden = c_new.shape[1]
@@ -146,7 +150,7 @@ def lstm_forward_step(a, xw_t, b_hh, c_prev, c_new, tc, h_new, approx):
             h_b[j] = o[j] * tc_b[j]
 
 
-@njit(**_JIT)
+@njit(**_INLINED)
 def lstm_backward_step(a, g_out, tc, c_prev, da, dh, dc):
     """Gate gradients ``da`` (B, 4H) of step t; ``dc`` (B, H) moves from c_t to c_{t-1}."""
     one = dh.dtype.type(1.0)
@@ -185,7 +189,7 @@ def lstm_backward_sequence(grad_out, c, gates, tanh_c, w_hh, loops, grad_xw, dh,
 
 
 # --------------------------------------------------------------------------- GRU
-@njit(**_JIT)
+@njit(**_INLINED)
 def gru_forward_step(hw, xw_t, b_hh, h_prev, a, hn_t, h_new, approx):
     """From ``hw`` = ``h_{t-1} @ W_hh.T`` (B, 3H): gates ``a`` (B, 3H), ``hn_t``, ``h_new``."""
     hidden = h_new.shape[1]
@@ -207,7 +211,7 @@ def gru_forward_step(hw, xw_t, b_hh, h_prev, a, hn_t, h_new, approx):
             h_b[j] = n[j] + z[j] * (hp_b[j] - n[j])
 
 
-@njit(**_JIT)
+@njit(**_INLINED)
 def gru_backward_step(a, g_out, h_prev, hn_t, da, dhw, dh):
     """Gate gradients ``da`` (w.r.t. ``xw``) and ``dhw`` (w.r.t. ``W_hh h + b_hh``), both
     (B, 3H), of step t. They differ only in the ``n`` part, which the reset gate scales.
