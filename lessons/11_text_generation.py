@@ -323,6 +323,28 @@ for tau in (0.5, 1.0, 1.5):
 print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
 
 # %% [markdown]
+# ## Train your own, from the command line
+#
+# Everything this lesson did by hand is one command away, with checkpoints. On the
+# built-in corpus (the same help texts), 200 updates of this lesson's model take about ten
+# seconds on two cores and end near 1.9 nats per character on held-out text:
+#
+# ```bash
+# tinygrad-rnn train text --steps 200      # the run is saved in runs/lstm-pydoc/
+# tinygrad-rnn sample runs/lstm-pydoc --temperature 0.7 --prime "The " --length 300
+# ```
+#
+# `--corpus FILE` trains on a UTF-8 text of your own. `--cell gru`, `--hidden`, `--layers`,
+# `--seq-len`, `--batch`, `--lr`, `--clip`, `--steps` or `--time SECONDS` change the run;
+# `tinygrad-rnn train text --help` lists every flag with its default. The run's folder holds
+# one checkpoint with the weights, Adam's running averages, the state carried from chunk to
+# chunk, the vocabulary, the step and the random generator's state. Press Ctrl-C and the
+# run finishes the current update, saves, and prints the command that continues it;
+# `tinygrad-rnn train text --resume runs/lstm-pydoc` then ends with the same weights, bit
+# for bit, as a run that was never stopped. `sample --temperature 0` always takes the
+# likeliest character, so its text does not depend on `--seed`.
+
+# %% [markdown]
 # ## Check yourself
 #
 # Open `lessons/11_text_generation_exercises.py`, replace each `raise
