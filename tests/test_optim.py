@@ -345,3 +345,47 @@ def test_state_dict_loads_into_torch_and_the_next_steps_agree(name):
         topt.step()
     for (k, v), tv in zip(model.state_dict().items(), theirs.state_dict().values(), strict=True):
         np.testing.assert_allclose(v, tv.numpy(), rtol=1e-4, atol=1e-6, err_msg=k)
+
+
+@pytest.mark.parametrize("name", ["sgd_momentum", "adam"])
+def test_resume_through_a_checkpoint_file_is_exact(name, tmp_path):
+    import json
+
+    from tinygrad_rnn import checkpoint
+
+    cls, _, kwargs = STATEFUL[name]
+    straight = _net(0)
+    _train(straight, cls(straight.parameters(), **kwargs), 9)
+
+    first = _net(0)
+    opt = cls(first.parameters(), **kwargs)
+    _train(first, opt, 5)
+    sd = opt.state_dict()
+    arrays = {f"model.{k}": v for k, v in first.state_dict().items()}
+    scalars = {}
+    for i, entry in sd["state"].items():
+        for key, value in entry.items():
+            if isinstance(value, np.ndarray):
+                arrays[f"optim.{i}.{key}"] = value
+            else:
+                scalars.setdefault(str(i), {})[key] = value
+    meta = {"param_groups": sd["param_groups"], "scalars": scalars}
+    arrays["meta"] = np.array(json.dumps(meta))
+    path = checkpoint.save_arrays(arrays, tmp_path / "resume.npz")
+
+    back = checkpoint.load_arrays(path)
+    meta = json.loads(str(back.pop("meta")))
+    resumed = _net(3)
+    resumed.load_state_dict({k[6:]: v for k, v in back.items() if k.startswith("model.")})
+    state = {}
+    for key, value in back.items():
+        if key.startswith("optim."):
+            _, i, field = key.split(".", 2)
+            state.setdefault(int(i), {})[field] = value
+    for i, entry in meta["scalars"].items():
+        state.setdefault(int(i), {}).update(entry)
+    opt2 = cls(resumed.parameters())
+    opt2.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    _train(resumed, opt2, 4, start=5)
+    for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values(), strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=k)
