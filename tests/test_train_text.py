@@ -138,6 +138,9 @@ def test_resume_errors(corpus, tmp_path, capsys):
     other.write_text(grammar_text(60, seed=2))
     assert main(["train", "text", "--resume", str(folder), "--corpus", str(other)]) == 2
     assert "not the one this run was trained on" in one_error_line(capsys)
+    (tmp_path / "a_file").write_text("")
+    assert train(corpus, tmp_path / "a_file", "--steps", "3") == 2
+    assert "is a file, not a folder" in one_error_line(capsys)
     assert main(["train", "text", "--resume", str(folder)]) == 0  # at step 3 of 3 already
     assert "already at step 3" in capsys.readouterr().out
 

@@ -324,6 +324,8 @@ def _text_run_from_args(args: argparse.Namespace) -> tuple[Any, Path]:
     name = args.name or f"{config.cell}-{stem}"
     folder = Path(args.out or Path("runs") / name)
     existing = folder / CHECKPOINT_NAME
+    if folder.exists() and not folder.is_dir():
+        raise RunError(f"--out {folder} is a file, not a folder; pick a folder for the run")
     if existing.exists():
         raise RunError(
             f"--out {folder} already holds a run; continue it with --resume {folder}, or pick "
@@ -355,8 +357,14 @@ def _cmd_train_text(args: argparse.Namespace) -> int:
     args.max_seconds = args.time
     try:
         run, folder = _text_run_from_args(args)
+        folder.mkdir(parents=True, exist_ok=True)
     except (RunError, CheckpointError) as err:
         return fail(args.prog, str(err))
+    except OSError as err:
+        return fail(args.prog, f"--out {args.out or args.resume}: cannot create the folder: {err}")
+    except KeyboardInterrupt:
+        print("stopped before training began; nothing was saved")
+        return 130
     c = run.config
     if run.done():
         limit = f"{c.steps} steps" if c.steps is not None else f"--time {c.max_seconds:g} s"
