@@ -198,6 +198,8 @@ def test_linear_state_dict_loads_into_torch():
         "tinygrad_rnn.checkpoint",
         "tinygrad_rnn.data.sequences",
         "tinygrad_rnn.train",
+        "tinygrad_rnn.runs",
+        "tinygrad_rnn.cliargs",
     ],
 )
 def test_docstring_examples_run(module_name):
