@@ -1,44 +1,39 @@
 """Build hooks for the docs site (loaded by mkdocs through ``hooks:`` in mkdocs.yml).
 
-A lesson is published by exactly one line in the ``nav`` of mkdocs.yml; these hooks do the
-rest, in build order:
+A lesson is published by exactly one line in the ``nav`` of mkdocs.yml
+(``lessons/NN_topic.py``); these hooks do the rest, in build order:
 
-1. ``on_config``: point mkdocs-jupyter's cache at a new temporary folder.
-2. ``on_pre_build``: run the nav's lessons, two at a time, and hand the executed pages to
-   mkdocs-jupyter through that cache (see "Running the lessons" below).
-3. ``on_files``: bring each nav lesson ``lessons/NN_topic.py`` into the site as a page (the
-   lessons live at the top of the repository, not under ``docs/``), add an ``.ipynb`` copy
-   for Jupyter, publish ``lessons/NN_topic_exercises.py`` as a plain download (the grader
-   reads the ``.py``, so it gets no notebook copy), and draw the graphviz pictures
+1. ``on_config``: serve each nav lesson as the generated page ``lessons/NN_topic.md``.
+2. ``on_pre_build``: run the nav's lessons, two at a time, with ``docs/lesson_pages.py``,
+   which executes a lesson in a Jupyter kernel and writes it as a Markdown page plus its
+   pictures (no mkdocs involved: any static site engine can serve those pages).
+3. ``on_files``: add those pages and pictures, the lesson source ``lessons/NN_topic.py`` and
+   an ``.ipynb`` copy for Jupyter as downloads, ``lessons/NN_topic_exercises.py`` as a plain
+   download (the grader reads the ``.py``), and draw the graphviz pictures
    (``docs/diagrams/*.dot`` and the lesson map) as SVG with ``dot``.
-4. ``on_pre_page``: point the "edit" button of a lesson page at ``lessons/``.
+4. ``on_pre_page``: point the "edit" button of a lesson page at ``lessons/NN_topic.py``.
 5. ``on_page_markdown``: turn ``[text](lesson:7)`` into a link to lesson 7 when it is
    published (plain text until then), so pages can name lessons still being written.
-6. ``on_page_content``: give each lesson page a toolbar (notebook, source, exercises, grading
-   command, edit link) and drop the MathJax and mermaid loaders that the notebook converter
-   adds (they load from a CDN; the vendored KaTeX typesets the maths). Other pages get their
-   linked SVG pictures inlined, so the links inside them work.
+6. ``on_page_content``: maths in a lesson's headings becomes plain text in the table of
+   contents; other pages get their linked SVG pictures (the lesson map) inlined, with links
+   made relative to the page, so the boxes lead to the lessons from any page.
+7. ``on_post_build``: drop the theme's source maps.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import logging
 import multiprocessing
 import os
 import posixpath
 import re
-import shutil
 import subprocess
-import tempfile
 import time
-import traceback
 from pathlib import Path
 
 import jupytext
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 log = logging.getLogger("mkdocs.hooks.lessons")
@@ -62,16 +57,6 @@ PLANNED_LESSONS: list[tuple[int, str, str]] = [
     (10, "The GRU", "Tensor"),
     (11, "Generating text", "Tensor"),
     (12, "Applications and\nnext steps", "Tensor"),
-]
-
-_EXTERNAL_LOADERS = [
-    # nbconvert's MathJax loader: an external script plus its config block.
-    re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S),
-    re.compile(
-        r"<script[^>]*\bsrc=\"https?://[^\"]*mathjax[^\"]*\"[^>]*>\s*</script>", re.S | re.I
-    ),
-    # nbconvert's mermaid loader imports its library from a CDN; lessons do not use mermaid.
-    re.compile(r"<script type=\"module\">(?:(?!</script>).)*?mermaid.*?</script>", re.S),
 ]
 
 
@@ -98,7 +83,7 @@ def _lesson_sources(config) -> list[Path]:
     """The lessons listed in the nav: the nav line is what publishes (and runs) a lesson, so a
     lesson still being written is neither executed nor shown until it is added there."""
     lessons_dir = _repo_root(config) / "lessons"
-    listed = set(_nav_paths(config.nav))
+    listed = set(config.get("_lesson_nav") or _nav_paths(config.nav))
     return sorted(
         p
         for p in lessons_dir.glob("*.py")
@@ -110,11 +95,11 @@ def _lesson_sources(config) -> list[Path]:
 
 def _is_lesson_page(page) -> bool:
     src = page.file.src_uri
+    name = src.removeprefix("lessons/")
     return (
         src.startswith("lessons/")
-        and src.endswith(".py")
-        and not src.endswith(EXERCISES_SUFFIX)
-        and LESSON_RE.match(src.removeprefix("lessons/")) is not None
+        and src.endswith(".md")
+        and LESSON_RE.match(name[:-3] + ".py") is not None
     )
 
 
@@ -175,47 +160,52 @@ def _lesson_map_dot(existing: dict[int, str]) -> str:
 # ---------------------------------------------------------------------------------------
 # Running the lessons: in parallel, before the pages are rendered.
 #
-# mkdocs-jupyter runs one notebook after another while it renders pages. Here every lesson
-# is run first, DOCS_JOBS at a time (default 2: the course machine has two cores), with
-# mkdocs-jupyter's own converter and options, and the result is handed to it through its
-# cache, in a fresh temporary folder for every build, so nothing stale is ever shown.
-# DOCS_JOBS=1 leaves the running to mkdocs-jupyter alone.
+# docs/lesson_pages.py executes a lesson in a Jupyter kernel and writes it as a Markdown page
+# plus its pictures, with no site engine involved. Here every lesson in the nav is run that
+# way, DOCS_JOBS at a time (default 2: the course machine has two cores), and the pages and
+# pictures are handed to mkdocs as generated files. DOCS_LESSONS=2,7,8 runs only those
+# lessons (a quick build to look at a few pages); the others get a one-line placeholder.
 # ---------------------------------------------------------------------------------------
 
+_PAGES: dict[str, dict] = {}  # lesson stem -> build_page result
 
-_CACHE_DIRS: list[str] = []  # temporary cache folders to remove when the build ends
+
+def _lesson_pages_module():
+    """docs/lesson_pages.py, loaded by path (docs/ is not a package)."""
+    import importlib.util
+    import sys
+
+    name = "tinygrad_rnn_docs_lesson_pages"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("lesson_pages.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
-def _jupyter_plugin(config):
-    return config.plugins.get("mkdocs-jupyter")
+def _page_path(nav_path: str) -> str:
+    """``lessons/NN_topic.py`` in the nav is served as the generated ``lessons/NN_topic.md``."""
+    if nav_path.startswith("lessons/") and LESSON_RE.match(nav_path.removeprefix("lessons/")):
+        return nav_path[:-3] + ".md"
+    return nav_path
+
+
+def _rewrite_nav(node):
+    if isinstance(node, str):
+        return _page_path(node)
+    if isinstance(node, list):
+        return [_rewrite_nav(item) for item in node]
+    if isinstance(node, dict):
+        return {key: _rewrite_nav(value) for key, value in node.items()}
+    return node
 
 
 def on_config(config):
-    plugin = _jupyter_plugin(config)
-    if plugin is not None:
-        plugin.config["cache"] = True
-        plugin.config["cache_dir"] = tempfile.mkdtemp(prefix="tinygrad-rnn-docs-")
-        _CACHE_DIRS.append(plugin.config["cache_dir"])
+    config["_lesson_nav"] = _nav_paths(config.nav)  # the nav as written, for _lesson_sources
+    config.nav = _rewrite_nav(config.nav)
     return config
-
-
-def _run_lesson(path: str, options: dict, toc_depth: int) -> dict:
-    """Execute and convert one lesson (in a worker process); never raises."""
-    from mkdocs_jupyter import convert
-    from mkdocs_jupyter.plugin import _get_nb_toc_tokens
-
-    start = time.perf_counter()
-    try:
-        body = convert.nb2html(path, execute=True, **options)
-        toc_tokens, title = _get_nb_toc_tokens(path, toc_depth)
-    except Exception:
-        return {"error": traceback.format_exc(limit=3)[-6000:]}
-    return {
-        "content": body,
-        "toc_tokens": toc_tokens,
-        "title": title,
-        "seconds": time.perf_counter() - start,
-    }
 
 
 # Two lessons already share the two cores: a multi-threaded BLAS in each of them would only
@@ -223,84 +213,74 @@ def _run_lesson(path: str, options: dict, toc_depth: int) -> dict:
 _ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _worker(tasks, done, options: dict, toc_depth: int) -> None:
+def _worker(tasks, done) -> None:
     """Run lessons from ``tasks`` until a None arrives; put (path, result) on ``done``."""
     for var in _ONE_THREAD:  # the kernels this worker starts inherit its environment
         os.environ.setdefault(var, "1")
+    pages = _lesson_pages_module()
     while (path := tasks.get()) is not None:
-        done.put((path, _run_lesson(path, options, toc_depth)))
+        done.put((path, pages.build_page(path)))
+
+
+def _selected(lessons: list[Path]) -> list[Path]:
+    wanted = os.environ.get("DOCS_LESSONS", "").strip()
+    if not wanted:
+        return lessons
+    numbers = {int(n) for n in re.split(r"[,\s]+", wanted) if n.isdigit()}
+    return [p for p in lessons if int(p.name[:2]) in numbers]
 
 
 def on_pre_build(config):
-    plugin = _jupyter_plugin(config)
-    jobs = int(os.environ.get("DOCS_JOBS", "2"))
+    _PAGES.clear()
     lessons = _lesson_sources(config)
-    if plugin is None or jobs < 2 or len(lessons) < 2 or not plugin.config["execute"]:
-        return
-    from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
-
-    pc = plugin.config
-    options = {
-        "kernel_name": pc["kernel_name"],
-        "theme": pc["theme"],
-        "allow_errors": pc["allow_errors"],
-        "show_input": pc["show_input"],
-        "no_input": pc["no_input"],
-        "no_prompt": pc["no_prompt"],
-        "remove_tag_config": pc["remove_tag_config"],
-        "highlight_extra_classes": pc["highlight_extra_classes"],
-        "include_requirejs": pc["include_requirejs"],
-        "custom_mathjax_url": pc["custom_mathjax_url"],
-    }
+    run = _selected(lessons)
+    jobs = max(1, int(os.environ.get("DOCS_JOBS", "2")))
     start = time.perf_counter()
-    # Forked workers inherit this module, so nothing but paths and results is pickled.
-    context = multiprocessing.get_context("fork")
-    tasks, done = context.Queue(), context.Queue()
-    for path in sorted(lessons, key=lambda p: -p.stat().st_size):  # longest first
-        tasks.put(str(path))
-    workers = [
-        context.Process(target=_worker, args=(tasks, done, options, pc["toc_depth"]))
-        for _ in range(min(jobs, len(lessons)))
-    ]
-    for worker in workers:
-        tasks.put(None)
-        worker.start()
-    try:
-        results = {}
-        for _ in lessons:
-            name, result = done.get(timeout=1800)
-            results[Path(name)] = result
-    finally:
+    results: dict[Path, dict] = {}
+    if jobs == 1 or len(run) < 2:
+        pages = _lesson_pages_module()
+        for path in run:
+            results[path] = pages.build_page(path)
+    else:
+        # Forked workers inherit this module, so nothing but paths and results is pickled.
+        context = multiprocessing.get_context("fork")
+        tasks, done = context.Queue(), context.Queue()
+        for path in sorted(run, key=lambda p: -p.stat().st_size):  # longest first
+            tasks.put(str(path))
+        workers = [
+            context.Process(target=_worker, args=(tasks, done)) for _ in range(min(jobs, len(run)))
+        ]
         for worker in workers:
-            worker.join(timeout=5)
-            if worker.is_alive():
-                worker.kill()
+            tasks.put(None)
+            worker.start()
+        try:
+            for _ in run:
+                name, result = done.get(timeout=1800)
+                results[Path(name)] = result
+        finally:
+            for worker in workers:
+                worker.join(timeout=5)
+                if worker.is_alive():
+                    worker.kill()
     for path, result in sorted(results.items()):
         if "error" in result:
             raise PluginError(
                 f"lessons/{path.name} failed while the site was built:\n{result['error']}"
             )
-        log.info("lessons/%s ran in %.1f s", path.name, result.pop("seconds"))
-        key = _compute_cache_key(str(path), pc, True)
-        cache_path = _get_cache_path(pc["cache_dir"], key)
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        cache_path.write_text(json.dumps(result), encoding="utf-8")
-    log.info(
-        "ran %d lessons in %.1f s (%d at a time)", len(lessons), time.perf_counter() - start, jobs
-    )
-
-
-def _remove_cache_dirs() -> None:
-    while _CACHE_DIRS:
-        shutil.rmtree(_CACHE_DIRS.pop(), ignore_errors=True)
-
-
-def on_post_build(config):
-    _remove_cache_dirs()
-
-
-def on_build_error(error):
-    _remove_cache_dirs()
+        log.info(
+            "lessons/%s ran in %.1f s (%d pictures)",
+            path.name,
+            result["seconds"],
+            len(result["pictures"]),
+        )
+        _PAGES[path.stem] = result
+    for path in lessons:
+        if path.stem not in _PAGES:
+            title = (
+                f"# Lesson {int(path.name[:2])}\n\nNot built in this quick build (DOCS_LESSONS).\n"
+            )
+            _PAGES[path.stem] = {"markdown": title, "assets": {}, "pictures": []}
+    log.info("ran %d lessons in %.1f s (%d at a time)", len(run), time.perf_counter() - start, jobs)
 
 
 def _repo_file(config, rel: str) -> File:
@@ -313,13 +293,17 @@ def _repo_file(config, rel: str) -> File:
     )
 
 
-@event_priority(50)  # before mkdocs-jupyter wraps notebook files
 def on_files(files: Files, config) -> Files:
     root = _repo_root(config)
     existing: dict[int, str] = {}
     for path in _lesson_sources(config):
         rel = f"lessons/{path.name}"
-        files.append(_repo_file(config, rel))
+        files.append(_repo_file(config, rel))  # the source, offered as a download
+        result = _PAGES.get(path.stem)
+        if result is not None:
+            files.append(File.generated(config, rel[:-3] + ".md", content=result["markdown"]))
+            for asset, data in result["assets"].items():
+                files.append(File.generated(config, f"lessons/{path.stem}/{asset}", content=data))
         notebook = jupytext.writes(jupytext.read(path), fmt="ipynb")
         files.append(File.generated(config, rel[:-3] + ".ipynb", content=notebook))
         exercises = path.with_name(path.stem + EXERCISES_SUFFIX)
@@ -338,46 +322,12 @@ def on_files(files: Files, config) -> Files:
     return files
 
 
-def _lesson_toolbar(page, config) -> str:
-    stem = Path(page.file.src_uri).stem
-    number = int(stem[:2])
-    repo_root = _repo_root(config)
-    has_exercises = (repo_root / "lessons" / f"{stem}{EXERCISES_SUFFIX}").exists()
-    links = [
-        f'<a class="md-button" href="../{stem}.ipynb" download>Open as notebook (.ipynb)</a>',
-        f'<a class="md-button" href="{stem}.py" download>Lesson source (.py)</a>',
-    ]
-    if has_exercises:
-        ex = f"{stem}_exercises"
-        links.append(
-            f'<a class="md-button md-button--primary" href="../{ex}.py" download>'
-            f"Exercises ({ex}.py)</a>"
-        )
-    if page.edit_url:
-        links.append(
-            f'<a class="md-button" href="{html.escape(page.edit_url)}">Edit this lesson</a>'
-        )
-    note = (
-        f"<p>This page is <code>lessons/{stem}.py</code>, run top to bottom when the site was "
-        f"built. Run it yourself with <code>.venv/bin/python lessons/{stem}.py</code> or open "
-        "the notebook in Jupyter."
-    )
-    if has_exercises:
-        note += (
-            f" Then edit <code>lessons/{stem}{EXERCISES_SUFFIX}</code> and grade it with "
-            f"<code>.venv/bin/tinygrad-rnn grade {number}</code> (see the "
-            '<a href="../../exercises/">exercises guide</a>).'
-        )
-    note += "</p>"
-    return f'<div class="lesson-toolbar">{"".join(links)}{note}</div>'
-
-
 _LESSON_LINK = re.compile(r"\[([^\]]+)\]\(lesson:(\d+)(#[\w-]+)?\)")
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
     """Resolve ``[text](lesson:7)`` links to lesson 7's page, or plain text if not written."""
-    by_number = {int(p.name[:2]): f"lessons/{p.name}" for p in _lesson_sources(config)}
+    by_number = {int(p.name[:2]): f"lessons/{p.stem}.md" for p in _lesson_sources(config)}
     here = posixpath.dirname(page.file.src_uri)
 
     def resolve(match: re.Match[str]) -> str:
@@ -390,27 +340,63 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     return _LESSON_LINK.sub(resolve, markdown)
 
 
-def _inline_svg(match: re.Match[str]) -> str:
+def _inline_svg(match: re.Match[str], root: str) -> str:
     svg = _INLINE_SVGS.get(match.group(1))
     if svg is None or 'class="diagram"' not in match.group(0):
         return match.group(0)
+    # The SVG's links are written relative to the site root; make them relative to this page.
+    svg = re.sub(r'((?:xlink:)?href)="(lessons/[^"]*)"', lambda m: f'{m[1]}="{root}{m[2]}"', svg)
     alt = re.search(r'alt="([^"]*)"', match.group(0))
     label = f' role="img" aria-label="{alt.group(1)}"' if alt else ""
     return f'<div class="diagram diagram-inline"{label}>{svg}</div>'
 
 
+_GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
+    "theta": "θ", "lambda": "λ", "mu": "μ", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ",
+    "partial": "∂", "nabla": "∇", "cdot": "·", "times": "×", "odot": "⊙", "to": "→",
+}  # fmt: skip
+
+
+def _plain_maths(text: str) -> str:
+    """``\\(W_{hh}\\)`` as plain text (W_hh), for the table of contents."""
+
+    def one(match: re.Match[str]) -> str:
+        body = match.group(1)
+        body = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK.get(m[1], m[1]), body)
+        body = body.replace("{", "").replace("}", "").replace("\\", "")
+        return " ".join(body.split())
+
+    text = re.sub(r"\\\((.*?)\\\)", one, text)
+    return re.sub(r"\$(.+?)\$", one, text)
+
+
+def _clean_toc(items) -> None:
+    for item in items:
+        item.title = _plain_maths(html.unescape(item.title))
+        _clean_toc(item.children)
+
+
 def on_page_content(html_text: str, page, config, files) -> str:
-    if not _is_lesson_page(page):
-        # An <img> of a linked SVG cannot follow its links: inline those pictures.
-        return _IMG_TAG.sub(_inline_svg, html_text)
-    for pattern in _EXTERNAL_LOADERS:
-        html_text = pattern.sub("", html_text)
-    toolbar = _lesson_toolbar(page, config)
-    # Put the toolbar under the lesson's title when there is one.
-    match = re.search(r"</h1>", html_text)
-    if match:
-        return html_text[: match.end()] + toolbar + html_text[match.end() :]
-    return toolbar + html_text
+    if _is_lesson_page(page):
+        _clean_toc(page.toc)
+        return html_text
+    # An <img> of a linked SVG cannot follow its links: inline those pictures.
+    depth = page.url.count("/") if page.url else 0
+    root = "../" * depth
+    return _IMG_TAG.sub(lambda m: _inline_svg(m, root), html_text)
+
+
+def on_post_build(config):
+    """Drop the theme's source maps (about a megabyte a reader never needs)."""
+    site = Path(config.site_dir)
+    for map_file in site.rglob("*.map"):
+        map_file.unlink()
+    for asset in [*site.rglob("*.min.js"), *site.rglob("*.min.css")]:
+        text = asset.read_text(encoding="utf-8", errors="surrogateescape")
+        stripped = re.sub(r"\n?/[/*]# sourceMappingURL=\S+?(?: \*/)?\s*$", "\n", text)
+        if stripped != text:
+            asset.write_text(stripped, encoding="utf-8", errors="surrogateescape")
 
 
 def on_pre_page(page, config, files):
@@ -419,5 +405,6 @@ def on_pre_page(page, config, files):
         if config.repo_url and config.edit_uri:
             # Lessons live in lessons/ at the top of the repository, not in docs/.
             base = config.edit_uri.strip("/").removesuffix("docs").strip("/")
-            page.edit_url = f"{config.repo_url.rstrip('/')}/{base}/{page.file.src_uri}"
+            source = page.file.src_uri[:-3] + ".py"
+            page.edit_url = f"{config.repo_url.rstrip('/')}/{base}/{source}"
     return page

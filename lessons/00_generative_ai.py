@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import bigram
+from tinygrad_rnn import bigram, pictures
 from tinygrad_rnn.data.text import CharVocab, grammar_text, pydoc_topics, zen_of_python
 
 lesson_start = time.perf_counter()
@@ -150,7 +150,12 @@ ax.set_xlabel("next character")
 ax.set_ylabel("current character")
 ax.set_title("Bigram counts in the Zen of Python")
 fig.colorbar(image, ax=ax, shrink=0.8)
-plt.show()
+pictures.show(
+    fig,
+    "bigram-counts",
+    "How often each character follows each other one in the Zen of Python: the whole "
+    "bigram model is this table.",
+)
 
 flat_order = np.argsort(counts, axis=None)[::-1][:6]
 pairs = [np.unravel_index(k, counts.shape) for k in flat_order]
@@ -231,7 +236,7 @@ def with_temperature(row, tau):
 
 
 order = np.argsort(probs[t])[::-1][:10]
-fig, ax = plt.subplots(figsize=(8, 3))
+fig, ax = plt.subplots(figsize=(7.5, 3))
 for k, tau in enumerate([0.5, 1.0, 2.0]):
     ax.bar(
         np.arange(10) + 0.27 * (k - 1),
@@ -243,7 +248,12 @@ ax.set_xticks(range(10), [repr(vocab.itos[j]) for j in order])
 ax.set_ylabel("probability")
 ax.set_title("next character after 't' at three temperatures")
 ax.legend()
-plt.show()
+pictures.show(
+    fig,
+    "temperature",
+    "The next-character distribution after 't' at three temperatures: low sharpens it, "
+    "high flattens it.",
+)
 
 for tau in [0.0, 0.5, 1.0, 1.5]:
     text = bigram.sample(probs, vocab, 70, start="T", seed=1, temperature=tau)

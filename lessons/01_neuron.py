@@ -28,7 +28,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import Value, graph
+from tinygrad_rnn import Value, graph, pictures
 from tinygrad_rnn.scalar import MLP, Layer, Neuron
 
 x = [Value(1.0, label="x0"), Value(-2.0, label="x1"), Value(0.5, label="x2")]
@@ -39,7 +39,11 @@ z.label = "z"
 out = z.tanh()
 out.label = "out"
 out.backward()
-graph.draw(out, title="out = tanh(w0 x0 + w1 x1 + w2 x2 + b)")
+pictures.show(
+    graph.draw(out, title="out = tanh(w0 x0 + w1 x1 + w2 x2 + b)"),
+    "neuron-graph",
+    "One neuron as a graph: each input times its weight, summed with the bias, then tanh.",
+)
 
 # %% [markdown]
 # ## The parts of a neural network
@@ -134,7 +138,7 @@ acts = {
     "sigmoid": (lambda v: 1 / (1 + np.exp(-v)), lambda v: np.exp(-v) / (1 + np.exp(-v)) ** 2),
     "tanh": (np.tanh, lambda v: 1 - np.tanh(v) ** 2),
 }
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+fig, axes = plt.subplots(3, 1, figsize=(6.5, 7.5), sharex=True)
 for ax, (name, (f, slope)) in zip(axes, acts.items(), strict=True):
     ax.plot(zs, f(zs), label=name)
     ax.plot(zs, slope(zs), "--", label="slope")
@@ -149,7 +153,11 @@ for ax, (name, (f, slope)) in zip(axes, acts.items(), strict=True):
     ax.set_title(name)
     ax.legend(fontsize=8)
 fig.tight_layout()
-plt.show()
+pictures.show(
+    fig,
+    "activations",
+    "Three activations (solid), their slopes (dashed) and the slopes the engine computes (dots).",
+)
 
 # %% [markdown]
 # Three things to read off the plots, and to check with numbers:
@@ -243,7 +251,11 @@ ax.plot(line[:, 0], stack(line, lambda v: np.maximum(v, 0)), label="ReLU")
 ax.set_xlabel("position along the input line")
 ax.set_ylabel("network output")
 ax.legend()
-plt.show()
+pictures.show(
+    fig,
+    "bending",
+    "A line of inputs through three layers: straight without activations, bent with tanh or ReLU.",
+)
 
 # %% [markdown]
 # ## The neuron as a graph, and its gradients
@@ -343,7 +355,7 @@ ax.contour(G0, G1, gate_w[0] * G0 + gate_w[1] * G1 + gate_b, levels=[0], colors=
 for c in corners:
     ax.scatter(*c, s=80, c="k" if c == (1, 0) else "w", edgecolors="k")
 ax.set_title("x0 AND NOT x1: one straight line")
-plt.show()
+pictures.show(fig, "and-not", "A single neuron separates x0 AND NOT x1 with one straight line.")
 
 # %% [markdown]
 # Which of the 16 possible gates on two inputs can one neuron compute at all? Try 200,000

@@ -30,7 +30,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import Value, autograd, graph
+from tinygrad_rnn import Value, autograd, graph, pictures
 from tinygrad_rnn.gradcheck import gradcheck
 
 
@@ -49,7 +49,11 @@ c, f = Value(10.0, label="c"), Value(-2.0, label="f")
 L = expression(a, b, c, f)
 L.backward()
 print(gradcheck(expression, [2.0, -3.0, 10.0, -2.0]))
-graph.draw(L, title="L = (a b + c) f")
+pictures.show(
+    graph.draw(L, title="L = (a b + c) f"),
+    "expression-graph",
+    "The graph of L = (ab + c)f: each box holds a value and its gradient after backward().",
+)
 
 # %% [markdown]
 # ## The derivative as a slope
@@ -89,7 +93,7 @@ ax.loglog(hs, err_central, label="central")
 ax.set_xlabel("step h")
 ax.set_ylabel("error in the slope of x³ at 2")
 ax.legend()
-plt.show()
+pictures.show(fig, "slope-error", "Error of the two slope estimates against the step h.")
 best = hs[int(np.argmin(err_central))]
 print(f"the central difference is most accurate near h = {best:.0e}")
 
@@ -253,7 +257,7 @@ c.label = "c"
 c.backward()
 print("dc/da =", a.grad, "(c = 4a)")
 print("nodes in the graph:", [n.label for n in autograd.toposort(c)], "(a appears once)")
-graph.draw(c)
+pictures.show(graph.draw(c), "reused-node", "a is used twice by b, and b twice by c: c = 4a.")
 
 # %% [markdown]
 # What goes wrong with `=` instead of `+=`? Swap in a broken addition rule that assigns

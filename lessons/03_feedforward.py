@@ -29,7 +29,7 @@ import graphviz
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import Value, autograd, graph
+from tinygrad_rnn import Value, autograd, graph, pictures
 from tinygrad_rnn.data import make_moons
 from tinygrad_rnn.scalar import MLP
 
@@ -38,7 +38,11 @@ X, y = make_moons(100, noise=0.1, seed=1)
 fig, ax = plt.subplots(figsize=(5, 3.5))
 ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=25)
 ax.set_title("two moons: 100 points, 2 classes")
-plt.show()
+pictures.show(
+    fig,
+    "two-moons",
+    "The two moons: 100 points in 2 classes that no straight line separates.",
+)
 
 # %% [markdown]
 # ## Input, hidden and output layers
@@ -155,7 +159,11 @@ score = small([Value(0.5, label="x0"), Value(-0.25, label="x1")])
 score.label = "score"
 score.backward()
 print("nodes in this graph:", len(autograd.toposort(score)))
-graph.draw(score, show_grad=False)
+pictures.show(
+    graph.draw(score, show_grad=False),
+    "network-graph",
+    "The network's graph for one input point: every weight and bias is a box of its own.",
+)
 
 # %% [markdown]
 # ## A loss: how wrong is the network?
@@ -181,7 +189,11 @@ ax.set_xlabel("margin y·s")
 ax.set_ylabel("loss for one point")
 ax.set_ylim(0, 4)
 ax.legend()
-plt.show()
+pictures.show(
+    fig,
+    "hinge-loss",
+    "Hinge loss and squared error for one point, as functions of the margin y·s.",
+)
 
 targets = [1.0 if label == 1 else -1.0 for label in y]
 rows = [[float(a), float(b)] for a, b in X]
@@ -282,7 +294,7 @@ xs = np.linspace(X[:, 0].min() - 0.4, X[:, 0].max() + 0.4, 25)
 ys = np.linspace(X[:, 1].min() - 0.4, X[:, 1].max() + 0.4, 25)
 grid = np.array([[model([float(a), float(b)]).data for a in xs] for b in ys])
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.4))
 ax1.contourf(xs, ys, grid, levels=[-1e9, 0, 1e9], colors=["#9ecae1", "#fcbba1"], alpha=0.7)
 ax1.contour(xs, ys, grid, levels=[0], colors="k", linewidths=1)
 ax1.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=25)
@@ -293,7 +305,11 @@ ax2.set_xlabel("step")
 ax2.legend()
 ax2.set_title("training")
 fig.tight_layout()
-plt.show()
+pictures.show(
+    fig,
+    "decision-boundary",
+    "Left: the decision boundary after training. Right: the training curves.",
+)
 
 # %% [markdown]
 # ## Why the hidden layers?

@@ -29,7 +29,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import graph, kernels
+from tinygrad_rnn import graph, kernels, pictures
 from tinygrad_rnn.data import make_moons
 from tinygrad_rnn.function import ShapeError, unbroadcast
 from tinygrad_rnn.gradcheck import gradcheck_tensors
@@ -158,7 +158,7 @@ def draw_shape(ax, rows: int, cols: int, x0: float, real: tuple[int, int], color
     ax.text(x0 + cols / 2, 0.4, name, ha="center", fontsize=11)
 
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 2.8))
+fig, axes = plt.subplots(1, 2, figsize=(7.5, 2.4))
 examples = [
     ("(5, 4)", (5, 4), (5, 4), "(4,) → (1, 4) → (5, 4)", (5, 4), (1, 4)),
     ("(5, 1) → (5, 4)", (5, 4), (5, 1), "(1, 4) → (5, 4)", (5, 4), (1, 4)),
@@ -177,7 +177,11 @@ for ax, (left_name, left_shape, left_real, right_name, right_shape, right_real) 
     ax.axis("off")
 axes[0].set_title("a matrix plus a bias row")
 axes[1].set_title("a column plus a row: both stretch")
-plt.show()
+pictures.show(
+    fig,
+    "broadcasting",
+    "Broadcasting: a bias row is repeated down a matrix; a column and a row both stretch.",
+)
 
 # %% [markdown]
 # Some shapes side by side, with what `np.broadcast_shapes` says about them:
@@ -293,7 +297,11 @@ hidden.label = "hidden"
 loss = (hidden @ w2).square().mean()
 loss.label = "loss"
 loss.backward()
-graph.draw(loss)
+pictures.show(
+    graph.draw(loss),
+    "tensor-graph",
+    "The same kind of graph with Tensors: each box is a whole array, shown by its shape.",
+)
 
 # %% [markdown]
 # Eight op nodes, whatever the batch size. (`x` needs no gradient, so the graph walk never
@@ -389,7 +397,7 @@ print(f"the tensor engine is {scalar_step / tensor_step:.0f} times faster on thi
 long_params = copy_weights(MLP(2, [16, 16, 1], seed=1))
 long_losses, _ = train_tensor(long_params, 400)
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.4))
 ax1.plot(scalar_losses, "o-", label="scalar engine (Value)", markersize=7)
 ax1.plot(tensor_losses, "x--", label="tensor engine (Tensor)", markersize=7, color="k")
 ax1.set_xlabel("step")
@@ -405,7 +413,12 @@ ax2.contourf(xs, ys, scores > 0, alpha=0.3, cmap="coolwarm")
 ax2.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=20)
 accuracy = np.mean((tensor_mlp(long_params, Tensor(X, dtype=np.float64)).data > 0) == (y == 1))
 ax2.set_title(f"tensor engine after 400 steps: accuracy {accuracy:.0%}")
-plt.show()
+pictures.show(
+    fig,
+    "same-curve",
+    "Left: with the same weights and data, the scalar and the tensor engine trace the "
+    "same curve. Right: the tensor engine's decision boundary after 400 steps.",
+)
 
 # %% [markdown]
 # The decision boundary on the right needed the network's score at 22,500 grid points.
@@ -473,7 +486,11 @@ ax.set_xlabel("points in the batch")
 ax.set_ylabel("seconds per training step")
 ax.legend()
 fig.tight_layout()
-plt.show()
+pictures.show(
+    fig,
+    "engine-speed",
+    "Seconds per training step against batch size, for the scalar and the tensor engine.",
+)
 for n, seconds in zip(tensor_sizes, tensor_times, strict=True):
     print(
         f"{n:6d} points: tensor {seconds * 1e3:7.2f} ms, scalar about {per_point * n:8.2f} s "

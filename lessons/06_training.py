@@ -32,7 +32,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import init, kernels, nn, optim
+from tinygrad_rnn import init, kernels, nn, optim, pictures
 from tinygrad_rnn.data import make_spirals
 from tinygrad_rnn.nn.functional import cross_entropy, mse
 from tinygrad_rnn.tensor import Tensor
@@ -88,7 +88,11 @@ plt.ylabel("cross-entropy loss")
 plt.yscale("log")
 plt.title("one deep tanh network, three ways to start it")
 plt.legend()
-plt.show()
+pictures.show(
+    plt.gcf(),
+    "three-starts",
+    "The same deep tanh network, started from three weight distributions.",
+)
 
 # %% [markdown]
 # Started with weights that are too large or too small, the network never leaves chance
@@ -190,7 +194,7 @@ plt.figure(figsize=(4, 4))
 plt.scatter(X[:, 0], X[:, 1], c=y, cmap="brg", s=12)
 plt.title("three spirals: 300 points, 3 classes")
 plt.axis("equal")
-plt.show()
+pictures.show(plt.gcf(), "spirals", "The three spirals: 300 points in 3 classes.")
 
 # %% [markdown]
 # Plain (stochastic) gradient descent, **SGD**, steps against the gradient:
@@ -216,7 +220,11 @@ plt.ylabel("cross-entropy loss (log scale)")
 plt.yscale("log")
 plt.title("SGD on the spirals: the learning rate decides")
 plt.legend()
-plt.show()
+pictures.show(
+    plt.gcf(),
+    "learning-rates",
+    "SGD on the spirals at four learning rates, from 0.01 to 10.",
+)
 
 # %% [markdown]
 # At 0.01 the loss creeps down from $\ln 3 \approx 1.10$; 0.1 is slow but steady; 1.0 is fast;
@@ -292,7 +300,7 @@ paths = {
     "Adam, lr 0.3": valley_path(lambda p: optim.Adam(p, lr=0.3)),
 }
 a_grid, b_grid = np.meshgrid(np.linspace(-10, 2, 200), np.linspace(-1.6, 1.6, 200))
-plt.figure(figsize=(10, 3.6))
+plt.figure(figsize=(7.5, 3.4))
 plt.contour(a_grid, b_grid, 0.5 * (a_grid**2 + 50 * b_grid**2), levels=15, colors="#bbbbbb")
 for name, path in paths.items():
     distance = np.linalg.norm(path[-1])
@@ -300,7 +308,11 @@ for name, path in paths.items():
 plt.plot(0, 0, "k*", markersize=12)
 plt.title("40 steps down a narrow valley to the minimum at the star")
 plt.legend(loc="lower right")
-plt.show()
+pictures.show(
+    plt.gcf(),
+    "narrow-valley",
+    "Forty steps of each optimiser down a narrow valley towards the minimum at the star.",
+)
 
 # %% [markdown]
 # SGD's learning rate cannot go above $2/50 = 0.04$ here, or the steep direction diverges
@@ -380,7 +392,7 @@ plt.xlabel("step")
 plt.ylabel("cross-entropy loss (log scale)")
 plt.title("the same network and data, three optimisers")
 plt.legend()
-plt.show()
+pictures.show(plt.gcf(), "optimisers", "The same network and data with three optimisers.")
 
 # %% [markdown]
 # Plain SGD is still on its way after a few hundred steps; momentum and Adam fit the
@@ -481,7 +493,7 @@ def forward_stats(weights: list[np.ndarray], act) -> tuple[list[float], np.ndarr
 
 
 weights_by_scheme = {name: draw_weights(fill) for name, fill in schemes.items()}
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+fig, axes = plt.subplots(2, 1, figsize=(7, 6.4), sharex=True)
 last_tanh = {}
 for ax, (act_name, act) in zip(axes, activations.items(), strict=True):
     for name, weights in weights_by_scheme.items():
@@ -497,7 +509,12 @@ for ax, (act_name, act) in zip(axes, activations.items(), strict=True):
     ax.set_ylabel("std of the activations")
     ax.set_title(f"{DEPTH} layers of {WIDTH} {act_name} units, untrained")
 axes[0].legend()
-plt.show()
+pictures.show(
+    fig,
+    "activation-spread",
+    "The spread of the activations, layer by layer, for each way to draw the weights: "
+    "ReLU above, tanh below.",
+)
 
 # %% [markdown]
 # With ReLU, $N(0, 1)$ explodes by a factor of about $\sqrt{128/2} = 8$ per layer and
@@ -510,7 +527,7 @@ plt.show()
 # layer's activations tell the real story:
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(11, 2.8), sharey=True)
+fig, axes = plt.subplots(3, 1, figsize=(6.5, 6.5), sharey=True)
 for ax, name in zip(axes, ["N(0, 1)", "N(0, 0.01²)", "Xavier"], strict=True):
     h = last_tanh[name].ravel()
     scale = max(np.abs(h).max(), 1e-30)
@@ -521,7 +538,11 @@ for ax, name in zip(axes, ["N(0, 1)", "N(0, 0.01²)", "Xavier"], strict=True):
 axes[0].set_ylabel("count")
 plt.suptitle("tanh activations after 10 layers")
 plt.tight_layout()
-plt.show()
+pictures.show(
+    fig,
+    "saturation",
+    "The last tanh layer's activations for three weight distributions: how many units sit at ±1.",
+)
 
 # %% [markdown]
 # - $N(0, 1)$: almost every unit is pinned at $\pm 1$, where tanh is flat. The network
@@ -631,7 +652,11 @@ plt.xlabel("layer (1 = nearest the input)")
 plt.ylabel("‖∂L/∂W‖ (log scale)")
 plt.title("how much gradient reaches each layer of a 20-layer net")
 plt.legend()
-plt.show()
+pictures.show(
+    plt.gcf(),
+    "layer-gradients",
+    "How much gradient reaches each layer of a 20-layer network, by activation and start.",
+)
 
 # %% [markdown]
 # The sigmoid network's first layer gets a gradient about ten orders of magnitude smaller

@@ -33,7 +33,7 @@ import graphviz
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import graph, nn, optim
+from tinygrad_rnn import graph, nn, optim, pictures
 from tinygrad_rnn.autograd import toposort
 from tinygrad_rnn.data import sine_waves
 from tinygrad_rnn.gradcheck import gradcheck_tensors
@@ -80,14 +80,18 @@ mlp_mse = float(np.mean((mlp_pred - test_y)[5:] ** 2))
 print(f"trained both for {TRAIN_STEPS} steps in {train_seconds:.1f} s")
 print(f"test MSE, RNN: {rnn_mse:.5f}   feedforward: {mlp_mse:.5f}")
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.4), sharey=True)
+fig, axes = plt.subplots(2, 1, figsize=(7, 5.8), sharex=True, sharey=True)
 for ax, pred, name in [(axes[0], rnn_pred, "RNN"), (axes[1], mlp_pred, "feedforward")]:
     ax.plot(test_y[:, 0, 0], "k-", label="true next value")
     ax.plot(pred[:, 0, 0], "o", markersize=3, label=f"{name}'s prediction")
     ax.set_xlabel("time step t")
     ax.set_title(f"{name}: predict x(t+1) from what it has read")
     ax.legend(loc="lower left")
-plt.show()
+pictures.show(
+    fig,
+    "rnn-vs-feedforward",
+    "Predicting the next value of a test sequence: the RNN above, the feedforward network below.",
+)
 
 # %% [markdown]
 # The RNN tracks the wave after a few steps of warming up. The feedforward network is
@@ -113,7 +117,12 @@ plt.xlabel("current value x_t")
 plt.ylabel("next value x_{t+1}")
 plt.legend(loc="upper left", fontsize=8)
 plt.title("one input, two possible futures")
-plt.show()
+pictures.show(
+    plt.gcf(),
+    "two-futures",
+    "One input value, two possible next values: a function of the current value alone "
+    "must average them.",
+)
 
 # %% [markdown]
 # To choose between the two branches you need to remember at least the previous value:
@@ -218,7 +227,11 @@ def data_flow(steps: int = 3) -> graph.GraphView:
     return graph.GraphView(dot)
 
 
-data_flow()
+pictures.show(
+    data_flow(),
+    "data-flow",
+    "The RNN cell rolled up (one cell with a loop) and unrolled over three steps.",
+)
 
 # %% [markdown]
 # ## Unrolling: the real graph, one cluster per time step
@@ -237,15 +250,21 @@ out_tiny, _ = tiny(x_tiny)  # (3, 1, 2)
 loss_tiny = out_tiny[2].square().sum()
 loss_tiny.label = "loss"
 loss_tiny.backward()
-graph.draw(loss_tiny, color_by_grad=True)
+pictures.show(
+    graph.draw(loss_tiny, color_by_grad=True),
+    "unrolled-rnn",
+    "The recorded graph of a 2-unit RNN over 3 steps: one box per time step, shaded by "
+    "gradient size; the weights sit outside and feed every step.",
+)
 
 # %% [markdown]
-# Read it left to right. The four parameters, `weight_ih_l0` and `weight_hh_l0` on the left
-# and the two biases between the clusters, appear **once**, outside every cluster, and each
+# Read it top to bottom. The four parameters, `weight_ih_l0` and `weight_hh_l0` at the top
+# and the two biases beside the clusters, appear **once**, outside every cluster, and each
 # sends an arrow into every one of the clusters `t=1`, `t=2`, `t=3`: that is parameter
 # sharing, visible. (`stack` collects the three states into the layer's output.) Inside each
-# cluster are the step's operations: two matrix products (`permute` is the transpose), the
-# additions, the `tanh`, and the result `h_1`, `h_2`, `h_3`, which feeds the next cluster. The
+# cluster are the step's operations: two matrix products (a `ᵀ` on an arrow is the
+# transpose, a `[ ]` the slice of `x` for that step), the additions, the `tanh`, and the
+# result `h_1`, `h_2`, `h_3`, which feeds the next cluster. The
 # `grad norm` entries were filled in by `backward()`, and the boxes are shaded by them (darker is
 # larger, on a log scale): the gradient enters at the loss, flows back through `t=3`, then
 # `t=2`, then `t=1`, and is smaller at every step back.
@@ -347,7 +366,11 @@ ax.semilogy(
 ax.set_xlabel("time step t (the loss is at t = 12)")
 ax.set_title("BPTT: the gradient flows back through every step")
 ax.legend()
-plt.show()
+pictures.show(
+    fig,
+    "bptt",
+    "Backpropagation through time: the gradient flows back through every step.",
+)
 
 # %% [markdown]
 # Every step contributes (except step 1, whose contribution $\delta_1^\top h_0$ is zero
@@ -408,7 +431,7 @@ errors = np.abs(np.array(forecast) - series[WARMUP : WARMUP + AHEAD])
 for ahead in (1, 2, 3, 5, 10, 30):
     print(f"{ahead:>2} steps ahead: absolute error {errors[ahead - 1]:.3f}")
 
-plt.figure(figsize=(8, 3.2))
+plt.figure(figsize=(7.5, 3.2))
 plt.plot(series, "k-", label="the wave")
 plt.plot(range(WARMUP), series[:WARMUP], "ko", markersize=3, label="read by the RNN")
 plt.plot(
@@ -423,7 +446,11 @@ plt.axvline(WARMUP - 0.5, color="grey", lw=0.8)
 plt.xlabel("time step")
 plt.legend(loc="lower left")
 plt.title("reading 20 steps, then forecasting 30 on its own")
-plt.show()
+pictures.show(
+    plt.gcf(),
+    "forecast",
+    "Reading 20 steps of the wave, then forecasting 30 steps on its own.",
+)
 
 # %% [markdown]
 # The first steps ahead are close. After that the forecast slips out of phase and, by 30

@@ -33,7 +33,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import graph, init, nn, optim
+from tinygrad_rnn import graph, init, nn, optim, pictures
 from tinygrad_rnn.data.sequences import adding_problem
 from tinygrad_rnn.tensor import Tensor, no_grad
 
@@ -89,7 +89,11 @@ plt.xlabel("time step t (the loss sits at t = 60)")
 plt.ylabel("‖∂L/∂h_t‖ (log scale)")
 plt.title("gradient reaching each step of a tanh RNN")
 plt.legend()
-plt.show()
+pictures.show(
+    plt.gcf(),
+    "spectral-radius",
+    "Gradient reaching each step of a tanh RNN for four spectral radii ρ of W_hh.",
+)
 
 # %% [markdown]
 # With $\rho = 0.5$ the gradient that reaches the first step is about $10^{-28}$ of what
@@ -182,7 +186,7 @@ def per_step_factor(norms: np.ndarray) -> float:
     return float((norms[0] / norms[-1]) ** (1.0 / (len(norms) - 1)))
 
 
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharey=True)
+fig, axes = plt.subplots(3, 1, figsize=(7, 8.4), sharex=True, sharey=True)
 factors = {}
 for ax, activation in zip(axes, ["tanh", "sigmoid", "relu"], strict=True):
     for rho in [0.5, 1.0, 1.5, 3.0]:
@@ -195,7 +199,11 @@ for ax, activation in zip(axes, ["tanh", "sigmoid", "relu"], strict=True):
     ax.legend(fontsize=8)
 axes[0].set_ylabel("‖∂L/∂h_t‖")
 plt.tight_layout()
-plt.show()
+pictures.show(
+    fig,
+    "activations",
+    "The same measurement for tanh, sigmoid and ReLU RNNs: the per-step factor decides.",
+)
 
 # %% [markdown]
 # Read the three panels with the bound $\gamma\, \lVert W_{hh} \rVert$ in mind:
@@ -265,7 +273,11 @@ out, _ = small(Tensor(np.ones((4, 1, 1)), dtype=np.float64, label="x"))
 tiny_loss = out[-1].sum()
 tiny_loss.label = "L"
 tiny_loss.backward()
-graph.draw(tiny_loss, color_by_grad=True, title="gradient size shaded: t=1 is pale")
+pictures.show(
+    graph.draw(tiny_loss, color_by_grad=True, title="gradient size shaded: t=1 is pale"),
+    "shaded-gradients",
+    "The unrolled graph shaded by gradient size: the earliest step, t=1, is the palest.",
+)
 
 # %% [markdown]
 # **Impact.** A network cannot learn a dependency it receives no gradient about. The
@@ -333,7 +345,11 @@ plt.xlabel("training step")
 plt.ylabel("held-out MSE")
 plt.title("the same tanh RNN: short memory yes, long memory no")
 plt.legend()
-plt.show()
+pictures.show(
+    plt.gcf(),
+    "memory-length",
+    "The same tanh RNN learns a short memory but not a long one.",
+)
 
 # %% [markdown]
 # With 8 steps the markers are at most 7 steps before the answer and the RNN learns the
@@ -388,7 +404,7 @@ runs = {
     "clip by norm (1.0)": diverging_run(clip_norm=1.0),
     "clip by value (0.1)": diverging_run(clip_value=0.1),
 }
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
+fig, axes = plt.subplots(2, 1, figsize=(7, 6.4), sharex=True)
 for name, (losses, norms) in runs.items():
     first_bad = np.flatnonzero(~np.isfinite(losses))
     where = f"nan/inf from step {first_bad[0] + 1}" if first_bad.size else "finite throughout"
@@ -405,7 +421,12 @@ for ax in axes:
     ax.set_xlabel("SGD step")
     ax.legend()
 plt.tight_layout()
-plt.show()
+pictures.show(
+    fig,
+    "exploding",
+    "Training loss (above) and the gradient norm before clipping (below) for each run, on "
+    "log scales.",
+)
 
 # %% [markdown]
 # Unclipped, the loss climbs by orders of magnitude every few steps until float32
@@ -491,7 +512,11 @@ plt.xlabel(f"input step t (the answer is read after step {LENGTH})")
 plt.ylabel("‖∂L/∂x_t‖ at initialisation")
 plt.title("how much the first inputs matter to the gradient, before training")
 plt.legend(fontsize=8)
-plt.show()
+pictures.show(
+    plt.gcf(),
+    "first-inputs",
+    "How much the first inputs matter to the gradient at initialisation, for each setting.",
+)
 
 # %% [markdown]
 # At the start of training the plain tanh RNN and the ReLU RNN (PyTorch's default start,
@@ -508,7 +533,7 @@ plt.show()
 
 # %%
 results = {}
-plt.figure(figsize=(8, 4))
+plt.figure(figsize=(7.5, 4))
 for name, (kind, clip_norm, clip_value) in REMEDIES.items():
     if (kind, clip_norm, clip_value) == ("tanh", None, None):
         # the same model, batches and optimiser as the T = 30 run of "Impact": reuse it
@@ -529,7 +554,7 @@ plt.xlabel("training step")
 plt.ylabel("held-out MSE")
 plt.title(f"adding problem, T = {LENGTH}: the remedies side by side")
 plt.legend(fontsize=8, ncol=2)
-plt.show()
+pictures.show(plt.gcf(), "remedies", "The adding problem with the remedies side by side.")
 print(f"{'model':<28}{'final MSE':>10}{'best MSE':>10}{'seconds':>9}")
 for name, (final, best, seconds) in results.items():
     print(f"{name:<28}{final:>10.4f}{best:>10.4f}{seconds:>9.1f}")

@@ -34,7 +34,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import graph, init, nn
+from tinygrad_rnn import graph, init, nn, pictures
 from tinygrad_rnn.data.sequences import adding_problem
 from tinygrad_rnn.tensor import Tensor
 from tinygrad_rnn.train import train_adding
@@ -70,7 +70,11 @@ plt.xlabel("training step")
 plt.ylabel("held-out mean squared error")
 plt.title("adding problem, T = 50")
 plt.legend()
-plt.show()
+pictures.show(
+    plt.gcf(),
+    "adding-problem",
+    "The adding problem with T = 50: held-out error during training for each model.",
+)
 
 # %% [markdown]
 # The tanh RNN never leaves the baseline: the first marked number lies 26 to 50 steps
@@ -160,7 +164,11 @@ out, (h_n, c_n) = tiny(Tensor(np.array([[[0.5]], [[-1.0]]]), dtype=np.float64))
 loss = out[-1].sum()
 loss.label = "L"
 loss.backward()
-graph.draw(loss, rankdir="TB", title="an LSTM unrolled over 2 steps (I = 1, H = 2)")
+pictures.show(
+    graph.draw(loss, rankdir="TB", title="an LSTM unrolled over 2 steps (I = 1, H = 2)"),
+    "lstm-graph",
+    "An LSTM unrolled over 2 steps: the gates i, f, g, o of each step and the states h_t, c_t.",
+)
 
 # %% [markdown]
 # ## Why the cell state keeps the gradient alive
@@ -251,7 +259,7 @@ plt.xlabel("time step t (the answer is read after step 50)")
 plt.ylabel("gradient norm / its value at t = 50")
 plt.title("how much gradient reaches each step's memory")
 plt.legend(fontsize=8)
-plt.show()
+pictures.show(plt.gcf(), "cell-memory", "How much gradient reaches each step's memory.")
 
 # %% [markdown]
 # The tanh RNN passes back a gradient of about $10^{-13}$ of its size to the first step
@@ -336,7 +344,11 @@ out2, _ = tiny2(Tensor(np.array([[[0.5]], [[-1.0]]]), dtype=np.float64))
 loss2 = out2[-1].sum()
 loss2.label = "L"
 loss2.backward()
-graph.draw(loss2, show_grad=False, title="two stacked LSTM layers over 2 steps (I = H = 1)")
+pictures.show(
+    graph.draw(loss2, show_grad=False, title="two stacked LSTM layers over 2 steps (I = H = 1)"),
+    "stacked-lstm",
+    "Two stacked LSTM layers over 2 steps: layer 2 reads the states of layer 1.",
+)
 
 # %% [markdown]
 # ## Fused and unrolled: the same numbers, different speeds

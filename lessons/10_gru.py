@@ -31,7 +31,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import graph, nn
+from tinygrad_rnn import graph, nn, pictures
 from tinygrad_rnn.data import adding_problem
 from tinygrad_rnn.tensor import Tensor
 from tinygrad_rnn.train import train_adding
@@ -56,7 +56,7 @@ for kind in CELLS:
         forget_bias=1.0 if kind == "lstm" else None,  # lesson 9's advice for LSTMs
     )
 
-fig, ax = plt.subplots(figsize=(8, 3.6))
+fig, ax = plt.subplots(figsize=(7.5, 3.6))
 for kind in CELLS:
     steps_done, mses = zip(*races[kind].history, strict=True)
     ax.semilogy(steps_done, mses, label=f"{kind.upper()}  ({races[kind].seconds:.1f} s)")
@@ -65,7 +65,11 @@ ax.set_xlabel("training step (one batch of 64 sequences)")
 ax.set_ylabel("held-out MSE")
 ax.set_title(f"the adding problem, T = {LENGTH}: same data, same optimiser, three cells")
 ax.legend()
-plt.show()
+pictures.show(
+    fig,
+    "three-cells",
+    "The adding problem: RNN, LSTM and GRU on the same data with the same optimiser.",
+)
 
 # %% [markdown]
 # With this seed and budget, the GRU leaves the baseline first, the LSTM follows later
@@ -177,7 +181,7 @@ settings = {
 traces = {name: run_with_biases(*biases) for name, biases in settings.items()}
 memoryless = np.tanh(inputs[:, 0, 0])  # what h_t would be with no memory at all
 
-fig, ax = plt.subplots(figsize=(9, 3.4))
+fig, ax = plt.subplots(figsize=(7.5, 3.4))
 ax.plot(inputs[:, 0, 0], color="lightgrey", label="input x_t")
 for name, trace in traces.items():
     ax.plot(trace, label=name)
@@ -185,7 +189,11 @@ ax.set_xlabel("time step")
 ax.set_ylabel("h_t")
 ax.set_title("the update gate keeps or overwrites; the reset gate cuts the old state out")
 ax.legend(fontsize=8, loc="lower left")
-plt.show()
+pictures.show(
+    fig,
+    "gates",
+    "The update gate keeps or overwrites; the reset gate cuts the old state out.",
+)
 keep = traces["z ≈ 1 (keep)"]
 print(f"z ≈ 1: h_t stays at {keep[0]:.4f} .. {keep[-1]:.4f} after 40 steps (started at 0.9)")
 gap = np.abs(traces["z ≈ 0, r ≈ 0 (overwrite, memoryless)"] - memoryless).max()
@@ -212,14 +220,14 @@ for kind in CELLS:
     model(x_in).sum().backward()  # the 64 answers are independent: one backward for all
     sensitivity[kind] = np.linalg.norm(x_in.grad, axis=2).mean(axis=1)  # (T,)
 
-fig, ax = plt.subplots(figsize=(8, 3.2))
+fig, ax = plt.subplots(figsize=(7.5, 3.2))
 for kind in CELLS:
     ax.semilogy(np.arange(1, LENGTH + 1), sensitivity[kind], label=kind.upper())
 ax.set_xlabel("input step t (the answer comes after the last step)")
 ax.set_ylabel("mean ‖∂ŷ/∂x_t‖")
 ax.set_title("how far back each trained model is listening")
 ax.legend()
-plt.show()
+pictures.show(fig, "listening", "How far back each trained model is listening.")
 for kind in CELLS:
     s = sensitivity[kind]
     print(f"{kind.upper():>4}: first step / last step sensitivity = {s[0] / s[-1]:.2e}")
@@ -243,11 +251,15 @@ out_tiny, _ = tiny(x_tiny, h_start)
 loss_tiny = out_tiny.square().sum()
 loss_tiny.label = "loss"
 loss_tiny.backward()
-graph.draw(loss_tiny)
+pictures.show(
+    graph.draw(loss_tiny),
+    "gru-graph",
+    "One GRU step as a graph: the reset gate r, the update gate z and the new state h_1.",
+)
 
 # %% [markdown]
-# Follow the three slices of each of the two matrix products (`getitem`): the first two
-# pairs are added and go through `sigmoid` to make `r` and `z`; in the third, the
+# Follow the three slices of each of the two matrix products (the `[ ]` marks on the
+# arrows are `getitem` slices): the first two pairs are added and go through `sigmoid` to make `r` and `z`; in the third, the
 # recurrent slice is first multiplied by `r` and then added to the input slice before the
 # `tanh` that makes `n` (that is PyTorch's "reset after the product"). At the end,
 # `(1 - z) * n + z * h_0` gives `h_1`. `h_0` reaches `h_1` by two roads: through the

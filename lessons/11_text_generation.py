@@ -30,7 +30,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import bigram, optim
+from tinygrad_rnn import bigram, optim, pictures
 from tinygrad_rnn.data import CharVocab, pydoc_topics
 from tinygrad_rnn.generate import (
     CharLM,
@@ -247,7 +247,7 @@ bigram_nll = bigram.mean_nll(held_text, bigram.bigram_probs(counts, alpha=1.0), 
 lstm_nll = evaluate_nll(model, vocab, held_text)
 smooth = np.convolve(losses, np.ones(10) / 10, mode="valid")
 
-fig, ax = plt.subplots(figsize=(8, 3.6))
+fig, ax = plt.subplots(figsize=(7.5, 3.6))
 ax.plot(losses, color="lightsteelblue", label="training loss (each chunk)")
 ax.plot(np.arange(9, len(losses)), smooth, color="tab:blue", label="training loss, 10-step mean")
 ax.axhline(
@@ -262,7 +262,11 @@ ax.set_xlabel("update")
 ax.set_ylabel("nats per character")
 ax.set_title("character-level LSTM on pydoc topics")
 ax.legend(fontsize=8)
-plt.show()
+pictures.show(
+    fig,
+    "training-loss",
+    "The character-level LSTM on pydoc topics: loss in nats per character during training.",
+)
 
 print(f"{'model':<22} {'held-out NLL':>13} {'perplexity':>11} {'bits/char':>10}")
 for name, value in [
@@ -298,7 +302,7 @@ prompt = "The return "
 with no_grad():
     last_logits = model(np.array(vocab.encode(prompt))[:, None])[0].data[-1, 0].astype(np.float64)
 order = np.argsort(last_logits)[::-1][:12]
-fig, ax = plt.subplots(figsize=(9, 3.2))
+fig, ax = plt.subplots(figsize=(7.5, 3.2))
 for k, tau in enumerate((0.5, 1.0, 1.5)):
     p = np.exp((last_logits - last_logits.max()) / tau)
     p /= p.sum()
@@ -306,7 +310,11 @@ for k, tau in enumerate((0.5, 1.0, 1.5)):
 ax.set_xticks(np.arange(12), [repr(vocab.itos[i])[1:-1] or "·" for i in order])
 ax.set_title(f"next-character probabilities after {prompt!r}, at three temperatures")
 ax.legend()
-plt.show()
+pictures.show(
+    fig,
+    "temperatures",
+    "Next-character probabilities after the prompt, at three temperatures.",
+)
 
 for tau in (0.5, 1.0, 1.5):
     print(f"--- temperature {tau} ---")

@@ -36,7 +36,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinygrad_rnn import checkpoint, nn, optim
+from tinygrad_rnn import checkpoint, nn, optim, pictures
 from tinygrad_rnn.nn.functional import cross_entropy, mse
 from tinygrad_rnn.tensor import Tensor, no_grad
 
@@ -71,13 +71,14 @@ def make_signals(n: int, seed: int, noise: float = 0.4) -> tuple[np.ndarray, np.
 
 
 examples, example_labels = make_signals(400, seed=1)
-fig, axes = plt.subplots(1, 4, figsize=(13, 2.4), sharey=True)
-for k, ax in enumerate(axes):
+fig, axes = plt.subplots(2, 2, figsize=(7, 4.2), sharex=True, sharey=True)
+for k, ax in enumerate(axes.flat):
     i = int(np.flatnonzero(example_labels == k)[0])
     ax.plot(examples[:, i, 0], lw=1)
     ax.set_title(CLASSES[k])
-fig.suptitle("one training example of each class (noise std 0.4)", y=1.05)
-plt.show()
+fig.suptitle("one training example of each class (noise std 0.4)")
+fig.tight_layout()
+pictures.show(fig, "four-classes", "One training example of each of the four classes of sequence.")
 
 # %% [markdown]
 # ## Sequence classification: a toy stand-in for speech recognition
@@ -124,7 +125,7 @@ np.add.at(confusion, (test_y, predicted), 1)  # rows: true class, columns: predi
 accuracy = np.trace(confusion) / confusion.sum()
 print(f"held-out accuracy on 1000 new signals: {accuracy:.1%} (chance: 25%)")
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.5, 3.4))
 ax1.plot(class_losses, lw=0.8)
 ax1.set_xlabel("training step")
 ax1.set_ylabel("cross-entropy")
@@ -139,7 +140,11 @@ ax2.set_yticks(range(4), CLASSES)
 ax2.set_xlabel("predicted")
 ax2.set_ylabel("true")
 ax2.set_title(f"confusion matrix, accuracy {accuracy:.1%}")
-plt.show()
+pictures.show(
+    fig,
+    "classifier",
+    "Left: the classifier's training loss. Right: its confusion matrix on held-out sequences.",
+)
 
 # %% [markdown]
 # The diagonal holds the right answers; an off-diagonal cell $(i, j)$ counts signals of
@@ -289,7 +294,7 @@ for name, err in errors.items():
         f"{name:<24} MSE at step 1: {err[0]:.4f}   step 10: {err[9]:.4f}   step 20: {err[-1]:.4f}"
     )
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 3.6))
+fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6.8))
 k = 3
 ax1.plot(range(WINDOW), test_past[:, k, 0], "k.-", lw=0.8, label="observed window")
 future_axis = range(WINDOW, WINDOW + HORIZON)
@@ -306,7 +311,11 @@ ax2.set_ylabel("MSE over 500 held-out windows")
 ax2.set_yscale("log")
 ax2.legend(fontsize=8)
 ax2.set_title("error by horizon")
-plt.show()
+pictures.show(
+    fig,
+    "forecasts",
+    "Above: one held-out forecast, autoregressive and direct. Below: the error by horizon.",
+)
 
 # %% [markdown]
 # Both learned models beat "nothing changes" by a wide margin. The **autoregressive**
@@ -401,7 +410,7 @@ plt.xlabel("output position (1 = the LAST source symbol)")
 plt.ylabel("accuracy")
 plt.ylim(0, 1.05)
 plt.title("the decoder must recall the oldest input last")
-plt.show()
+pictures.show(plt.gcf(), "recall-order", "The decoder must recall the oldest input last.")
 
 # %% [markdown]
 # The toy works, and its weak spot is visible: all the encoder passes on is **one**

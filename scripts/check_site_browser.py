@@ -54,10 +54,8 @@ CHROMIUM_FLAGS = [
     "--remote-debugging-pipe",
 ]
 
-# Graphs in lesson output: inline SVG drawn by graphviz, or an <img> of an SVG.
-SVG_PICTURES = """document.querySelectorAll(
-  '.jupyter-wrapper svg g.node, .jupyter-wrapper img[src$=".svg"], '
-  + '.jupyter-wrapper img[src^="data:image/svg+xml"]').length"""
+# Pictures in a lesson page (docs/lesson_pages.py): an <img> of an SVG inside a figure.
+SVG_PICTURES = """document.querySelectorAll('.lesson-figure img[src$=".svg"]').length"""
 
 
 def find_chromium() -> str | None:
@@ -289,7 +287,7 @@ def run_checks(site: Path, shots: Path, query: str) -> int:
 
         # Every lesson page: maths typeset with no KaTeX error and no raw $...$ left.
         leftover_js = (
-            "[...document.querySelectorAll('.jp-MarkdownOutput')]"
+            "[...document.querySelectorAll('.md-content article > p, .md-content article li')]"
             ".map(e => e.innerText).join('\\n').match(/\\$[^$\\n]{1,80}\\$/g) || []"
         )
         chosen = None

@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,104 @@ def test_checker_accepts_a_local_page(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------
+# The link checker: every local href and src of every page must resolve.
+# ---------------------------------------------------------------------------------------
+
+_NOT_LOCAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)  # http:, mailto:, data:, //host
+_LINK_ATTRS = {"href", "src", "xlink:href", "data", "poster"}
+
+
+class _LinkParser(html.parser.HTMLParser):
+    """Collects (tag, url) for every link-like attribute, and every id and name on a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if value is None:
+                continue
+            if key in _LINK_ATTRS and not (tag == "object" and key != "data"):
+                self.links.append((tag, value.strip()))
+            elif key == "srcset":
+                self.links += [(tag, part.split()[0]) for part in value.split(",") if part.strip()]
+            elif key == "id" or (key == "name" and tag == "a"):
+                self.ids.add(value)
+
+    handle_startendtag = handle_starttag
+
+
+def _parse(page: Path) -> _LinkParser:
+    parser = _LinkParser()
+    parser.feed(page.read_text(encoding="utf-8", errors="replace"))
+    return parser
+
+
+def broken_links(site: Path) -> list[str]:
+    """Every local link in ``site``'s HTML that points at no file, or at no anchor there."""
+    site = site.resolve()
+    parsed: dict[Path, _LinkParser] = {}
+
+    def parse(page: Path) -> _LinkParser:
+        if page not in parsed:
+            parsed[page] = _parse(page)
+        return parsed[page]
+
+    broken = []
+    for page in sorted(site.rglob("*.html")):
+        for tag, url in parse(page).links:
+            if not url or _NOT_LOCAL.match(url):
+                continue
+            path, _, fragment = url.partition("#")
+            path = urllib.parse.unquote(path.split("?", 1)[0])
+            if path.startswith("/"):
+                target = site / path.lstrip("/")
+            elif path:
+                target = page.parent / path
+            else:
+                target = page
+            target = Path(os.path.normpath(target))
+            if target.is_dir():
+                target = target / "index.html"
+            where = f"{page.relative_to(site)}: <{tag}> {url}"
+            if site != target and site not in target.parents:
+                broken.append(f"{where} (outside the site)")
+            elif not target.is_file():
+                broken.append(f"{where} (no such file)")
+            elif fragment and target.suffix == ".html":
+                if urllib.parse.unquote(fragment) not in parse(target).ids:
+                    broken.append(f"{where} (no anchor #{fragment})")
+    return broken
+
+
+def test_link_checker_finds_missing_pages_files_and_anchors(tmp_path):
+    (tmp_path / "lessons" / "02_autograd").mkdir(parents=True)
+    (tmp_path / "lessons" / "02_autograd" / "index.html").write_text(
+        '<h2 id="the-graph">x</h2><img src="01-graph.svg">'
+    )
+    (tmp_path / "lessons" / "02_autograd" / "01-graph.svg").write_text("<svg/>")
+    (tmp_path / "index.html").write_text(
+        '<a href="lessons/02_autograd/">ok</a>'
+        '<a href="lessons/02_autograd/#the-graph">ok anchor</a>'
+        '<a href="lessons/lessons/02_autograd/">the map bug</a>'
+        '<a href="lessons/02_autograd/#the-graph-of-code">an anchor lost with its code</a>'
+        '<img src="missing.png"><a href="#top">no such id here</a>'
+        '<svg><a xlink:href="lessons/07_rnn/"><text>7</text></a></svg>'
+        '<a href="https://example.org/x">external: not checked</a><a href="mailto:a@b">m</a>'
+        '<a href="../../etc/passwd">outside</a>'
+    )
+    found = broken_links(tmp_path)
+    assert len(found) == 6, found
+    assert any("lessons/lessons/02_autograd/" in f and "no such file" in f for f in found)
+    assert any("#the-graph-of-code" in f and "no anchor" in f for f in found)
+    assert any("lessons/07_rnn/" in f for f in found)
+    assert any("outside the site" in f for f in found)
+    assert not any("example.org" in f or "mailto" in f for f in found)
+
+
+# ---------------------------------------------------------------------------------------
 # mkdocs.yml
 # ---------------------------------------------------------------------------------------
 
@@ -182,7 +281,8 @@ def test_nav_points_at_files_that_exist():
     for path in nav:
         if path.startswith(("http://", "https://")):
             continue
-        where = ROOT / path if path.startswith("lessons/") else ROOT / "docs" / path
+        is_lesson = LESSON_RE.match(path.removeprefix("lessons/"))
+        where = ROOT / path if is_lesson else ROOT / "docs" / path
         if not where.exists():
             absent.append(path)
     assert not absent, f"nav entries without a file: {absent}"
@@ -244,7 +344,8 @@ def test_katex_is_vendored_into_the_site(site):
 def nav_lessons() -> list[str]:
     """Lesson files listed in the nav: the ones the site publishes."""
     nav = _nav_paths(_load_mkdocs_yml()["nav"])
-    return [p.removeprefix("lessons/") for p in nav if p.startswith("lessons/")]
+    names = [p.removeprefix("lessons/") for p in nav if p.startswith("lessons/")]
+    return [name for name in names if LESSON_RE.match(name)]
 
 
 def test_every_lesson_page_was_executed(site):
@@ -255,9 +356,11 @@ def test_every_lesson_page_was_executed(site):
         page = site / "lessons" / stem / "index.html"
         assert page.exists(), f"no page for lessons/{name}"
         text = page.read_text(encoding="utf-8")
-        assert "jp-OutputArea-output" in text, f"lessons/{name} shows no executed output"
+        assert "lesson-output" in text, f"lessons/{name} shows no executed output"
         assert "lesson-toolbar" in text, f"lessons/{name} has no notebook/exercises toolbar"
         assert "mathjax" not in text.lower(), f"lessons/{name} still loads MathJax"
+        assert "In&nbsp;[" not in text and "jp-InputPrompt" not in text, "prompts are shown"
+        assert "lesson ran in" not in text, f"lessons/{name} shows its timing cell"
         notebook = json.loads((site / "lessons" / f"{stem}.ipynb").read_text(encoding="utf-8"))
         assert notebook["cells"], f"lessons/{stem}.ipynb is empty"
         toolbar = text[text.index('class="lesson-toolbar"') :]
@@ -297,3 +400,64 @@ def test_site_in_a_real_browser(site, tmp_path):
         )
         == 0
     )
+
+
+def test_no_broken_local_links(site):
+    found = broken_links(site)
+    assert not found, f"{len(found)} broken local link(s):\n" + "\n".join(found[:40])
+
+
+def test_api_reference_has_no_sphinx_maths(site):
+    pages = sorted((site / "api").rglob("index.html"))
+    assert pages, "no API reference pages in the site"
+    left = [str(p.relative_to(site)) for p in pages if ":math:" in p.read_text(encoding="utf-8")]
+    assert not left, f"Sphinx :math: roles printed as text on {left}"
+
+
+def test_lesson_pages_show_every_picture_with_caption_and_alt(site):
+    """The generated pages (docs/lesson_pages.py) hold every picture the lesson shows."""
+    for name in nav_lessons():
+        stem = name[:-3]
+        source = (ROOT / "lessons" / name).read_text(encoding="utf-8")
+        text = (site / "lessons" / stem / "index.html").read_text(encoding="utf-8")
+        figures = re.findall(r'<figure class="lesson-figure.*?</figure>', text, re.S)
+        assert len(figures) >= source.count("pictures.show("), (
+            f"lessons/{name} shows {source.count('pictures.show(')} pictures, its page "
+            f"{len(figures)}"
+        )
+        for figure in figures:
+            img = re.search(r'<img alt="([^"]*)" src="([^"]+)"', figure)
+            assert img and len(img.group(1)) > 10, f"lessons/{name}: a picture lacks alt text"
+            assert "No description has been provided" not in img.group(1)
+            assert "<figcaption" in figure, f"lessons/{name}: {img.group(2)} has no caption"
+            assert (site / "lessons" / stem / img.group(2)).is_file(), img.group(2)
+
+
+def test_site_weight(site):
+    files = [p for p in site.rglob("*") if p.is_file()]
+    total = sum(p.stat().st_size for p in files)
+    assert total <= 8 * 1024 * 1024, f"the site weighs {total / 1e6:.1f} MB (limit 8 MiB)"
+    pages = {p: p.stat().st_size for p in site.rglob("*.html")}
+    largest = max(pages, key=pages.get)
+    assert pages[largest] <= 400 * 1024, f"{largest.relative_to(site)}: {pages[largest]} bytes"
+    assert not [p for p in files if p.suffix == ".map"], "source maps are shipped"
+
+
+def test_pytorch_page_examples_print_what_the_page_says():
+    """docs/pytorch.md: every ```python block runs, in order, and prints the ```text after it."""
+    import contextlib
+    import importlib.util
+    import io
+
+    text = (ROOT / "docs" / "pytorch.md").read_text(encoding="utf-8")
+    pairs = re.findall(r"```python\n(.*?)```\n\n```text\n(.*?)```", text, re.S)
+    assert len(pairs) >= 5, "each difference on the page comes with code and its output"
+    namespace: dict = {}
+    has_torch = importlib.util.find_spec("torch") is not None
+    for code, expected in pairs:
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(code, "docs/pytorch.md", "exec"), namespace)  # noqa: S102
+        if "import torch" in code and not has_torch:
+            continue  # the block says it needs PyTorch
+        assert printed.getvalue() == expected, f"docs/pytorch.md block:\n{code}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -66,3 +67,56 @@ def test_refuses_huge_graphs_with_a_reason():
         x = x * 1.01
     with pytest.raises(ValueError, match="max_nodes=10"):
         graph.draw(x, max_nodes=10)
+
+
+def unrolled_rnn(cell: str = "RNN"):
+    from tinygrad_rnn import Tensor, nn
+
+    layer = getattr(nn, cell)(input_size=1, hidden_size=2, fused=False, rng=0)
+    x = Tensor([[[0.5]], [[-0.1]], [[0.8]]], requires_grad=True, label="x")
+    out, _ = layer(x)
+    loss = out[2].square().sum()
+    loss.label = "loss"
+    loss.backward()
+    return loss
+
+
+def _node_labels(source: str) -> list[str]:
+    """First line of every node's label (a record's fields stay on that line, after "|")."""
+    found = re.findall(r'\[label=(?:"([^"]*)"|([^\s\]"]+))', source)
+    return [(quoted or bare).lstrip("{ ").splitlines()[0] for quoted, bare in found]
+
+
+def test_compact_mode_folds_layout_ops_and_keeps_the_states():
+    loss = unrolled_rnn()
+    full = graph.draw(loss, compact=False).source
+    assert "permute" in _node_labels(full) and "getitem" in _node_labels(full)
+    compact = graph.draw(loss).source  # unrolled Tensor graph: compact by default
+    labels = _node_labels(compact)
+    assert "permute" not in labels and "getitem" not in labels and "reshape" not in labels
+    assert 'label="ᵀ"' in compact and 'label="[ ]"' in compact  # folded into the arrows
+    for state in ("h_1", "h_2", "h_3"):
+        assert any(label.startswith(state) for label in labels if "|" in label), state
+    for step in ("t=1", "t=2", "t=3"):
+        assert f'label="{step}"' in compact
+    assert "rankdir=TB" in compact
+    assert compact.count("->") < full.count("->")
+
+
+def test_compact_lstm_names_its_cell_states_and_gates():
+    labels = _node_labels(graph.draw(unrolled_rnn("LSTM")).source)
+    assert {"c_1", "c_2", "c_3"} <= {label.split(" ")[0] for label in labels}
+    assert "f = sigmoid" in labels and "g = tanh" in labels  # gates are small ellipses
+
+
+@pytest.mark.skipif(not graph.dot_available(), reason="needs graphviz's dot")
+def test_compact_unrolled_graph_fits_a_column(tmp_path):
+    # The full drawing of this 3-step RNN was 4,700 pt wide; a page column is about 560 pt.
+    svg = graph.render(unrolled_rnn(), tmp_path / "g.svg").read_text()
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    assert width < 800, width
+
+
+def test_bad_rankdir_is_named():
+    with pytest.raises(ValueError, match="rankdir must be"):
+        graph.draw(small_graph(), rankdir="sideways")

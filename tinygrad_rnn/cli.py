@@ -66,13 +66,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except FileNotFoundError:
         print("run: no lessons/ folder here; run this from the course's top folder")
         return 2
+    if args.lesson < 0:
+        print(f"run: lesson must be a number from 0 up, not {args.lesson}")
+        return 2
     number = f"{int(args.lesson):02d}"
     matches = sorted(p for p in folder.glob(f"{number}_*.py") if not p.stem.endswith("_exercises"))
     if not matches:
         print(f"run: no lesson {number} in {folder}")
         return 2
-    print(f"running {matches[0].name}")
-    return subprocess.call([sys.executable, str(matches[0])], cwd=folder)
+    out = Path(args.out) if args.out else Path("out") / f"lesson-{number}"
+    if out.exists() and not out.is_dir():
+        print(f"run: --out {out} exists and is not a folder")
+        return 2
+    env = dict(os.environ)
+    # The lesson runs in the current folder and saves its pictures in `out` (tinygrad_rnn.pictures).
+    env["TINYGRAD_RNN_PICTURES"] = str(out.resolve())
+    env["TINYGRAD_RNN_OPEN"] = "1" if args.open else "0"
+    env.setdefault("MPLBACKEND", "Agg")  # pictures are saved to files, never shown in windows
+    print(f"running {matches[0].name}; pictures go to {out}{os.sep}")
+    return subprocess.call([sys.executable, str(matches[0])], env=env)
 
 
 def _check(name: str, ok: bool, detail: str, fix: str = "") -> tuple[str, bool, str, str]:
@@ -185,8 +197,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_warmup)
 
-    p = sub.add_parser("run", help="run one lesson as a script, e.g. `tinygrad-rnn run 2`")
+    p = sub.add_parser(
+        "run",
+        help="run one lesson as a script, e.g. `tinygrad-rnn run 2`; its pictures are saved",
+        description="Run lessons/NN_topic.py top to bottom. Every figure and graph it shows is "
+        "saved under --out (figures as PNG, graphs as SVG and PNG) and its path printed.",
+    )
     p.add_argument("lesson", type=int, help="lesson number")
+    p.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="folder for the lesson's pictures (default: out/lesson-NN in the current folder)",
+    )
+    p.add_argument(
+        "--open",
+        action="store_true",
+        help="open the pictures with the system viewer at the end (when there is a display)",
+    )
     p.set_defaults(func=_cmd_run)
 
     _add_optional_commands(sub)

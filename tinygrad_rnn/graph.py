@@ -6,6 +6,14 @@ operation is a small ellipse between its inputs and its output. Graphs read left
 in the order the forward pass ran. Nodes that share a ``group`` (say ``"t=3"``) are drawn
 inside one labelled box, which is how an unrolled RNN shows one cluster per time step.
 
+Unrolled recurrent graphs are drawn **compact** by default (``compact=None`` turns it on for
+Tensor graphs with time-step groups; ``True`` or ``False`` forces it): the layout-only ops
+(``permute``, ``getitem``, ``reshape``) are not drawn as nodes but folded into the arrow that
+leaves their input, marked ``ᵀ``, ``[ ]`` or ``reshape``; an unnamed intermediate result and
+the op that made it share one small ellipse (op name and shape); named results such as the
+states ``h_1``, ``c_1`` and the parameters keep their boxes. The picture is then a few times
+narrower and shows only what the lessons talk about.
+
 With ``color_by_grad=True`` the boxes are shaded by the size of their gradient on a log
 scale, so a vanishing gradient is visible at a glance: the early time steps fade out.
 
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -113,7 +122,7 @@ def _grad_size(node: Any) -> float | None:
     return abs(float(grad))
 
 
-def _node_text(node: Any, show_grad: bool) -> str:
+def _node_text(node: Any, show_grad: bool, stacked: bool = False) -> str:
     label = getattr(node, "label", "") or ""
     parts = [_escape(label)] if label else []
     if _is_tensor(node):
@@ -126,7 +135,8 @@ def _node_text(node: Any, show_grad: bool) -> str:
         parts.append(f"data {node.data:.4f}")
         if show_grad:
             parts.append(f"grad {node.grad:.4f}")
-    return "{ " + " | ".join(parts) + " }"
+    # In a left-to-right graph "{ }" lays the fields out side by side; without it they stack.
+    return " | ".join(parts) if stacked else "{ " + " | ".join(parts) + " }"
 
 
 class GraphView:
@@ -193,13 +203,26 @@ class GraphView:
         return f"GraphView({self.source.count('->')} edges)"
 
 
+# Ops that only move or select numbers: drawn as a mark on an arrow in compact mode.
+LAYOUT_OPS = {"permute": "ᵀ", "getitem": "[ ]", "reshape": "reshape"}
+
+
+def _op_of(node: Any) -> str:
+    return getattr(node, "op_label", None) or getattr(node, "_op", "") or ""
+
+
+def _wants_compact(order: list[Any]) -> bool:
+    return any(_is_tensor(n) and (getattr(n, "group", None) or "") for n in order)
+
+
 def draw(
     root: Any,
     show_grad: bool = True,
     color_by_grad: bool = False,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     max_nodes: int = 3000,
     title: str = "",
+    compact: bool | None = None,
 ) -> GraphView:
     """Draw the graph that produced ``root``.
 
@@ -207,9 +230,12 @@ def draw(
         root: a Value or Tensor (the output, usually a loss).
         show_grad: include gradients in the boxes (run ``backward()`` first).
         color_by_grad: shade boxes by gradient size on a log scale.
-        rankdir: ``"LR"`` left to right (default) or ``"TB"`` top to bottom.
+        rankdir: ``"LR"`` left to right or ``"TB"`` top to bottom (default: ``"TB"`` for a
+            compact graph, so the time steps stack down a narrow column, else ``"LR"``).
         max_nodes: refuse graphs larger than this: a picture of 50,000 boxes helps nobody.
         title: a caption under the graph.
+        compact: fold layout-only ops into arrows and draw unnamed intermediates small
+            (``None``: on for Tensor graphs whose nodes carry time-step groups).
 
     Returns:
         A :class:`GraphView`.
@@ -220,14 +246,41 @@ def draw(
             f"draw: the graph has {len(order)} nodes, more than max_nodes={max_nodes}. "
             "Draw a smaller example (fewer time steps or units), or raise max_nodes."
         )
+    if compact is None:
+        compact = _wants_compact(order)
+    if rankdir is None:
+        rankdir = "TB" if compact else "LR"
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"draw: rankdir must be 'LR', 'TB', 'RL' or 'BT', not {rankdir!r}")
+    graph_attr = {"rankdir": rankdir, "fontname": "Helvetica", "label": title}
+    if compact:
+        graph_attr.update(nodesep="0.18", ranksep="0.3")
     graph = graphviz.Digraph(
-        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "label": title},
+        graph_attr=graph_attr,
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
-        edge_attr={"color": "#555555"},
+        edge_attr={"color": "#555555", "fontname": "Helvetica", "fontsize": "10"},
     )
     shade = _shader(order) if color_by_grad else None
     clusters: dict[str, graphviz.Digraph] = {}
+    # Compact mode: a folded layout node is replaced by (its source's name, marks on the arrow).
+    folded: dict[int, tuple[str, list[str]]] = {}
+
+    def source_of(parent: Any) -> tuple[str, list[str]]:
+        return folded.get(id(parent), (str(id(parent)), []))
+
     for node in order:
+        op = _op_of(node)
+        if (
+            compact
+            and _is_tensor(node)
+            and op in LAYOUT_OPS
+            and len(node._prev) == 1
+            and not getattr(node, "label", None)
+        ):
+            (parent,) = node._prev
+            name, marks = source_of(parent)
+            folded[id(node)] = (name, marks + [LAYOUT_OPS[op]])
+            continue
         group = getattr(node, "group", "") or ""
         target = graph
         if group:
@@ -239,16 +292,40 @@ def draw(
             target = clusters[group]
         name = str(id(node))
         fill = shade(node) if shade else "#ffffff"
-        target.node(
-            name, _node_text(node, show_grad), shape="record", style="filled", fillcolor=fill
-        )
-        op = getattr(node, "op_label", None) or getattr(node, "_op", "")
-        if node._prev:
+        label = getattr(node, "label", None) or ""
+        # States (h_1, c_1, ...) and the loss keep their boxes; gates and other steps shrink.
+        state = bool(re.fullmatch(r"[hc]_\d+'?|loss|L", label))
+        merged = compact and _is_tensor(node) and bool(node._prev) and not state
+        if merged:
+            shape = "×".join(str(d) for d in node.shape) or "scalar"
+            text = f"{label} = {op or '?'}" if label else (op or "?")
+            target.node(
+                name,
+                f"{text}\n{shape}",
+                shape="ellipse",
+                style="filled",
+                fillcolor=fill if shade else "#e3f2fd",
+                fontsize="9",
+                margin="0.04,0.02",
+                height="0.3",
+            )
+            op_name = name
+        else:
+            text = _node_text(node, show_grad, stacked=compact and rankdir in ("LR", "RL"))
+            target.node(name, text, shape="record", style="filled", fillcolor=fill)
             op_name = name + "_op"
-            target.node(op_name, op or "?", shape="ellipse", style="filled", fillcolor="#e3f2fd")
-            graph.edge(op_name, name)
+            if node._prev:
+                target.node(
+                    op_name, op or "?", shape="ellipse", style="filled", fillcolor="#e3f2fd"
+                )
+                graph.edge(op_name, name)
+        if node._prev:
             for parent in node._prev:
-                graph.edge(str(id(parent)), op_name)
+                source, marks = source_of(parent)
+                if marks:
+                    graph.edge(source, op_name, label=" ".join(marks))
+                else:
+                    graph.edge(source, op_name)
     for sub in clusters.values():
         graph.subgraph(sub)
     return GraphView(graph)
