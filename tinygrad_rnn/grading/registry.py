@@ -54,6 +54,7 @@ LESSON_TITLES: dict[int, str] = {
     10: "GRU",
     11: "Generating text",
     12: "Applications and next steps",
+    14: "Capstone: your own character-level RNN",
 }
 
 DEFAULT_TIMEOUT = 5.0  # seconds per exercise in the learner's process
