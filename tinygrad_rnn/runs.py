@@ -235,11 +235,8 @@ class TextRun:
         return cls(config, text, source, vocab, model, opt, rng)
 
     # ------------------------------------------------------------------ training
-    @property
-    def total_steps(self) -> int | None:
-        return self.config.steps
-
     def done(self) -> bool:
+        """True once the run has taken ``steps`` steps or used its ``max_seconds``."""
         c = self.config
         if c.steps is not None and self.step >= c.steps:
             return True
@@ -274,8 +271,7 @@ class TextRun:
     def sample_line(self, prime: str | None = None) -> str:
         """A short sample with the run's own generator (so it is part of the saved state)."""
         prime = prime or default_prime(self.vocab)
-        text = sample(self.model, self.vocab, prime, self.config.sample_chars, 0.8, self.rng)
-        return text
+        return sample(self.model, self.vocab, prime, self.config.sample_chars, 0.8, self.rng)
 
     def train(
         self,
