@@ -478,8 +478,9 @@ def rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, nonlinearity="tanh", approx
     x, w_ih, w_hh, b_ih, b_hh, (h0,) = args
     hidden = w_hh.shape[1]
     if _python_loop(x.shape[1], hidden, hidden):
-        xw = input_projection(x, w_ih, b_ih)
-        out, _, cell = rnn_forward(xw, w_hh, b_hh, h0, nonlinearity, approx)
+        # both biases enter one sum: added once per step, not as a pass over all of xw
+        xw = input_projection(x, w_ih, None)
+        out, _, cell = rnn_forward(xw, w_hh, b_ih + b_hh, h0, nonlinearity, approx)
         return out, LayerCache(x, w_ih, w_hh, cell)
     relu, approx = nonlinearity == "relu", _use_approx(approx, x.dtype)
     loops, buf = _small(x.shape[1], hidden, hidden), _layer_buffer("rnn", x, hidden)
@@ -533,8 +534,8 @@ def lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx=None):
     x, w_ih, w_hh, b_ih, b_hh, (h0, c0) = args
     four_h, hidden = w_hh.shape
     if _python_loop(x.shape[1], four_h, hidden):
-        xw = input_projection(x, w_ih, b_ih)
-        out, _, c_T, cell = lstm_forward(xw, w_hh, b_hh, h0, c0, approx)
+        xw = input_projection(x, w_ih, None)  # the biases join, as in rnn_layer_forward
+        out, _, c_T, cell = lstm_forward(xw, w_hh, b_ih + b_hh, h0, c0, approx)
         return out, c_T, LayerCache(x, w_ih, w_hh, cell)
     approx = _use_approx(approx, x.dtype)
     loops, buf = _small(x.shape[1], four_h, hidden), _layer_buffer("lstm", x, hidden)
