@@ -54,6 +54,7 @@ LESSON_TITLES: dict[int, str] = {
     10: "GRU",
     11: "Generating text",
     12: "Applications and next steps",
+    13: "From the encoder-decoder to attention",
     14: "Capstone: your own character-level RNN",
 }
 

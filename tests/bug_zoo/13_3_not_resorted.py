@@ -1,0 +1,23 @@
+"""Bug for 13.3: the candidates are never re-sorted: it keeps the first `width` it made."""
+
+import numpy as np
+
+BUG_FOR = "13.3"
+CAUGHT_BY = "not the"
+
+
+def beam_search(step, state, n_steps, width):
+    beams = [([], 0.0)]
+    states = state[None]
+    for _ in range(n_steps):
+        last = np.array([tokens[-1] if tokens else 0 for tokens, _ in beams])
+        probs, new_states = step(last, states)
+        candidates = [
+            (score + np.log(probs[k, v]), k, v)
+            for k, (_, score) in enumerate(beams)
+            for v in range(probs.shape[1])
+        ]
+        kept = candidates[:width]  # in the order made, not best first
+        beams = [(beams[k][0] + [v], s) for s, k, v in kept]
+        states = new_states[[k for _, k, _ in kept]]
+    return [(tokens, float(score)) for tokens, score in beams]
