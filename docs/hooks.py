@@ -57,6 +57,7 @@ PLANNED_LESSONS: list[tuple[int, str, str]] = [
     (10, "The GRU", "Tensor"),
     (11, "Generating text", "Tensor"),
     (12, "Applications and\nnext steps", "Tensor"),
+    (13, "From the encoder-decoder\nto attention", "Tensor"),
 ]
 
 
@@ -141,7 +142,7 @@ def _lesson_map_dot(existing: dict[int, str]) -> str:
             attrs.append(f'tooltip="Lesson {number} (not written yet)"')
         lines.append(f"  l{number} [{', '.join(attrs)}];")
     # Three rows: the scalar engine, the tensor engine, recurrent networks.
-    rows = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11, 12]]
+    rows = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11, 12, 13]]
     for row in rows:
         lines.append("  { rank=same; " + " ".join(f"l{n};" for n in row) + " }")
     for row in rows:

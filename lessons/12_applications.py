@@ -503,6 +503,11 @@ print(
 # linear-recurrent models revisit them. Everything you built here, a computation graph,
 # backpropagation, careful initialisation, gradient clipping, gates that let gradients
 # flow, cross-entropy and sampling with temperature, carries straight over.
+#
+# Lesson 13 takes that first step with code: it gives the toy translator above a
+# bidirectional encoder and attention, measures the bottleneck against the length of
+# the input, decodes with beam search, and ends with one self-attention layer, the core
+# of a transformer, trained on the same task.
 
 # %%
 print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
