@@ -365,9 +365,9 @@ pictures.show(
 )
 
 # %% [markdown]
-# With attention the long strings come out as well as the short ones, from a model that
-# trained for fewer steps and holds 32 numbers per direction instead of 64: nothing has
-# to squeeze through one state any more. The weights show *how*: for one string, draw
+# With attention the long strings come out nearly as well as the short ones, from an
+# encoder that holds 32 numbers per direction instead of 64: nothing has to squeeze
+# through one state any more. The weights show *how*: for one string, draw
 # $a_{ij}$ for every output step $i$ (rows) and input position $j$ (columns).
 
 # %%
@@ -392,10 +392,11 @@ print("largest weight of each output step at input position:", weights.argmax(ax
 
 # %% [markdown]
 # The bright cells run along the anti-diagonal: output step 1 reads input position 12,
-# step 2 reads position 11, and so on, which is exactly what reversal needs. Nobody told
-# the model where to look; the alignment was learned from the loss alone. In translation
-# the same picture shows which source words each target word came from, mostly diagonal
-# with jumps where the two languages order words differently.
+# step 2 reads position 11, and so on, which is exactly what reversal needs; only the
+# last two steps, which read the first two digits, spread their weight over both. Nobody
+# told the model where to look; the alignment was learned from the loss alone. In
+# translation the same picture shows which source words each target word came from,
+# mostly diagonal with jumps where the two languages order words differently.
 #
 # ## Teacher forcing and exposure bias
 #
@@ -439,8 +440,8 @@ pictures.show(
 # model gets more digits right at every step than reading itself, and the gap widens
 # along the string: a wrong digit becomes the next input, the decoder's state goes
 # somewhere it never went in training, and later digits suffer too. The examples show
-# it: under teacher forcing a mistake stays a single wrong digit; free running, the
-# digits after it go wrong as well.
+# it: under teacher forcing each mistake costs only its own digit; free running, the
+# digits after a mistake tend to go wrong as well.
 # Remedies exist (scheduled sampling mixes the model's own outputs into training;
 # sequence-level training scores whole outputs), but the cheapest is a model that makes
 # fewer mistakes in the first place: the attention model reads the input afresh at every
@@ -560,8 +561,9 @@ pictures.show(
 # One layer, on the same task, written as a language model: the sequence is the padded
 # source, then BOS and the reversed digits, and position $p$ predicts the token at $p + 1$
 # from positions $\le p$ only (a **causal mask**; padding is masked too). Because the
-# source is right-aligned, output step $i$ must read source position $12 - i$: a fixed
-# relation between positions that the position vectors can learn.
+# source is right-aligned, output step $i$ (predicted at position $12 + i$, counting from
+# 1) must read position $13 - i$, whatever the length of the string: a fixed relation
+# between positions that the position vectors can learn.
 
 
 # %%
@@ -657,9 +659,9 @@ pictures.show(
 )
 
 # %% [markdown]
-# One self-attention layer, with a seventh of the parameters, learns the task in a tenth
-# of the steps the attention model needed and reverses every test string; each step is
-# cheaper too: all positions are computed at once, with no loop over time, so the whole
+# One self-attention layer, with about an eighth of the parameters, learns the task in
+# about a fifth of the steps the attention model needed and reverses every test string;
+# each step is cheaper too: all positions are computed at once, with no loop over time, so the whole
 # forward pass is a few matrix products. Its weights show the same
 # anti-diagonal, found through the position vectors alone. On this task the comparison
 # flatters it: reversal is *pure* lookup by position, which one attention layer can do
@@ -682,7 +684,7 @@ pictures.show(
 # stacks trainable at high learning rates. And between attention layers sits a small
 # **position-wise MLP**, where much of a model's learned knowledge is stored. Stack one
 # block of these (attention, MLP, a residual and a normalisation around each) a few dozen
-# times and the layer above becomes GPT.
+# times and the layer above becomes the architecture of GPT.
 #
 # What a real transformer adds beyond the architecture is **scale**, and nothing here
 # pretends to it. The models of this lesson have a few thousand parameters and read
