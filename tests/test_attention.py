@@ -152,3 +152,13 @@ def test_scaled_dot_product_matches_torch():
         *(torch.from_numpy(a) for a in (q, k, v)), attn_mask=torch.from_numpy(mask)
     )
     np.testing.assert_allclose(context.data, theirs.numpy(), atol=1e-12)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from tinygrad_rnn.nn import attention
+
+    result = doctest.testmod(attention, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    assert result.attempted > 0
