@@ -19,6 +19,8 @@ yourself: do not call ``tinygrad_rnn.nn``.
 | 9.2 | 2      | ``lstm_forward``: a whole sequence from an initial state              |
 | 9.3 | 3      | ``lstm_step_backward``: one step's gradients                          |
 | 9.4 | 1      | ``lstm_num_params`` and ``set_forget_bias_``                          |
+| 9.5 | 4      | ``lstm_bptt``: every gradient over a whole sequence                   |
+| 9.6 | 3      | ``first_step_gradients``: an experiment, step 1 of 50, LSTM vs RNN    |
 """
 
 from __future__ import annotations
@@ -217,3 +219,74 @@ def set_forget_bias_(bias: np.ndarray, value: float = 1.0) -> np.ndarray:
     Explained in: lesson 9, "The forget-gate bias".
     """
     raise NotImplementedError("Exercise 9.4: set entries H:2H of the (4H,) bias to value, in place")
+
+
+def lstm_bptt(
+    xs: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+    dhs: np.ndarray,
+) -> dict[str, np.ndarray]:
+    r"""Exercise 9.5 (4 points): backpropagation through time for the LSTM, every gradient.
+
+    The loss is :math:`L = \sum_t \sum_{b,j} d_t[b,j]\, h_t[b,j]` with ``dhs[t]`` the gradient
+    reaching the state right after reading ``xs[t]`` directly from the loss. Each :math:`h_t`
+    and :math:`c_t` also feed the next step, so the gradient of the loss with respect to them
+    has a second part carried back from the future, and every weight gets one share per step
+    that used it. Return the gradients of :math:`L` with respect to every input of
+    :func:`lstm_forward` (``db`` is the gradient of ``b_ih``; ``b_hh`` enters the same sum
+    and has the same gradient).
+
+    Args:
+        xs: ``(T, B, I)``; h0, c0: ``(B, H)``; W_ih, W_hh, b_ih, b_hh: as in :func:`lstm_step`.
+        dhs: ``(T, B, H)``: ``dhs[t]`` is :math:`\partial L/\partial h` at the state after
+            ``xs[t]``, from the loss directly.
+
+    Returns:
+        A dict with ``"dxs"`` (T, B, I), ``"dh0"`` (B, H), ``"dc0"`` (B, H), ``"dW_ih"``
+        (4H, I), ``"dW_hh"`` (4H, H) and ``"db"`` (4H,).
+
+    Explained in: lesson 9, "The LSTM's graph" and "Why the cell state keeps the gradient
+    alive"; lesson 7, "Backpropagation through time".
+    """
+    raise NotImplementedError(
+        "Exercise 9.5: return every gradient of L = sum(dhs * hs) over the whole sequence"
+    )
+
+
+def first_step_gradients(
+    xs: np.ndarray, dh_T: np.ndarray, rnn: dict[str, np.ndarray], lstm: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Exercise 9.6 (3 points), an experiment: how much gradient reaches step 1 of 50?
+
+    The same 50 inputs go through a tanh RNN and through an LSTM, both starting from zero
+    states; only the last hidden state is scored, :math:`L = \sum dh_T \odot h_T`. Measure,
+    for each model, how large the gradient reaching every input is:
+    :math:`\lVert \partial L / \partial x_t \rVert` (all entries of the ``(B, I)`` gradient)
+    for ``t = 0 .. T-1``. Use your own code (lesson 7's recurrence, 9.5's BPTT).
+
+    The grader runs this on models it starts as PyTorch does, with the LSTM's forget-gate
+    bias set open (+1) and, once, nearly shut (-3), and checks what your numbers show: the
+    lesson's claim that the cell state carries the gradient back orders of magnitude better
+    than the RNN's state when the forget gate is open, and not when it is shut.
+
+    Args:
+        xs: ``(T, B, I)`` inputs.
+        dh_T: ``(B, H)`` :math:`\partial L/\partial h_T`.
+        rnn: ``{"W_ih": (H, I), "W_hh": (H, H), "b_ih": (H,), "b_hh": (H,)}``.
+        lstm: ``{"W_ih": (4H, I), "W_hh": (4H, H), "b_ih": (4H,), "b_hh": (4H,)}``.
+
+    Returns:
+        ``(rnn_norms, lstm_norms)``, each of shape ``(T,)``: entry ``t`` is the norm of the
+        gradient with respect to ``xs[t]``.
+
+    Explained in: lesson 9, "Why the cell state keeps the gradient alive"; lesson 8, "The
+    gradient's size through time".
+    """
+    raise NotImplementedError(
+        "Exercise 9.6: return ||dL/dx_t|| for every step, for the RNN and for the LSTM"
+    )

@@ -16,6 +16,7 @@ yourself: do not call ``tinygrad_rnn.nn``.
 | 10.1 | 3      | ``gru_step``: one step of a GRU, PyTorch's formula                      |
 | 10.2 | 1      | ``recurrent_num_params``: parameters of an RNN, LSTM or GRU layer       |
 | 10.3 | 2      | ``gru_forward``: run the GRU over a sequence, return every hidden state |
+| 10.4 | 4      | ``gru_bptt``: every gradient over a whole sequence                      |
 """
 
 from __future__ import annotations
@@ -130,3 +131,37 @@ def gru_forward(
     Explained in: lesson 10, "The GRU's equations" and "A GRU over a sequence".
     """
     raise NotImplementedError("Exercise 10.3: apply gru_step for t = 0..T-1 and stack h_1..h_T")
+
+
+def gru_bptt(
+    xs: np.ndarray,
+    h0: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+    dhs: np.ndarray,
+) -> dict[str, np.ndarray]:
+    r"""Exercise 10.4 (4 points): backpropagation through time for the GRU, every gradient.
+
+    As for the LSTM (exercise 9.5): the loss is :math:`L = \sum_t \sum_{b,j} d_t[b,j]\,
+    h_t[b,j]` with ``dhs[t]`` the gradient reaching the state after ``xs[t]`` directly from
+    the loss; each :math:`h_t` also feeds the next step, and every weight gets one share per
+    step. Unlike the LSTM's, the two biases have different gradients here: the candidate's
+    part of ``b_hh`` sits inside the reset gate's product,
+    :math:`n = \tanh(W_{in} x_t + b_{in} + r \odot (W_{hn} h_{t-1} + b_{hn}))`.
+
+    Args:
+        xs: ``(T, B, I)``; h0: ``(B, H)``; W_ih, W_hh, b_ih, b_hh: as in :func:`gru_step`.
+        dhs: ``(T, B, H)``: ``dhs[t]`` is :math:`\partial L/\partial h` at the state after
+            ``xs[t]``, from the loss directly.
+
+    Returns:
+        A dict with ``"dxs"`` (T, B, I), ``"dh0"`` (B, H), ``"dW_ih"`` (3H, I), ``"dW_hh"``
+        (3H, H), ``"db_ih"`` (3H,) and ``"db_hh"`` (3H,).
+
+    Explained in: lesson 10, "The GRU's equations"; lesson 7, "Backpropagation through time".
+    """
+    raise NotImplementedError(
+        "Exercise 10.4: return every gradient of L = sum(dhs * hs) over the whole sequence"
+    )

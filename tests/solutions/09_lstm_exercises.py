@@ -19,6 +19,8 @@ yourself: do not call ``tinygrad_rnn.nn``.
 | 9.2 | 2      | ``lstm_forward``: a whole sequence from an initial state              |
 | 9.3 | 3      | ``lstm_step_backward``: one step's gradients                          |
 | 9.4 | 1      | ``lstm_num_params`` and ``set_forget_bias_``                          |
+| 9.5 | 4      | ``lstm_bptt``: every gradient over a whole sequence                   |
+| 9.6 | 3      | ``first_step_gradients``: an experiment, step 1 of 50, LSTM vs RNN    |
 """
 
 from __future__ import annotations
@@ -253,3 +255,101 @@ def set_forget_bias_(bias: np.ndarray, value: float = 1.0) -> np.ndarray:
     H = len(bias) // 4
     bias[H : 2 * H] = value
     return bias
+
+
+def lstm_bptt(
+    xs: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+    dhs: np.ndarray,
+) -> dict[str, np.ndarray]:
+    r"""Exercise 9.5 (4 points): backpropagation through time for the LSTM, every gradient.
+
+    The loss is :math:`L = \sum_t \sum_{b,j} d_t[b,j]\, h_t[b,j]` with ``dhs[t]`` the gradient
+    reaching the state right after reading ``xs[t]`` directly from the loss. Each :math:`h_t`
+    and :math:`c_t` also feed the next step, so the gradient of the loss with respect to them
+    has a second part carried back from the future, and every weight gets one share per step
+    that used it. Return the gradients of :math:`L` with respect to every input of
+    :func:`lstm_forward` (``db`` is the gradient of ``b_ih``; ``b_hh`` enters the same sum
+    and has the same gradient).
+
+    Args:
+        xs: ``(T, B, I)``; h0, c0: ``(B, H)``; W_ih, W_hh, b_ih, b_hh: as in :func:`lstm_step`.
+        dhs: ``(T, B, H)``: ``dhs[t]`` is :math:`\partial L/\partial h` at the state after
+            ``xs[t]``, from the loss directly.
+
+    Returns:
+        A dict with ``"dxs"`` (T, B, I), ``"dh0"`` (B, H), ``"dc0"`` (B, H), ``"dW_ih"``
+        (4H, I), ``"dW_hh"`` (4H, H) and ``"db"`` (4H,).
+
+    Explained in: lesson 9, "The LSTM's graph" and "Why the cell state keeps the gradient
+    alive"; lesson 7, "Backpropagation through time".
+    """
+    T, B, _ = xs.shape
+    hs, cs = [h0], [c0]
+    for x_t in xs:
+        h, c = lstm_step(x_t, hs[-1], cs[-1], W_ih, W_hh, b_ih, b_hh)
+        hs.append(h)
+        cs.append(c)
+    dxs = np.zeros_like(xs)
+    dW_ih, dW_hh, db = np.zeros_like(W_ih), np.zeros_like(W_hh), np.zeros_like(b_ih)
+    dh, dc = np.zeros_like(h0), np.zeros_like(c0)
+    for t in range(T - 1, -1, -1):
+        g = lstm_step_backward(xs[t], hs[t], cs[t], W_ih, W_hh, b_ih, b_hh, dhs[t] + dh, dc)
+        dxs[t] = g["dx"]
+        dW_ih += g["dW_ih"]
+        dW_hh += g["dW_hh"]
+        db += g["db"]
+        dh, dc = g["dh_prev"], g["dc_prev"]
+    return {"dxs": dxs, "dh0": dh, "dc0": dc, "dW_ih": dW_ih, "dW_hh": dW_hh, "db": db}
+
+
+def first_step_gradients(
+    xs: np.ndarray, dh_T: np.ndarray, rnn: dict[str, np.ndarray], lstm: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Exercise 9.6 (3 points), an experiment: how much gradient reaches step 1 of 50?
+
+    The same 50 inputs go through a tanh RNN and through an LSTM, both starting from zero
+    states; only the last hidden state is scored, :math:`L = \sum dh_T \odot h_T`. Measure,
+    for each model, how large the gradient reaching every input is:
+    :math:`\lVert \partial L / \partial x_t \rVert` (all entries of the ``(B, I)`` gradient)
+    for ``t = 0 .. T-1``. Use your own code (lesson 7's recurrence, 9.5's BPTT).
+
+    The grader runs this on models it starts as PyTorch does, with the LSTM's forget-gate
+    bias set open (+1) and, once, nearly shut (-3), and checks what your numbers show: the
+    lesson's claim that the cell state carries the gradient back orders of magnitude better
+    than the RNN's state when the forget gate is open, and not when it is shut.
+
+    Args:
+        xs: ``(T, B, I)`` inputs.
+        dh_T: ``(B, H)`` :math:`\partial L/\partial h_T`.
+        rnn: ``{"W_ih": (H, I), "W_hh": (H, H), "b_ih": (H,), "b_hh": (H,)}``.
+        lstm: ``{"W_ih": (4H, I), "W_hh": (4H, H), "b_ih": (4H,), "b_hh": (4H,)}``.
+
+    Returns:
+        ``(rnn_norms, lstm_norms)``, each of shape ``(T,)``: entry ``t`` is the norm of the
+        gradient with respect to ``xs[t]``.
+
+    Explained in: lesson 9, "Why the cell state keeps the gradient alive"; lesson 8, "The
+    gradient's size through time".
+    """
+    T, B, _ = xs.shape
+    H = dh_T.shape[1]
+    h, hs = np.zeros((B, H)), []
+    for x_t in xs:  # the RNN's forward pass
+        h = np.tanh(x_t @ rnn["W_ih"].T + rnn["b_ih"] + h @ rnn["W_hh"].T + rnn["b_hh"])
+        hs.append(h)
+    rnn_norms, g = np.zeros(T), dh_T
+    for t in range(T - 1, -1, -1):
+        delta = g * (1.0 - hs[t] ** 2)
+        rnn_norms[t] = np.sqrt(np.sum((delta @ rnn["W_ih"]) ** 2))
+        g = delta @ rnn["W_hh"]
+    dhs = np.zeros((T, B, H))
+    dhs[-1] = dh_T
+    zeros = np.zeros((B, H))
+    dxs = lstm_bptt(xs, zeros, zeros, lstm["W_ih"], lstm["W_hh"], lstm["b_ih"], lstm["b_hh"], dhs)
+    return rnn_norms, np.sqrt((dxs["dxs"] ** 2).sum(axis=(1, 2)))

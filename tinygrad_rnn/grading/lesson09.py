@@ -270,6 +270,236 @@ def judge_count(case: Case, got: Any) -> str | None:
     return None
 
 
+# ---------------------------------------------------------------- 9.5 lstm_bptt
+
+
+def _np_lstm(xs, h0, c0, w, W_hh_at=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(hs, h_T, c_T)`` in numpy; ``W_hh_at = (t, W)`` uses ``W`` at step ``t`` only."""
+    H = h0.shape[1]
+    h, c, hs = h0, c0, []
+    for t, x_t in enumerate(xs):
+        W_hh = W_hh_at[1] if W_hh_at is not None and W_hh_at[0] == t else w["W_hh"]
+        a = x_t @ w["W_ih"].T + w["b_ih"] + h @ W_hh.T + w["b_hh"]
+        i, f = 0.5 * (1 + np.tanh(0.5 * a[:, :H])), 0.5 * (1 + np.tanh(0.5 * a[:, H : 2 * H]))
+        g, o = np.tanh(a[:, 2 * H : 3 * H]), 0.5 * (1 + np.tanh(0.5 * a[:, 3 * H :]))
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        hs.append(h)
+    return np.stack(hs), h, c
+
+
+def _transposed(label: str, key: str, want: np.ndarray, got: Any) -> str | None:
+    """The message for a gradient that came back with its parameter's shape reversed."""
+    shape = np.shape(got)
+    if len(shape) == 2 and shape != want.shape and shape == want.shape[::-1]:
+        return (
+            f"{label}: {key} has shape {shape}, the transpose of {want.shape}: a gradient has "
+            "the shape of the array it belongs to"
+        )
+    return None
+
+
+#: (T, B, I, H, weight scale): I != H and 4H != I
+LSTM_BPTT_SHAPES = ((1, 2, 3, 2, 1.0), (3, 1, 1, 2, 1.0), (5, 2, 3, 3, 0.8), (6, 3, 2, 2, 1.1))
+LSTM_BPTT_GRADS = {"xs": "dxs", "h0": "dh0", "c0": "dc0", "W_ih": "dW_ih", "W_hh": "dW_hh"}
+LSTM_BPTT_GRADS["b_ih"] = "db"
+
+
+@cache
+def _lstm_bptt_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.grading.checks import numeric_gradient
+
+    rng = np.random.default_rng(905)
+    cases = []
+    for steps, batch, n_in, hidden, scale in LSTM_BPTT_SHAPES:
+        v = _weights(rng, n_in, hidden, scale)
+        v["xs"] = rng.standard_normal((steps, batch, n_in)).round(4)
+        v["h0"] = rng.uniform(-1, 1, (batch, hidden)).round(4)
+        v["c0"] = rng.standard_normal((batch, hidden)).round(4)
+        dhs = rng.standard_normal((steps, batch, hidden)).round(4)
+        hs = _np_lstm(v["xs"], v["h0"], v["c0"], v)[0]
+        h, c = v["h0"], v["c0"]
+        for t in range(steps):  # the numpy run used for the differences is the library's
+            h, c = _library_step(v["xs"][t], h, c, v)
+            if not np.allclose(h, hs[t], rtol=1e-12, atol=1e-12):
+                raise AssertionError("lesson 9: the numpy LSTM differs from nn.lstm_step")
+        expected = {}
+        for name, key in LSTM_BPTT_GRADS.items():
+
+            def loss(flat, name=name, v=v, dhs=dhs) -> float:
+                u = dict(v, **{name: np.array(flat).reshape(v[name].shape)})
+                return float(np.sum(dhs * _np_lstm(u["xs"], u["h0"], u["c0"], u)[0]))
+
+            expected[key] = np.array(numeric_gradient(loss, v[name].ravel().tolist())).reshape(
+                v[name].shape
+            )
+        if steps > 1:
+
+            def first(flat, v=v, dhs=dhs) -> float:
+                W = np.array(flat).reshape(v["W_hh"].shape)
+                return float(np.sum(dhs * _np_lstm(v["xs"], v["h0"], v["c0"], v, (0, W))[0]))
+
+            expected["first_step_dW_hh"] = np.array(
+                numeric_gradient(first, v["W_hh"].ravel().tolist())
+            ).reshape(v["W_hh"].shape)
+        label = (
+            f"lstm_bptt(xs {v['xs'].shape}, h0 {v['h0'].shape}, c0, W_ih {v['W_ih'].shape}, "
+            "..., dhs) with L = sum(dhs * hs), vs central differences"
+        )
+        cases.append(Case(to_plain(v) | {"dhs": dhs.tolist()}, expected, label))
+    return tuple(cases)
+
+
+def probe_lstm_bptt(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    args = from_plain(inputs, ("xs", "h0", "c0", *WEIGHTS, "dhs"))
+    result = learner.lstm_bptt(*args)
+    keys = tuple(LSTM_BPTT_GRADS.values())
+    if not isinstance(result, dict):
+        raise WrongType(
+            f"lstm_bptt should return a dict with keys {', '.join(keys)}; got {describe(result)}"
+        )
+    missing = [k for k in keys if k not in result]
+    if missing:
+        raise WrongType(f"lstm_bptt's dict has no {', '.join(missing)}")
+    return {k: as_array(result[k], f"lstm_bptt's {k}") for k in keys}
+
+
+def judge_lstm_bptt(case: Case, got: dict[str, Any]) -> str | None:
+    want = case.expected
+    first = want.get("first_step_dW_hh")
+    dW_hh = np.asarray(got["dW_hh"])
+    if first is not None and dW_hh.shape == first.shape and np.allclose(dW_hh, first, 1e-5, 1e-7):
+        return (
+            f"{case.label}: dW_hh holds only the first step's share: W_hh is used at every "
+            "step, so add every step's share (+=) instead of replacing it (=)"
+        )
+    dc0 = np.asarray(got["dc0"])
+    if dc0.shape == want["dc0"].shape and not dc0.any() and want["dc0"].any():
+        return (
+            f"{case.label}: dc0 is all zeros: the gradient of the cell state must be carried "
+            "back from step to step (through the forget gate) all the way to c0"
+        )
+    for key in ("dh0", "dc0", "dxs", "db", "dW_ih", "dW_hh"):
+        problem = _transposed(case.label, key, want[key], got[key]) or array_problem(
+            case.label, key, want[key], got[key], 1e-5, 1e-7
+        )
+        if problem:
+            return problem
+    return None
+
+
+# ---------------------------------------------------------------- 9.6 experiment: step 1 of 50
+
+#: (seed, forget-gate bias of the LSTM, does the LSTM keep the gradient?)
+MEMORY_RUNS = ((0, 1.0, True), (2, 1.0, True), (0, -3.0, False))
+MEMORY_STEPS, MEMORY_IN, MEMORY_HIDDEN = 50, 3, 8
+#: the lesson's claim: orders of magnitude; the runs above give 1e4 .. 1e10 with bias +1
+MEMORY_RATIO = 100.0
+
+
+def _library_input_grads(xs, u, w, cell) -> np.ndarray:
+    """||dL/dx_t|| for every t, L = sum(u * h_T), from the library's unrolled layer."""
+    from tinygrad_rnn.nn import LSTM, RNN
+    from tinygrad_rnn.tensor import Tensor
+
+    layer = (LSTM if cell == "lstm" else RNN)(
+        xs.shape[2], u.shape[1], fused=False, rng=0, dtype=np.float64
+    )
+    layer.load_state_dict(
+        {"weight_ih_l0": w["W_ih"], "weight_hh_l0": w["W_hh"]}
+        | {"bias_ih_l0": w["b_ih"], "bias_hh_l0": w["b_hh"]}
+    )
+    x = Tensor(xs, requires_grad=True, dtype=np.float64)
+    out, _ = layer(x)
+    (out[len(xs) - 1] * Tensor(u, dtype=np.float64)).sum().backward()
+    return np.sqrt((np.asarray(x.grad, dtype=np.float64) ** 2).sum(axis=(1, 2)))
+
+
+@cache
+def _memory_cases() -> tuple[Case, ...]:
+    cases = []
+    T, n_in, H = MEMORY_STEPS, MEMORY_IN, MEMORY_HIDDEN
+    for seed, forget_bias, keeps in MEMORY_RUNS:
+        rng = np.random.default_rng(960 + seed)
+        s = 1.0 / np.sqrt(H)  # PyTorch's default start for both layers
+        xs = rng.standard_normal((T, 1, n_in)).round(4)
+        dh_T = rng.standard_normal((1, H)).round(4)
+        rnn = {
+            k: rng.uniform(-s, s, shape).round(4)
+            for k, shape in (("W_ih", (H, n_in)), ("W_hh", (H, H)), ("b_ih", (H,)), ("b_hh", (H,)))
+        }
+        lstm = {
+            k: rng.uniform(-s, s, shape).round(4)
+            for k, shape in (
+                ("W_ih", (4 * H, n_in)),
+                ("W_hh", (4 * H, H)),
+                ("b_ih", (4 * H,)),
+                ("b_hh", (4 * H,)),
+            )
+        }
+        lstm["b_ih"][H : 2 * H], lstm["b_hh"][H : 2 * H] = forget_bias, 0.0
+        expected = {
+            "rnn": _library_input_grads(xs, dh_T, rnn, "rnn"),
+            "lstm": _library_input_grads(xs, dh_T, lstm, "lstm"),
+            "keeps": keeps,
+            "forget_bias": forget_bias,
+        }
+        label = (
+            f"first_step_gradients(xs ({T}, 1, {n_in}), an RNN and an LSTM of H = {H} started "
+            f"as PyTorch does, the LSTM's forget-gate bias {forget_bias:+g})"
+        )
+        inputs = {"xs": xs.tolist(), "dh_T": dh_T.tolist()}
+        inputs |= {"rnn": to_plain(rnn), "lstm": to_plain(lstm)}
+        cases.append(Case(inputs, expected, label))
+    return tuple(cases)
+
+
+def probe_memory(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    xs, dh_T = (np.array(inputs[k], dtype=np.float64) for k in ("xs", "dh_T"))
+    rnn = {k: np.array(v, dtype=np.float64) for k, v in inputs["rnn"].items()}
+    lstm = {k: np.array(v, dtype=np.float64) for k, v in inputs["lstm"].items()}
+    result = _pair(
+        learner.first_step_gradients(xs, dh_T, rnn, lstm),
+        2,
+        "first_step_gradients",
+        "(rnn_norms, lstm_norms)",
+    )
+    return {
+        "rnn": as_array(result[0], "first_step_gradients's rnn_norms"),
+        "lstm": as_array(result[1], "first_step_gradients's lstm_norms"),
+    }
+
+
+def judge_memory(case: Case, got: dict[str, Any]) -> str | None:
+    want = case.expected
+    rnn, lstm = np.asarray(got["rnn"]), np.asarray(got["lstm"])
+    for name, arr in (("rnn_norms", rnn), ("lstm_norms", lstm)):
+        if arr.shape != (MEMORY_STEPS,):
+            return f"{case.label}: {name} should have shape ({MEMORY_STEPS},), got {arr.shape}"
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            return f"{case.label}: {name} should hold norms (finite, >= 0)"
+    # the baseline first: the RNN's numbers, then the effect, then the LSTM's numbers
+    problem = array_problem(case.label, "rnn_norms", want["rnn"], rnn, 1e-6, 0.0)
+    if problem:  # relative tolerance only: the norms near step 1 are as small as 1e-47
+        return problem + " (||dL/dx_t|| for L = sum(dh_T * h_T))"
+    if rnn[0] > 0 and lstm[0] > 0:
+        ratio = lstm[0] / rnn[0]
+        if want["keeps"] and ratio < MEMORY_RATIO:
+            return (
+                f"{case.label}: your LSTM's gradient at step 1 is {ratio:.3g} times your RNN's; "
+                f"with the forget gate open it should be orders of magnitude larger (at least "
+                f"{MEMORY_RATIO:g} times): is the cell state's gradient carried back through f?"
+            )
+        if not want["keeps"] and ratio >= 1.0:
+            return (
+                f"{case.label}: your LSTM's gradient at step 1 is {ratio:.3g} times your RNN's, "
+                "but with the forget gate nearly shut (sigmoid(-3) = 0.05) the cell forgets "
+                "and its gradient should vanish faster than the RNN's"
+            )
+    problem = array_problem(case.label, "lstm_norms", want["lstm"], lstm, 1e-6, 0.0)
+    return problem + " (||dL/dx_t|| for L = sum(dh_T * h_T))" if problem else None
+
+
 # ---------------------------------------------------------------- the lesson
 
 LESSON = Lesson(
@@ -354,6 +584,79 @@ LESSON = Lesson(
                     probe_count,
                     judge_count,
                 ),
+            ),
+        ),
+        Exercise(
+            id="9.5",
+            title="Backpropagation through time for the LSTM",
+            points=4,
+            functions=("lstm_bptt",),
+            todo="return every gradient of L = sum(dhs * hs) over the whole sequence",
+            hint=(
+                "Lesson 9, 'The LSTM's graph': the step's backward (9.3) applied from the last "
+                "step to the first, with two gradients travelling back in time, one for h and "
+                "one for c, and the weight gradients summed over the steps.",
+                "Run lstm_forward keeping every h_t and c_t (and h0, c0). Then dh = dc = zeros "
+                "(B, H); for t = T-1 down to 0: the gradient reaching h_t is dhs[t] + dh; call "
+                "the step's backward with it and dc; keep its dx as dxs[t]; add its dW_ih, "
+                "dW_hh, db to running sums; its dh_prev and dc_prev become dh and dc. After the "
+                "loop dh, dc are dh0, dc0.",
+                "Worked answer: hs, cs = [h0], [c0] from the forward pass; for t in reversed("
+                "range(T)): g = lstm_step_backward(xs[t], hs[t], cs[t], W_ih, W_hh, b_ih, b_hh, "
+                "dhs[t] + dh, dc); dxs[t] = g['dx']; dW_ih += g['dW_ih']; dW_hh += g['dW_hh']; "
+                "db += g['db']; dh, dc = g['dh_prev'], g['dc_prev']; return the dict with "
+                "dh0 = dh and dc0 = dc.",
+            ),
+            checks=(
+                Check(
+                    "every gradient matches central differences",
+                    _lstm_bptt_cases,
+                    probe_lstm_bptt,
+                    judge_lstm_bptt,
+                ),
+            ),
+            timeout=20.0,
+            forbidden=(
+                "tinygrad_rnn.nn.lstm_step",
+                "tinygrad_rnn.nn.LSTM",
+                "tinygrad_rnn.nn.LSTMCell",
+                "tinygrad_rnn.autograd.backward",
+            ),
+        ),
+        Exercise(
+            id="9.6",
+            title="Experiment: the gradient at step 1 of 50, LSTM against RNN",
+            points=3,
+            functions=("first_step_gradients",),
+            todo="return ||dL/dx_t|| for every step, for the RNN and for the LSTM",
+            hint=(
+                "Lesson 9, 'Why the cell state keeps the gradient alive', against lesson 8: "
+                "backpropagate the same loss on h_T through both models with your own BPTT "
+                "and measure how much gradient reaches each input.",
+                "Only h_T is scored, so the gradient arriving from the loss is dh_T at the last "
+                "step and zero at the others. For the LSTM, 9.5's lstm_bptt with dhs = zeros "
+                "except dhs[-1] = dh_T gives dxs; for the RNN, the 7.3 loop with "
+                "dx_t = delta_t @ W_ih. Each norm is np.sqrt(np.sum(dx_t ** 2)).",
+                "Worked answer: RNN: hs from rnn_forward; g = dh_T; for t from T-1 down to 0: "
+                "delta = g * (1 - hs[t]**2); rnn[t] = norm(delta @ W_ih); g = delta @ W_hh. "
+                "LSTM: dhs = np.zeros((T, B, H)); dhs[-1] = dh_T; dxs = lstm_bptt(xs, zeros, "
+                "zeros, ..., dhs)['dxs']; lstm = np.sqrt((dxs ** 2).sum(axis=(1, 2))).",
+            ),
+            checks=(
+                Check(
+                    "the LSTM keeps the gradient when its forget gate is open, not when shut",
+                    _memory_cases,
+                    probe_memory,
+                    judge_memory,
+                ),
+            ),
+            timeout=30.0,
+            forbidden=(
+                "tinygrad_rnn.nn.lstm_step",
+                "tinygrad_rnn.nn.LSTM",
+                "tinygrad_rnn.nn.rnn_step",
+                "tinygrad_rnn.nn.RNN",
+                "tinygrad_rnn.autograd.backward",
             ),
         ),
     ),

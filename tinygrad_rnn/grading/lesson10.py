@@ -193,6 +193,122 @@ def judge_gru_forward(case: Case, got: Any) -> str | None:
     )
 
 
+# ---------------------------------------------------------------- 10.4 gru_bptt
+
+
+def _np_gru(xs, h0, w, W_hh_at=None) -> np.ndarray:
+    """Every state h_1..h_T in numpy; ``W_hh_at = (t, W)`` uses ``W`` at step ``t`` only."""
+    H = h0.shape[1]
+    h, hs = h0, []
+    for t, x_t in enumerate(xs):
+        W_hh = W_hh_at[1] if W_hh_at is not None and W_hh_at[0] == t else w["W_hh"]
+        gi, gh = x_t @ w["W_ih"].T + w["b_ih"], h @ W_hh.T + w["b_hh"]
+        r = 0.5 * (1 + np.tanh(0.5 * (gi[:, :H] + gh[:, :H])))
+        z = 0.5 * (1 + np.tanh(0.5 * (gi[:, H : 2 * H] + gh[:, H : 2 * H])))
+        n = np.tanh(gi[:, 2 * H :] + r * gh[:, 2 * H :])
+        h = (1 - z) * n + z * h
+        hs.append(h)
+    return np.stack(hs)
+
+
+#: (T, B, I, H, weight scale): I != H and 3H != I
+GRU_BPTT_SHAPES = ((1, 2, 3, 2, 1.0), (3, 1, 1, 2, 1.0), (5, 2, 4, 3, 0.8), (6, 3, 2, 2, 1.1))
+GRU_BPTT_GRADS = {"xs": "dxs", "h0": "dh0", "W_ih": "dW_ih", "W_hh": "dW_hh"}
+GRU_BPTT_GRADS |= {"b_ih": "db_ih", "b_hh": "db_hh"}
+
+
+@cache
+def _gru_bptt_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.grading.checks import numeric_gradient
+    from tinygrad_rnn.nn import GRU
+
+    rng = np.random.default_rng(1004)
+    cases = []
+    for steps, batch, n_in, hidden, scale in GRU_BPTT_SHAPES:
+        v = _weights(rng, n_in, hidden, scale)
+        v["xs"] = rng.standard_normal((steps, batch, n_in)).round(4)
+        v["h0"] = rng.uniform(-1, 1, (batch, hidden)).round(4)
+        dhs = rng.standard_normal((steps, batch, hidden)).round(4)
+        layer = GRU(n_in, hidden, fused=False, rng=0, dtype=np.float64)
+        layer.load_state_dict(
+            {"weight_ih_l0": v["W_ih"], "weight_hh_l0": v["W_hh"]}
+            | {"bias_ih_l0": v["b_ih"], "bias_hh_l0": v["b_hh"]}
+        )
+        x, h = _tensors(v["xs"], v["h0"][None])
+        out, _ = layer(x, h)  # the numpy run used for the differences is the library's
+        if not np.allclose(out.data, _np_gru(v["xs"], v["h0"], v), rtol=1e-12, atol=1e-12):
+            raise AssertionError("lesson 10: the numpy GRU differs from nn.GRU")
+        expected = {}
+        for name, key in GRU_BPTT_GRADS.items():
+
+            def loss(flat, name=name, v=v, dhs=dhs) -> float:
+                u = dict(v, **{name: np.array(flat).reshape(v[name].shape)})
+                return float(np.sum(dhs * _np_gru(u["xs"], u["h0"], u)))
+
+            numeric = numeric_gradient(loss, v[name].ravel().tolist())
+            expected[key] = np.array(numeric).reshape(v[name].shape)
+        if steps > 1:
+
+            def first(flat, v=v, dhs=dhs) -> float:
+                W = np.array(flat).reshape(v["W_hh"].shape)
+                return float(np.sum(dhs * _np_gru(v["xs"], v["h0"], v, (0, W))))
+
+            numeric = numeric_gradient(first, v["W_hh"].ravel().tolist())
+            expected["first_step_dW_hh"] = np.array(numeric).reshape(v["W_hh"].shape)
+        label = (
+            f"gru_bptt(xs {v['xs'].shape}, h0 {v['h0'].shape}, W_ih {v['W_ih'].shape}, "
+            "..., dhs) with L = sum(dhs * hs), vs central differences"
+        )
+        cases.append(Case(to_plain(v) | {"dhs": dhs.tolist()}, expected, label))
+    return tuple(cases)
+
+
+def probe_gru_bptt(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    args = from_plain(inputs, ("xs", "h0", *WEIGHTS, "dhs"))
+    result = learner.gru_bptt(*args)
+    keys = tuple(GRU_BPTT_GRADS.values())
+    if not isinstance(result, dict):
+        raise WrongType(
+            f"gru_bptt should return a dict with keys {', '.join(keys)}; got {describe(result)}"
+        )
+    missing = [k for k in keys if k not in result]
+    if missing:
+        raise WrongType(f"gru_bptt's dict has no {', '.join(missing)}")
+    return {k: as_array(result[k], f"gru_bptt's {k}") for k in keys}
+
+
+def judge_gru_bptt(case: Case, got: dict[str, Any]) -> str | None:
+    want = case.expected
+    first = want.get("first_step_dW_hh")
+    dW_hh = np.asarray(got["dW_hh"])
+    if first is not None and dW_hh.shape == first.shape and np.allclose(dW_hh, first, 1e-5, 1e-7):
+        return (
+            f"{case.label}: dW_hh holds only the first step's share: W_hh is used at every "
+            "step, so add every step's share (+=) instead of replacing it (=)"
+        )
+    db_ih, db_hh = np.asarray(got["db_ih"]), np.asarray(got["db_hh"])
+    if (
+        db_ih.shape == db_hh.shape == want["db_ih"].shape
+        and np.allclose(db_ih, want["db_ih"], 1e-5, 1e-7)
+        and np.allclose(db_hh, db_ih)
+    ):
+        return (
+            f"{case.label}: db_hh equals db_ih, but the candidate's part of b_hh sits inside "
+            "r * (h_prev @ W_hn.T + b_hn): its gradient is the one of b_ih's part times r"
+        )
+    for key in ("dh0", "dxs", "db_ih", "db_hh", "dW_ih", "dW_hh"):
+        shape = np.shape(got[key])
+        if len(shape) == 2 and shape != want[key].shape and shape == want[key].shape[::-1]:
+            return (
+                f"{case.label}: {key} has shape {shape}, the transpose of {want[key].shape}: "
+                "a gradient has the shape of the array it belongs to"
+            )
+        problem = array_problem(case.label, key, want[key], got[key], 1e-5, 1e-7)
+        if problem:
+            return problem
+    return None
+
+
 # ---------------------------------------------------------------- the lesson
 
 LESSON = Lesson(
@@ -248,6 +364,47 @@ LESSON = Lesson(
                     probe_gru_forward,
                     judge_gru_forward,
                 ),
+            ),
+        ),
+        Exercise(
+            id="10.4",
+            title="Backpropagation through time for the GRU",
+            points=4,
+            functions=("gru_bptt",),
+            todo="return every gradient of L = sum(dhs * hs) over the whole sequence",
+            hint=(
+                "Lesson 10, 'The GRU's equations', backwards: one step's chain rule through "
+                "the update blend, the candidate and the two gates, applied from the last "
+                "step to the first with the state's gradient carried back and the weight "
+                "gradients summed over the steps.",
+                "Keep gi, gh, r, z, n and h_prev of every step. Going back, with dh the "
+                "gradient reaching h_t (dhs[t] + carried): dn = dh * (1 - z), dz = dh * "
+                "(h_prev - n); through tanh and the sigmoids to dgi (B, 3H) = [dr', dz', dn'] "
+                "and dgh = [dr', dz', dn' * r], since the reset gate multiplies gh's n-block; "
+                "dr = dn' * gh_n. Then dx = dgi @ W_ih and the carried gradient is dh * z + "
+                "dgh @ W_hh; dW_ih += dgi.T @ x_t, dW_hh += dgh.T @ h_prev, and the biases "
+                "get dgi and dgh summed over the batch.",
+                "Worked answer, inside the loop from t = T-1 down to 0: dh = dhs[t] + carry; "
+                "dn = dh * (1 - z); dz = dh * (h_prev - n); da_n = dn * (1 - n**2); da_z = dz "
+                "* z * (1 - z); da_r = da_n * gh[:, 2H:] * r * (1 - r); dgi = concat([da_r, "
+                "da_z, da_n], 1); dgh = concat([da_r, da_z, da_n * r], 1); dxs[t] = dgi @ "
+                "W_ih; dW_ih += dgi.T @ xs[t]; dW_hh += dgh.T @ h_prev; db_ih += dgi.sum(0); "
+                "db_hh += dgh.sum(0); carry = dh * z + dgh @ W_hh. Finally dh0 = carry.",
+            ),
+            checks=(
+                Check(
+                    "every gradient matches central differences",
+                    _gru_bptt_cases,
+                    probe_gru_bptt,
+                    judge_gru_bptt,
+                ),
+            ),
+            timeout=20.0,
+            forbidden=(
+                "tinygrad_rnn.nn.gru_step",
+                "tinygrad_rnn.nn.GRU",
+                "tinygrad_rnn.nn.GRUCell",
+                "tinygrad_rnn.autograd.backward",
             ),
         ),
     ),
