@@ -17,6 +17,7 @@ gradients with central differences. Write these yourself: do not call ``tinygrad
 | 7.2 | 2      | ``rnn_forward``: run it over a sequence, return every hidden state  |
 | 7.3 | 3      | ``rnn_bptt``: backpropagation through time for ``W_hh``             |
 | 7.4 | 1      | ``rnn_num_params``: count the parameters of a stacked RNN layer     |
+| 7.5 | 3      | ``truncated_bptt``: BPTT window by window, with the state carried   |
 """
 
 from __future__ import annotations
@@ -185,4 +186,46 @@ def rnn_num_params(
     """
     raise NotImplementedError(
         "Exercise 7.4: add up the sizes of W_ih, W_hh, b_ih, b_hh of every layer"
+    )
+
+
+def truncated_bptt(
+    xs: np.ndarray,
+    h0: np.ndarray,
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+    dhs: np.ndarray,
+    window: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Exercise 7.5 (3 points): truncated backpropagation through time, window by window.
+
+    Cut the sequence into windows of ``window`` steps (the last one may be shorter):
+    steps ``0 .. window-1``, then ``window .. 2*window-1``, and so on. Window :math:`k` has
+    its own loss, :math:`L_k = \sum_{t \in k} \sum_{b,j} d_t[b,j]\, h_t[b,j]` (the ``dhs`` of
+    its steps, as in :func:`rnn_bptt`), and its own gradient :math:`\partial L_k/\partial
+    W_{hh}`. Two rules make it *truncated* BPTT, the way a long text is trained:
+
+    * the state is carried: window :math:`k` starts from the state the previous window
+      ended in (window 0 from ``h0``), so the forward pass is the same as over the whole
+      sequence;
+    * the gradient is not: the state a window starts from counts as a constant there, so
+      each window's backward pass stops at its own first step (in the library this is
+      ``detach``).
+
+    Args:
+        xs: ``(T, B, I)``; h0: ``(B, H)``; W_ih, W_hh, b_ih, b_hh: as in :func:`rnn_step`.
+        dhs: ``(T, B, H)``, as in :func:`rnn_bptt`.
+        window: the number of steps per window, at least 1.
+
+    Returns:
+        ``(grads, h_T)``: ``grads`` of shape ``(number of windows, H, H)``, ``grads[k]`` the
+        gradient of :math:`L_k`; ``h_T`` ``(B, H)``, the state after the last step.
+
+    Explained in: lesson 11, "Truncated backpropagation through time"; lesson 7,
+    "Backpropagation through time".
+    """
+    raise NotImplementedError(
+        "Exercise 7.5: return (grads, h_T): one dW_hh per window, and the final state"
     )

@@ -135,7 +135,7 @@ def train_char_rnn(text: str, seconds: float) -> tuple[dict[str, np.ndarray], li
         ``(params, itos)``: the trained model (the dict described at the top of this file) and
         its characters, id -> character, every character of ``text`` among them.
 
-    Explained in: lesson 11, the training loop and "Training"; lesson 8, "Clipping".
+    Explained in: lesson 11, the training loop and "Training"; lesson 6, "Clipping the step".
     """
     raise NotImplementedError(
         "Exercise 14.3: train the model on text within the time budget; return (params, itos)"

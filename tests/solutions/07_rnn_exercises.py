@@ -38,3 +38,12 @@ def rnn_num_params(input_size, hidden_size, num_layers=1, bias=True):
         if bias:
             total += 2 * hidden_size
     return total
+
+
+def truncated_bptt(xs, h0, W_ih, W_hh, b_ih, b_hh, dhs, window):
+    h, grads = h0, []
+    for start in range(0, len(xs), window):
+        end = min(start + window, len(xs))
+        grads.append(rnn_bptt(xs[start:end], h, W_ih, W_hh, b_ih, b_hh, dhs[start:end]))
+        h = rnn_forward(xs[start:end], h, W_ih, W_hh, b_ih, b_hh)[-1]  # carried, as a constant
+    return np.stack(grads), h

@@ -18,6 +18,9 @@ checks your initialisers on many seeded draws. Write these yourself: do not call
 | 8.2 | 2      | ``clip_by_norm`` and ``clip_by_value``: the two kinds of clipping         |
 | 8.3 | 3      | ``spectral_radius`` and ``jacobian_norms``: predict vanish or explode    |
 | 8.4 | 2      | ``orthogonal`` and ``identity``: starting points for ``W_hh``            |
+| 8.5 | 3      | ``rnn_train_step``: a training step with clipping inside it              |
+| 8.6 | 2      | ``clipping_directions``: an experiment, norm against value clipping      |
+| 8.7 | 2      | ``predict_growth`` and ``measure_growth``: an experiment, vanish/explode |
 """
 
 from __future__ import annotations
@@ -253,3 +256,149 @@ def identity(n: int, gain: float = 1.0) -> np.ndarray:
     Explained in: lesson 8, "Four remedies".
     """
     return gain * np.eye(n)
+
+
+def rnn_train_step(
+    params: dict[str, np.ndarray],
+    xs: np.ndarray,
+    h0: np.ndarray,
+    ys: np.ndarray,
+    lr: float,
+    max_norm: float,
+) -> tuple[float, float, dict[str, np.ndarray]]:
+    r"""Exercise 8.5 (3 points): one training step of a tanh RNN, with clipping inside it.
+
+    The RNN of lesson 7 (``params`` holds ``W_ih (H, I)``, ``W_hh (H, H)``, ``b_ih (H,)``,
+    ``b_hh (H,)``) runs over ``xs`` from ``h0``; its states should follow the targets ``ys``:
+
+    .. math::
+
+        L = \frac{1}{2B} \sum_{t, b, j} (h_t[b, j] - y_t[b, j])^2
+
+    One step: the loss; the gradient of all four arrays by backpropagation through time; the
+    total norm of those gradients (all four arrays together); clipping by that norm to at
+    most ``max_norm`` (as your ``clip_by_norm`` of 8.2 does); and a plain gradient-descent
+    update ``p - lr * clipped_gradient``. Return new arrays (leave ``params`` as it is or
+    change it, as you like).
+
+    Args:
+        params: the four weight arrays, by name.
+        xs: ``(T, B, I)`` inputs; h0: ``(B, H)``; ys: ``(T, B, H)`` targets.
+        lr: the learning rate.
+        max_norm: the largest total gradient norm allowed.
+
+    Returns:
+        ``(loss, norm, new_params)``: the loss before the step and the gradient's total norm
+        before clipping (floats), and a dict with the four updated arrays.
+
+    Explained in: lesson 8, "Exploding gradients" and "Four remedies"; lesson 7,
+    "Backpropagation through time".
+    """
+    W_ih, W_hh, b_ih, b_hh = (params[k] for k in ("W_ih", "W_hh", "b_ih", "b_hh"))
+    B = len(h0)
+    h, hs = h0, []
+    for x_t in xs:
+        h = np.tanh(x_t @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
+        hs.append(h)
+    loss = float(0.5 * np.sum((np.stack(hs) - ys) ** 2) / B)
+    grads = [np.zeros_like(W_ih), np.zeros_like(W_hh), np.zeros_like(b_ih), np.zeros_like(b_hh)]
+    g = np.zeros_like(h0)
+    for t in range(len(xs) - 1, -1, -1):
+        g = (hs[t] - ys[t]) / B + g
+        delta = g * (1.0 - hs[t] ** 2)
+        prev = h0 if t == 0 else hs[t - 1]
+        grads[0] += delta.T @ xs[t]
+        grads[1] += delta.T @ prev
+        grads[2] += delta.sum(axis=0)
+        grads[3] += delta.sum(axis=0)
+        g = delta @ W_hh
+    norm = clip_by_norm(grads, max_norm)
+    names = ("W_ih", "W_hh", "b_ih", "b_hh")
+    new = {k: params[k] - lr * d for k, d in zip(names, grads, strict=True)}
+    return loss, norm, new
+
+
+def clipping_directions(grads: list[np.ndarray], threshold: float) -> tuple[float, float]:
+    r"""Exercise 8.6 (2 points), an experiment: which kind of clipping keeps the direction?
+
+    Treat all the arrays of ``grads`` together as one vector :math:`g`. Clip one copy by
+    norm (total norm at most ``threshold``) and another by value (every entry into
+    ``[-threshold, threshold]``), with your functions of 8.2, and measure how far each turned
+    the gradient: the cosine of the angle between :math:`g` and the clipped vector,
+    :math:`\cos = \frac{g \cdot c}{\lVert g \rVert \lVert c \rVert}` (1 when the direction is
+    unchanged). Do not change the arrays you are given.
+
+    The grader runs this on gradients it chooses (one with a single exploding entry, one with
+    all entries of one size, ...) and checks what your numbers show.
+
+    Args:
+        grads: a list of float64 arrays.
+        threshold: the ``max_norm`` of norm clipping and the ``clip_value`` of value clipping.
+
+    Returns:
+        ``(cos_norm, cos_value)``, two floats.
+
+    Explained in: lesson 8, "Four remedies"; lesson 6, "Clipping the step".
+    """
+
+    def flat(gs):
+        return np.concatenate([g.ravel() for g in gs])
+
+    by_norm = [g.copy() for g in grads]
+    clip_by_norm(by_norm, threshold)
+    by_value = [g.copy() for g in grads]
+    clip_by_value(by_value, threshold)
+    a = flat(grads)
+
+    def cos(b):
+        return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+    return cos(flat(by_norm)), cos(flat(by_value))
+
+
+def predict_growth(W_hh: np.ndarray) -> str:
+    r"""Exercise 8.7 (2 points, with ``measure_growth``), an experiment: predict, then measure.
+
+    Say whether the gradient carried back through many steps of a tanh RNN with this
+    recurrent matrix (near its fixed point, where tanh's slope is 1) will shrink towards zero
+    or grow without bound.
+
+    Args:
+        W_hh: ``(H, H)``.
+
+    Returns:
+        ``"vanish"`` or ``"explode"``.
+
+    Explained in: lesson 8, "How big is $W_{hh}$? The spectral radius".
+    """
+    return "vanish" if spectral_radius(W_hh) < 1.0 else "explode"
+
+
+def measure_growth(W_hh: np.ndarray, u: np.ndarray, steps: int) -> float:
+    r"""Exercise 8.7 (with ``predict_growth``): measure the gradient's growth per step.
+
+    A tanh RNN with this ``W_hh``, no inputs and zero biases, started from :math:`h_0 = 0`,
+    stays at :math:`h_t = 0`, where tanh's slope is 1. Score its last state with
+    :math:`L = u \cdot h_T` and carry the gradient back ``steps`` steps, from
+    :math:`g_T = u` to :math:`g_0 = \partial L / \partial h_0` (lesson 7's recurrence
+    :math:`g_{t-1} = (g_t \odot (1 - h_t^2)) W_{hh}`). Return the per-step factor
+    :math:`(\lVert g_0 \rVert / \lVert g_T \rVert)^{1/\text{steps}}`.
+
+    The grader runs both functions on matrices it chooses, some built to fool a prediction
+    from the matrix's norm, its diagonal or the real parts of its eigenvalues, and passes the
+    exercise when your prediction agrees with your own measurement every time.
+
+    Args:
+        W_hh: ``(H, H)``.
+        u: ``(1, H)`` the gradient arriving at :math:`h_T`.
+        steps: how many steps back.
+
+    Returns:
+        The per-step factor, a float.
+
+    Explained in: lesson 8, "The gradient through time is a product".
+    """
+    g = u.copy()
+    for _ in range(steps):  # h_t = 0 at every step: tanh's slope 1 - 0**2 is 1
+        g = g @ W_hh
+    return float((np.linalg.norm(g) / np.linalg.norm(u)) ** (1.0 / steps))

@@ -207,7 +207,7 @@ def train_char_rnn(text: str, seconds: float) -> tuple[dict[str, np.ndarray], li
         ``(params, itos)``: the trained model (the dict described at the top of this file) and
         its characters, id -> character, every character of ``text`` among them.
 
-    Explained in: lesson 11, the training loop and "Training"; lesson 8, "Clipping".
+    Explained in: lesson 11, the training loop and "Training"; lesson 6, "Clipping the step".
     """
     hidden, streams_n, steps, lr, max_norm = 64, 16, 32, 0.01, 5.0
     start = time.perf_counter()

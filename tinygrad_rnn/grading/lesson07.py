@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_rnn.grading.arrays import array_problem, as_array, from_plain, late_by_one, to_plain
-from tinygrad_rnn.grading.checks import numeric_gradient, value_message
+from tinygrad_rnn.grading.checks import numeric_gradient, shape_message, value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 
@@ -205,6 +205,106 @@ def judge_rnn_num_params(case: Case, got: int) -> str | None:
     return None if got == case.expected else value_message(case.label, case.expected, got)
 
 
+# ---------------------------------------------------------------- 7.5 truncated_bptt
+
+#: (T, B, I, H, window, weight scale): windows that divide T, that do not, and one window
+TBPTT_SHAPES = ((7, 2, 3, 2, 3, 1.0), (8, 1, 2, 3, 4, 0.9), (5, 3, 1, 2, 2, 1.2))
+TBPTT_SHAPES += ((6, 2, 2, 3, 6, 0.8),)
+
+
+def _window_grads(xs, h0, w, dhs, window, carry: bool, detach: bool) -> np.ndarray:
+    """dW_hh of each window's loss by central differences; ``carry``/``detach`` as named."""
+    steps, grads = len(xs), []
+    for start in range(0, steps, window):
+        end = min(start + window, steps)
+        h_start = _forward_np(xs[:start], h0, **w)[-1] if start and carry else h0
+
+        def loss(flat: list[float], start=start, end=end, h_start=h_start) -> float:
+            W_hh = np.array(flat).reshape(w["W_hh"].shape)
+            if detach or not start:  # the window alone, from a constant start state
+                hs = _forward_np(xs[start:end], h_start, w["W_ih"], W_hh, w["b_ih"], w["b_hh"])
+            else:  # the gradient flows on through every earlier window
+                hs = _forward_np(xs[:end], h0, w["W_ih"], W_hh, w["b_ih"], w["b_hh"])[start:]
+            return float(np.sum(dhs[start:end] * hs))
+
+        grad = numeric_gradient(loss, w["W_hh"].ravel().tolist())
+        grads.append(np.array(grad).reshape(w["W_hh"].shape))
+    return np.stack(grads)
+
+
+@cache
+def _tbptt_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(705)
+    cases = []
+    for steps, batch, n_in, hidden, window, scale in TBPTT_SHAPES:
+        w = _weights(rng, n_in, hidden, scale)
+        xs = rng.standard_normal((steps, batch, n_in)).round(4)
+        h0 = rng.uniform(-1, 1, (batch, hidden)).round(4)
+        dhs = rng.standard_normal((steps, batch, hidden)).round(4)
+        expected = {
+            "grads": _window_grads(xs, h0, w, dhs, window, carry=True, detach=True),
+            "h_T": _forward_np(xs, h0, **w)[-1],
+            "from_h0": _window_grads(xs, h0, w, dhs, window, carry=False, detach=True),
+            "not_detached": _window_grads(xs, h0, w, dhs, window, carry=True, detach=False),
+        }
+        label = (
+            f"truncated_bptt(xs {xs.shape}, h0 {h0.shape}, W_hh {w['W_hh'].shape}, ..., dhs, "
+            f"window={window})"
+        )
+        inputs = {"xs": xs.tolist(), "h0": h0.tolist(), "dhs": dhs.tolist(), "window": window}
+        cases.append(Case(inputs | to_plain(w), expected, label))
+    return tuple(cases)
+
+
+def probe_tbptt(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    args = from_plain(inputs, ("xs", "h0", *WEIGHTS, "dhs"))
+    result = learner.truncated_bptt(*args, inputs["window"])
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        raise WrongType(f"truncated_bptt should return (grads, h_T), got {describe(result)}")
+    return {
+        "grads": as_array(result[0], "truncated_bptt's grads"),
+        "h_T": as_array(result[1], "truncated_bptt's h_T"),
+    }
+
+
+def judge_tbptt(case: Case, got: dict[str, Any]) -> str | None:
+    want, grads = case.expected, np.asarray(got["grads"])
+    n = len(want["grads"])
+    if grads.shape != want["grads"].shape:
+        return shape_message(
+            case.label,
+            f"grads (one dW_hh per window, {n} windows)",
+            want["grads"].shape,
+            grads.shape,
+        )
+    if n > 1 and np.allclose(grads, want["from_h0"], 1e-6, 1e-8):
+        return (
+            f"{case.label}: every window started again from h0: the state at the end of "
+            "one window is where the next one starts (carry it)"
+        )
+    if n > 1 and np.allclose(grads, want["not_detached"], 1e-6, 1e-8):
+        return (
+            f"{case.label}: the gradient of each window flows back into the windows before "
+            "it: the state carried into a window is a constant there (detached), so "
+            "backpropagation stops at the window's first step"
+        )
+    problem = array_problem(case.label, "h_T", want["h_T"], got["h_T"])
+    if problem:
+        return problem + " (the state after the last step)"
+    for k in range(n):
+        problem = array_problem(
+            case.label,
+            f"grads[{k}] (window {k}'s dW_hh vs central differences)",
+            want["grads"][k],
+            grads[k],
+            1e-6,
+            1e-8,
+        )
+        if problem:
+            return problem
+    return None
+
+
 # ---------------------------------------------------------------- the lesson
 
 LESSON = Lesson(
@@ -279,6 +379,43 @@ LESSON = Lesson(
                     probe_rnn_num_params,
                     judge_rnn_num_params,
                 ),
+            ),
+        ),
+        Exercise(
+            id="7.5",
+            title="Truncated BPTT with a carried state",
+            points=3,
+            functions=("truncated_bptt",),
+            todo="return (grads, h_T): one dW_hh per window, and the final state",
+            hint=(
+                "Lesson 11, 'Truncated backpropagation through time': the forward pass runs on "
+                "through the whole sequence, while each window's backward pass stops at the "
+                "window's first step. The state a window starts from comes from the window "
+                "before, but no gradient goes back into it.",
+                "Loop over window starts s = 0, window, 2 * window, ... with e = min(s + "
+                "window, T): the window's dW_hh is 7.3's BPTT on xs[s:e] and dhs[s:e] started "
+                "from the current state; then move the state forward to the end of the window "
+                "(the last of rnn_forward(xs[s:e], state, ...)). Stack the windows' (H, H) "
+                "gradients into (number of windows, H, H).",
+                "Worked answer: h, grads = h0, []; for s in range(0, T, window): e = min(s + "
+                "window, T); grads.append(rnn_bptt(xs[s:e], h, W_ih, W_hh, b_ih, b_hh, "
+                "dhs[s:e])); h = rnn_forward(xs[s:e], h, W_ih, W_hh, b_ih, b_hh)[-1]; "
+                "return np.stack(grads), h.",
+            ),
+            checks=(
+                Check(
+                    "each window's dW_hh matches central differences from the carried state",
+                    _tbptt_cases,
+                    probe_tbptt,
+                    judge_tbptt,
+                ),
+            ),
+            forbidden=(
+                "tinygrad_rnn.nn.rnn_step",
+                "tinygrad_rnn.nn.RNN",
+                "tinygrad_rnn.nn.RNNCell",
+                "tinygrad_rnn.nn.detach_state",
+                "tinygrad_rnn.autograd.backward",
             ),
         ),
     ),

@@ -363,6 +363,288 @@ def judge_init(case: Case, got: dict[str, Any]) -> str | None:
     return None
 
 
+# ---------------------------------------------------------------- 8.5 rnn_train_step
+
+TRAIN_WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
+#: (T, B, I, H, weight scale, target scale, lr, max_norm): clipped hard, not at all, a little
+TRAIN_STEP_CASES = (
+    (4, 2, 3, 2, 1.0, 3.0, 0.1, 0.5),
+    (3, 1, 2, 3, 0.5, 0.2, 0.05, 100.0),
+    (6, 3, 1, 2, 1.2, 2.0, 0.2, 2.0),
+    (5, 2, 2, 4, 0.8, 5.0, 0.01, 1.0),
+)
+
+
+def _rnn_hs(xs, h0, W_ih, W_hh, b_ih, b_hh) -> np.ndarray:
+    h, hs = h0, []
+    for x_t in xs:
+        h = np.tanh(x_t @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
+        hs.append(h)
+    return np.stack(hs)
+
+
+def _train_loss(p: dict[str, np.ndarray], xs, h0, ys) -> float:
+    hs = _rnn_hs(xs, h0, *(p[k] for k in TRAIN_WEIGHTS))
+    return float(0.5 * np.sum((hs - ys) ** 2) / len(h0))
+
+
+@cache
+def _train_step_cases() -> tuple[Case, ...]:
+    from tinygrad_rnn.grading.checks import numeric_gradient
+
+    rng = np.random.default_rng(805)
+    cases = []
+    for steps, batch, n_in, H, scale, target, lr, max_norm in TRAIN_STEP_CASES:
+        shapes = {"W_ih": (H, n_in), "W_hh": (H, H), "b_ih": (H,), "b_hh": (H,)}
+        p = {k: (rng.standard_normal(s) * scale).round(4) for k, s in shapes.items()}
+        xs = rng.standard_normal((steps, batch, n_in)).round(4)
+        h0 = rng.uniform(-1, 1, (batch, H)).round(4)
+        ys = (rng.uniform(-1, 1, (steps, batch, H)) * target).round(4)
+        grads = {}
+        for k in TRAIN_WEIGHTS:
+
+            def loss(flat, k=k, p=p, xs=xs, h0=h0, ys=ys) -> float:
+                return _train_loss(dict(p, **{k: np.array(flat).reshape(p[k].shape)}), xs, h0, ys)
+
+            grads[k] = np.array(numeric_gradient(loss, p[k].ravel().tolist())).reshape(p[k].shape)
+        norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
+        scale_by = max_norm / (norm + 1e-6) if norm > max_norm else 1.0
+        variants = {
+            "the update used the gradient before clipping": 1.0,
+            "each array was clipped by its own norm, not by the norm of all of them together": {
+                k: min(1.0, max_norm / (float(np.sqrt(np.sum(g * g))) + 1e-6))
+                for k, g in grads.items()
+            },
+            "the entries were clipped one by one (by value), not scaled by the total norm": None,
+        }
+        expected = {
+            "loss": _train_loss(p, xs, h0, ys),
+            "norm": norm,
+            "max_norm": max_norm,
+            "new": {k: p[k] - lr * scale_by * grads[k] for k in TRAIN_WEIGHTS},
+            "variants": {},
+        }
+        for why, how in variants.items():
+            if how is None:
+                step = {k: np.clip(g, -max_norm, max_norm) for k, g in grads.items()}
+            elif isinstance(how, dict):
+                step = {k: g * how[k] for k, g in grads.items()}
+            else:
+                step = {k: g * how for k, g in grads.items()}
+            expected["variants"][why] = {k: p[k] - lr * step[k] for k in TRAIN_WEIGHTS}
+        label = (
+            f"rnn_train_step(params with W_ih {p['W_ih'].shape}, xs {xs.shape}, h0, ys, "
+            f"lr={lr:g}, max_norm={max_norm:g}) [gradient norm {norm:.3g}]"
+        )
+        inputs = {"params": {k: v.tolist() for k, v in p.items()}, "xs": xs.tolist()}
+        inputs |= {"h0": h0.tolist(), "ys": ys.tolist(), "lr": lr, "max_norm": max_norm}
+        cases.append(Case(inputs, expected, label))
+    return tuple(cases)
+
+
+def probe_train_step(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    params = {k: np.array(v, dtype=np.float64) for k, v in inputs["params"].items()}
+    xs, h0, ys = (np.array(inputs[k], dtype=np.float64) for k in ("xs", "h0", "ys"))
+    result = learner.rnn_train_step(params, xs, h0, ys, inputs["lr"], inputs["max_norm"])
+    if not isinstance(result, tuple | list) or len(result) != 3:
+        raise WrongType(
+            f"rnn_train_step should return (loss, norm, new_params), got {describe(result)}"
+        )
+    loss, norm, new = result
+    if not isinstance(new, dict) or any(k not in new for k in TRAIN_WEIGHTS):
+        raise WrongType(
+            "rnn_train_step's new_params should be a dict with W_ih, W_hh, b_ih, b_hh; "
+            f"got {describe(new)}"
+        )
+    return {
+        "loss": _as_float(loss, "rnn_train_step's loss"),
+        "norm": _as_float(norm, "rnn_train_step's norm"),
+        "new": {k: as_array(new[k], f"rnn_train_step's new_params[{k!r}]") for k in TRAIN_WEIGHTS},
+    }
+
+
+def judge_train_step(case: Case, got: dict[str, Any]) -> str | None:
+    want = case.expected
+    problem = _float_problem(
+        case.label, "the loss before the step", want["loss"], got["loss"], 1e-9
+    )
+    if problem:
+        return problem
+    if want["norm"] > want["max_norm"] and math.isclose(
+        got["norm"], want["max_norm"], rel_tol=1e-4
+    ):
+        return (
+            f"{case.label}: the norm you return is max_norm, the norm after clipping; return "
+            f"the norm before clipping ({want['norm']:.10g}): it is what tells you how often "
+            "and how hard clipping acts"
+        )
+    problem = _float_problem(
+        case.label, "the gradient norm before clipping", want["norm"], got["norm"], 1e-6
+    )
+    if problem:
+        return problem
+    new = got["new"]
+
+    def same(target: dict[str, np.ndarray]) -> bool:
+        return all(
+            np.shape(new[k]) == target[k].shape and np.allclose(new[k], target[k], 1e-6, 1e-9)
+            for k in TRAIN_WEIGHTS
+        )
+
+    if not same(want["new"]):
+        for why, target in want["variants"].items():
+            if same(target):
+                return f"{case.label}: the new parameters are off: {why}"
+    for k in TRAIN_WEIGHTS:
+        problem = array_problem(
+            case.label, f"new_params[{k!r}]", want["new"][k], new[k], 1e-6, 1e-9
+        )
+        if problem:
+            return problem
+    return None
+
+
+# ---------------------------------------------------------------- 8.6 experiment: directions
+
+
+@cache
+def _direction_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(806)
+    spiky = [rng.standard_normal((3, 2)) * 0.1, rng.standard_normal(4) * 0.1]
+    spiky[0][1, 1] = 40.0  # one exploding entry, as after a gradient spike
+    runs = [
+        ("one entry far larger than the rest", spiky, 1.0),
+        ("every entry of the same size", [np.full((2, 3), 2.0), -np.full(3, 2.0)], 0.5),
+        ("entries of mixed sizes", [rng.standard_normal((4, 3)) * 3, rng.standard_normal(5)], 1.0),
+        ("a gradient already below both thresholds", [rng.standard_normal(3) * 0.05], 1.0),
+    ]
+    cases = []
+    for what, grads, threshold in runs:
+        grads = [g.round(4) for g in grads]
+        flat = np.concatenate([g.ravel() for g in grads])
+        clipped = np.clip(flat, -threshold, threshold)
+        cos_value = float(flat @ clipped / (np.linalg.norm(flat) * np.linalg.norm(clipped)))
+        label = f"clipping_directions({what}, threshold={threshold:g})"
+        inputs = {"grads": [g.tolist() for g in grads], "threshold": threshold}
+        expected = {"cos_value": cos_value, "changes": cos_value < 0.99}
+        cases.append(Case(inputs, expected, label))
+    return tuple(cases)
+
+
+def probe_directions(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    grads = [np.array(g, dtype=np.float64) for g in inputs["grads"]]
+    before = [g.copy() for g in grads]
+    result = _pair_of_floats(learner.clipping_directions(grads, inputs["threshold"]))
+    unchanged = all(np.array_equal(a, b) for a, b in zip(grads, before, strict=True))
+    return {"cos_norm": result[0], "cos_value": result[1], "unchanged": unchanged}
+
+
+def _pair_of_floats(result: Any) -> tuple[float, float]:
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        raise WrongType(
+            f"clipping_directions should return (cos_norm, cos_value), got {describe(result)}"
+        )
+    return (
+        _as_float(result[0], "clipping_directions's cos_norm"),
+        _as_float(result[1], "clipping_directions's cos_value"),
+    )
+
+
+def judge_directions(case: Case, got: dict[str, Any]) -> str | None:
+    if not got["unchanged"]:
+        return (
+            f"{case.label}: the gradient arrays you were given changed: clip copies, so that "
+            "the original direction is still there to compare with"
+        )
+    if not math.isclose(got["cos_norm"], 1.0, rel_tol=0, abs_tol=1e-9):
+        return (
+            f"{case.label}: cos_norm is {got['cos_norm']:.10g}, but clipping by the norm "
+            "multiplies every entry of every array by the same number, which keeps the "
+            "direction exactly (cosine 1)"
+        )
+    want = case.expected
+    if want["changes"] and got["cos_value"] > 0.99:
+        return (
+            f"{case.label}: cos_value is {got['cos_value']:.6g}, but clipping entry by entry "
+            "cuts the large entries and leaves the small ones, which turns the gradient "
+            f"(the cosine is {want['cos_value']:.6g})"
+        )
+    return _float_problem(case.label, "cos_value", want["cos_value"], got["cos_value"], 1e-7)
+
+
+# ---------------------------------------------------------------- 8.7 experiment: predict
+
+
+GROWTH_STEPS = 300
+
+
+def _growth_matrices() -> list[tuple[str, np.ndarray]]:
+    theta = np.deg2rad(80.0)
+    rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    return [
+        (
+            "non-normal: ||W|| = 3.9 but every eigenvalue inside 0.9",
+            np.array([[0.9, 3.0, 1.0], [0.0, -0.8, 2.5], [0.0, 0.0, 0.7]]),
+        ),
+        (
+            "a rotation scaled by 1.1: the real parts of its eigenvalues are 0.19",
+            (1.1 * rotation).round(6),
+        ),
+        ("zero diagonal, eigenvalues +-1.095", np.array([[0.0, 1.2], [1.0, 0.0]])),
+        ("symmetric, spectral radius 0.6", np.array([[0.5, 0.2], [0.2, 0.2]])),
+        (
+            "spectral radius 1.02, close to the edge",
+            np.array([[1.02, 0.0, 0.0], [0.3, 0.4, 0.1], [0.0, -0.2, 0.5]]),
+        ),
+    ]
+
+
+@cache
+def _growth_cases() -> tuple[Case, ...]:
+    rng = np.random.default_rng(807)
+    cases = []
+    for what, W in _growth_matrices():
+        u = rng.standard_normal((1, len(W))).round(4)
+        g = u
+        for _ in range(GROWTH_STEPS):  # at the fixed point h = 0, tanh's slope is 1
+            g = g @ W
+        factor = (np.linalg.norm(g) / np.linalg.norm(u)) ** (1.0 / GROWTH_STEPS)
+        rho = float(np.max(np.abs(np.linalg.eigvals(W))))
+        label = f"predict_growth / measure_growth on W_hh = {what}"
+        inputs = {"W_hh": W.tolist(), "u": u.tolist(), "steps": GROWTH_STEPS}
+        cases.append(Case(inputs, {"factor": float(factor), "rho": rho}, label))
+    return tuple(cases)
+
+
+def probe_growth(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    W, u = np.array(inputs["W_hh"], dtype=np.float64), np.array(inputs["u"], dtype=np.float64)
+    verdict = learner.predict_growth(W.copy())
+    if verdict not in ("vanish", "explode"):
+        raise WrongType(
+            f"predict_growth should return 'vanish' or 'explode', got {describe(verdict)}"
+        )
+    factor = _as_float(learner.measure_growth(W.copy(), u, inputs["steps"]), "measure_growth")
+    return {"verdict": verdict, "factor": factor}
+
+
+def judge_growth(case: Case, got: dict[str, Any]) -> str | None:
+    want = case.expected
+    problem = _float_problem(
+        case.label, "measure_growth's per-step factor", want["factor"], got["factor"], 1e-6
+    )
+    if problem:
+        return problem
+    shows = "vanish" if got["factor"] < 1.0 else "explode"
+    if got["verdict"] != shows:
+        return (
+            f"{case.label}: predict_growth says {got['verdict']!r}, but your own measurement "
+            f"gives a per-step factor of {got['factor']:.4g} over {GROWTH_STEPS} steps: the "
+            f"gradient does {shows}. The long-run factor is the spectral radius "
+            f"(here {want['rho']:.4g}), not the norm, the diagonal or the real parts"
+        )
+    return None
+
+
 # ---------------------------------------------------------------- the lesson
 
 LESSON = Lesson(
@@ -463,6 +745,109 @@ LESSON = Lesson(
                     _init_cases,
                     probe_init,
                     judge_init,
+                ),
+            ),
+        ),
+        Exercise(
+            id="8.5",
+            title="Gradient clipping inside a training step",
+            points=3,
+            functions=("rnn_train_step",),
+            todo="return (loss, norm, new_params) after one clipped gradient-descent step",
+            hint=(
+                "Lesson 8, 'Exploding gradients' and 'Four remedies': compute the loss and "
+                "every weight's gradient by backpropagation through time, measure all the "
+                "gradients together, scale them down only when they are too large, then take "
+                "the step.",
+                "Forward: hs from h0; loss = 0.5 * sum((hs - ys)**2) / B, so the gradient "
+                "reaching hs[t] directly is (hs[t] - ys[t]) / B. Backward as in 7.3, now for "
+                "all four arrays: delta_t = g_t * (1 - h_t**2); dW_ih += delta_t.T @ x_t, "
+                "dW_hh += delta_t.T @ h_{t-1}, db_ih and db_hh += delta_t.sum(0). Then one "
+                "total norm over the four arrays, clip_by_norm (8.2), and p - lr * g.",
+                "Worked answer: hs = rnn_forward(...); g = zeros; for t from T-1 down to 0: "
+                "g = (hs[t] - ys[t]) / B + g; delta = g * (1 - hs[t]**2); accumulate the four "
+                "gradients with prev = h0 if t == 0 else hs[t-1]; g = delta @ W_hh. grads = "
+                "[dW_ih, dW_hh, db_ih, db_hh]; norm = clip_by_norm(grads, max_norm); new = "
+                "{k: params[k] - lr * grad for each}; return loss, norm, new.",
+            ),
+            checks=(
+                Check(
+                    "loss, norm before clipping and the new parameters, clipped by total norm",
+                    _train_step_cases,
+                    probe_train_step,
+                    judge_train_step,
+                ),
+            ),
+            forbidden=(
+                "tinygrad_rnn.optim.clip_grad_norm_",
+                "tinygrad_rnn.optim.clip_grad_value_",
+                "tinygrad_rnn.optim.SGD",
+                "tinygrad_rnn.nn.rnn_step",
+                "tinygrad_rnn.nn.RNN",
+                "tinygrad_rnn.autograd.backward",
+            ),
+        ),
+        Exercise(
+            id="8.6",
+            title="Experiment: which clipping keeps the direction?",
+            points=2,
+            functions=("clipping_directions",),
+            todo="return (cos_norm, cos_value): the cosine between the gradient and each "
+            "clipped copy",
+            hint=(
+                "Lesson 8, 'Four remedies': compare the direction of the gradient before and "
+                "after each kind of clipping, with the cosine of the angle between them (1: the "
+                "same direction). Clip copies, never the arrays you are given.",
+                "Flatten all arrays into one vector (np.concatenate of each .ravel()); make two "
+                "copies of the list, clip one with clip_by_norm and one with clip_by_value "
+                "(8.2) at the threshold, flatten those too; the cosine of a and b is "
+                "a @ b / (norm(a) * norm(b)).",
+                "Worked answer: flat = lambda gs: np.concatenate([g.ravel() for g in gs]); "
+                "by_norm = [g.copy() for g in grads]; clip_by_norm(by_norm, threshold); "
+                "by_value = [g.copy() for g in grads]; clip_by_value(by_value, threshold); "
+                "a = flat(grads); cos = lambda b: float(a @ b / (np.linalg.norm(a) * "
+                "np.linalg.norm(b))); return cos(flat(by_norm)), cos(flat(by_value)).",
+            ),
+            checks=(
+                Check(
+                    "norm clipping keeps the direction, value clipping turns a spiky gradient",
+                    _direction_cases,
+                    probe_directions,
+                    judge_directions,
+                ),
+            ),
+            forbidden=("tinygrad_rnn.optim.clip_grad_norm_", "tinygrad_rnn.optim.clip_grad_value_"),
+        ),
+        Exercise(
+            id="8.7",
+            title="Experiment: predict vanish or explode, then measure",
+            points=2,
+            functions=("predict_growth", "measure_growth"),
+            todo=(
+                "return 'vanish' or 'explode' for a tanh RNN with this W_hh",
+                "return the per-step factor of the gradient's norm over the given steps",
+            ),
+            hint=(
+                "Lesson 8, 'How big is W_hh? The spectral radius' and 'The gradient through "
+                "time is a product': predict from the one number the lesson says decides, "
+                "then check the prediction by carrying a gradient back through many steps "
+                "and seeing how its size changes per step.",
+                "predict_growth: the spectral radius (8.3) against 1. measure_growth: at the "
+                "fixed point h = 0 every step's Jacobian is W_hh (tanh's slope is 1 there), so "
+                "carry g = u back steps times with g = g @ W_hh; the factor is "
+                "(norm(g) / norm(u)) ** (1 / steps).",
+                "Worked answer: predict_growth: return 'vanish' if spectral_radius(W_hh) < 1 "
+                "else 'explode'. measure_growth: g = u.copy(); for _ in range(steps): "
+                "g = g @ W_hh; return float((np.linalg.norm(g) / np.linalg.norm(u)) ** "
+                "(1 / steps)).",
+            ),
+            checks=(
+                Check(
+                    "the prediction agrees with your own measurement on matrices that fool "
+                    "the norm, the diagonal and the real parts",
+                    _growth_cases,
+                    probe_growth,
+                    judge_growth,
                 ),
             ),
         ),
