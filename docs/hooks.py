@@ -389,7 +389,7 @@ def on_page_content(html_text: str, page, config, files) -> str:
 
 
 def on_post_build(config):
-    """Drop the theme's source maps (about a megabyte a reader never needs)."""
+    """Trim what a reader never downloads: source maps, search languages, old font formats."""
     site = Path(config.site_dir)
     for map_file in site.rglob("*.map"):
         map_file.unlink()
@@ -398,6 +398,23 @@ def on_post_build(config):
         stripped = re.sub(r"\n?/[/*]# sourceMappingURL=\S+?(?: \*/)?\s*$", "\n", text)
         if stripped != text:
             asset.write_text(stripped, encoding="utf-8", errors="surrogateescape")
+    # The search index is English; the theme ships word splitters for 30 other languages.
+    search = config.plugins.get("search") or config.plugins.get("material/search")
+    languages = set((search.config.get("lang") if search else None) or ["en"])
+    lunr = site / "assets" / "javascripts" / "lunr"
+    for path in [*lunr.glob("min/lunr.*.min.js"), lunr / "tinyseg.js", lunr / "wordcut.js"]:
+        code = path.name.removeprefix("lunr.").removesuffix(".min.js")
+        if path.exists() and code not in languages | {"multi", "stemmer.support"}:
+            path.unlink()
+    # Every browser that runs this site reads woff2: drop KaTeX's woff and ttf copies.
+    katex = site / "assets" / "katex"
+    sheet = katex / "katex.min.css"
+    if sheet.exists():
+        css = sheet.read_text(encoding="utf-8")
+        css = re.sub(r',url\(fonts/[\w-]+\.(?:woff|ttf)\) format\("(?:woff|truetype)"\)', "", css)
+        sheet.write_text(css, encoding="utf-8")
+        for font in [*katex.glob("fonts/*.woff"), *katex.glob("fonts/*.ttf")]:
+            font.unlink()
 
 
 def on_pre_page(page, config, files):

@@ -57,15 +57,25 @@ def execute(path: Path, timeout: int = 900):
     from nbclient import NotebookClient
 
     notebook = jupytext.read(path)
-    with tempfile.TemporaryDirectory(prefix="lesson-page-") as work:
-        client = NotebookClient(
-            notebook,
-            kernel_name="python3",
-            timeout=timeout,
-            allow_errors=False,
-            resources={"metadata": {"path": work}},
-        )
-        client.execute()
+    # A lesson may train a little longer for its page than for a quick script run (lesson 11);
+    # the kernel inherits the environment when it starts.
+    before = os.environ.get("LESSON_SITE")
+    os.environ["LESSON_SITE"] = "1"
+    try:
+        with tempfile.TemporaryDirectory(prefix="lesson-page-") as work:
+            client = NotebookClient(
+                notebook,
+                kernel_name="python3",
+                timeout=timeout,
+                allow_errors=False,
+                resources={"metadata": {"path": work}},
+            )
+            client.execute()
+    finally:
+        if before is None:
+            os.environ.pop("LESSON_SITE", None)
+        else:
+            os.environ["LESSON_SITE"] = before
     return notebook
 
 

@@ -69,7 +69,9 @@ blocks.node("h2", "Hidden layer 2\n16 ReLU neurons", fillcolor="#fff3e0")
 blocks.node("more", "... more hidden\nlayers, if any", fillcolor="#ffffff", style="rounded,dashed")
 blocks.node("out", "Output layer\n1 linear neuron", fillcolor="#e8f5e9")
 blocks.edges([("in", "h1"), ("h1", "h2"), ("h2", "more"), ("more", "out")])
-blocks  # noqa: B018 (a notebook shows the last expression of a cell)
+pictures.show(
+    blocks, "block-diagram", "Data flows forward, layer by layer, from the input to the score."
+)
 
 # %% [markdown]
 # In code, `MLP(2, [16, 16, 1])`: 2 inputs, then layers of 16, 16 and 1 neurons. Each
@@ -107,7 +109,11 @@ for k in range(len(sizes) - 1):
     for i in range(sizes[k]):
         for j in range(sizes[k + 1]):
             net.edge(f"{k}_{i}", f"{k + 1}_{j}", arrowsize="0.5")
-net  # noqa: B018
+pictures.show(
+    net,
+    "fully-connected",
+    "MLP(2, [3, 3, 1]): every neuron reads every output of the layer before.",
+)
 
 # %% [markdown]
 # ## The forward pass, step by step

@@ -262,7 +262,7 @@ pictures.show(
 # and the two biases beside the clusters, appear **once**, outside every cluster, and each
 # sends an arrow into every one of the clusters `t=1`, `t=2`, `t=3`: that is parameter
 # sharing, visible. (`stack` collects the three states into the layer's output.) Inside each
-# cluster are the step's operations: two matrix products (a `ᵀ` on an arrow is the
+# cluster are the step's operations: two matrix products (a `T` on an arrow is the
 # transpose, a `[ ]` the slice of `x` for that step), the additions, the `tanh`, and the
 # result `h_1`, `h_2`, `h_3`, which feeds the next cluster. The
 # `grad norm` entries were filled in by `backward()`, and the boxes are shaded by them (darker is

@@ -44,7 +44,8 @@ from tinygrad_rnn.tensor import no_grad
 
 lesson_start = time.perf_counter()
 FULL = os.environ.get("LESSON_FULL") == "1"
-TRAIN_STEPS = 1500 if FULL else 120
+SITE = os.environ.get("LESSON_SITE") == "1"  # set when the docs site runs the lesson
+TRAIN_STEPS = 1500 if FULL else 480 if SITE else 120
 BATCH, SEQ_LEN = 32, 64  # 32 parallel streams, 64 characters of backprop per update
 
 corpus = pydoc_topics(max_chars=120_000)
@@ -76,7 +77,8 @@ print()
 print(sample(model, vocab, "The ", 300, temperature=0.7, seed=0))
 
 # %% [markdown]
-# After a hundred or so updates it has picked up spaces and line breaks, quotes and
+# (A plain run makes 120 updates, in seconds; the docs site builds this page with 480.)
+# After a few hundred updates it has picked up spaces and line breaks, quotes and
 # punctuation, the documentation's rows of asterisks under titles, common short words and
 # some of its vocabulary ("the", "sequence", "attribute"), and it invents the rest: words
 # that look English, in sentences that mean nothing. (`LESSON_FULL=1` trains 1,500 updates

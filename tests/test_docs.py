@@ -208,6 +208,13 @@ def broken_links(site: Path) -> list[str]:
             elif fragment and target.suffix == ".html":
                 if urllib.parse.unquote(fragment) not in parse(target).ids:
                     broken.append(f"{where} (no anchor #{fragment})")
+    for sheet in sorted(site.rglob("*.css")):  # fonts and images a stylesheet loads
+        for url in _css_urls(sheet.read_text(encoding="utf-8", errors="replace")):
+            if _NOT_LOCAL.match(url) or url.startswith("#"):
+                continue
+            target = Path(os.path.normpath(sheet.parent / url.split("?")[0].split("#")[0]))
+            if not target.is_file():
+                broken.append(f"{sheet.relative_to(site)}: url({url}) (no such file)")
     return broken
 
 
@@ -227,8 +234,10 @@ def test_link_checker_finds_missing_pages_files_and_anchors(tmp_path):
         '<a href="https://example.org/x">external: not checked</a><a href="mailto:a@b">m</a>'
         '<a href="../../etc/passwd">outside</a>'
     )
+    (tmp_path / "k.css").write_text("@font-face{src:url(fonts/gone.woff2)}")
     found = broken_links(tmp_path)
-    assert len(found) == 6, found
+    assert len(found) == 7, found
+    assert any("url(fonts/gone.woff2)" in f for f in found)
     assert any("lessons/lessons/02_autograd/" in f and "no such file" in f for f in found)
     assert any("#the-graph-of-code" in f and "no anchor" in f for f in found)
     assert any("lessons/07_rnn/" in f for f in found)
@@ -429,6 +438,9 @@ def test_lesson_pages_show_every_picture_with_caption_and_alt(site):
             img = re.search(r'<img alt="([^"]*)" src="([^"]+)"', figure)
             assert img and len(img.group(1)) > 10, f"lessons/{name}: a picture lacks alt text"
             assert "No description has been provided" not in img.group(1)
+            assert not re.search(r"-output-\d+\.\w+$", img.group(2)), (
+                f"lessons/{name}: {img.group(2)} was not shown with pictures.show"
+            )
             assert "<figcaption" in figure, f"lessons/{name}: {img.group(2)} has no caption"
             assert (site / "lessons" / stem / img.group(2)).is_file(), img.group(2)
 

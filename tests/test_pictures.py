@@ -72,7 +72,7 @@ def test_default_folder_is_named_after_the_lesson(fresh, monkeypatch):
 
 
 def test_bad_input_is_named(fresh):
-    with pytest.raises(TypeError, match="expected a matplotlib Figure or a graph.*list"):
+    with pytest.raises(TypeError, match="expected a matplotlib Figure, a graph.*list"):
         pictures.show([1, 2], "x")
     fig = plt.figure()
     with pytest.raises(ValueError, match="no letters or digits"):
@@ -151,3 +151,16 @@ def test_a_script_gets_a_list_at_the_end(tmp_path):
     assert json.dumps(sorted(p.name for p in (tmp_path / "out/lesson-05").iterdir())) == (
         '["01-first.png", "02-second.png"]'
     )
+
+
+def test_compact_svg_rounds_geometry_but_never_text():
+    svg = (
+        "<svg><metadata><rdf:RDF>big</rdf:RDF></metadata>"
+        '<path d="M 44.845313 244.078125 \nL 47.077312 -0.0001"/>'
+        '<g transform="translate(30.283125 250.676562)"><text x="1.23456">0.125</text></g></svg>'
+    )
+    small = pictures.compact_svg(svg)
+    assert "metadata" not in small
+    assert 'd="M 44.8 244.1 L 47.1 0"' in small
+    assert 'transform="translate(30.3 250.7)"' in small and 'x="1.2"' in small
+    assert ">0.125</text>" in small  # a tick label keeps every digit

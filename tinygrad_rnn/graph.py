@@ -9,8 +9,9 @@ inside one labelled box, which is how an unrolled RNN shows one cluster per time
 Unrolled recurrent graphs are drawn **compact** by default (``compact=None`` turns it on for
 Tensor graphs with time-step groups; ``True`` or ``False`` forces it): the layout-only ops
 (``permute``, ``getitem``, ``reshape``) are not drawn as nodes but folded into the arrow that
-leaves their input, marked ``ᵀ``, ``[ ]`` or ``reshape``; an unnamed intermediate result and
-the op that made it share one small ellipse (op name and shape); named results such as the
+leaves their input, marked ``T`` (transpose), ``[ ]`` (a slice) or ``reshape``; an unnamed
+intermediate result and the op that made it share one small ellipse (op name and shape);
+named results such as the
 states ``h_1``, ``c_1`` and the parameters keep their boxes. The picture is then a few times
 narrower and shows only what the lessons talk about.
 
@@ -204,7 +205,7 @@ class GraphView:
 
 
 # Ops that only move or select numbers: drawn as a mark on an arrow in compact mode.
-LAYOUT_OPS = {"permute": "ᵀ", "getitem": "[ ]", "reshape": "reshape"}
+LAYOUT_OPS = {"permute": "T", "getitem": "[ ]", "reshape": "reshape"}
 
 
 def _op_of(node: Any) -> str:
@@ -246,6 +247,8 @@ def draw(
             f"draw: the graph has {len(order)} nodes, more than max_nodes={max_nodes}. "
             "Draw a smaller example (fewer time steps or units), or raise max_nodes."
         )
+    # Short node names in drawing order (n1, n2, ...): the SVG repeats them in every title.
+    names = {id(node): f"n{k}" for k, node in enumerate(order, 1)}
     if compact is None:
         compact = _wants_compact(order)
     if rankdir is None:
@@ -266,7 +269,7 @@ def draw(
     folded: dict[int, tuple[str, list[str]]] = {}
 
     def source_of(parent: Any) -> tuple[str, list[str]]:
-        return folded.get(id(parent), (str(id(parent)), []))
+        return folded.get(id(parent), (names[id(parent)], []))
 
     for node in order:
         op = _op_of(node)
@@ -290,7 +293,7 @@ def draw(
                     graph_attr={"label": group, "style": "rounded,dashed", "color": "#888888"},
                 )
             target = clusters[group]
-        name = str(id(node))
+        name = names[id(node)]
         fill = shade(node) if shade else "#ffffff"
         label = getattr(node, "label", None) or ""
         # States (h_1, c_1, ...) and the loss keep their boxes; gates and other steps shrink.

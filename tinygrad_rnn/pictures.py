@@ -15,8 +15,9 @@ Lessons (and your own scripts) call one function instead of ``plt.show()``::
 
 ``show(picture, name, caption="", alt="")``:
 
-* ``picture`` is a matplotlib ``Figure`` (``None`` means the current figure) or a
-  :class:`~tinygrad_rnn.graph.GraphView` from ``graph.draw``.
+* ``picture`` is a matplotlib ``Figure`` (``None`` means the current figure), a
+  :class:`~tinygrad_rnn.graph.GraphView` from ``graph.draw``, or a ``graphviz.Digraph``
+  drawn by hand (a block diagram).
 * ``name`` is a short slug for the file (``"gradient-norms"``); pictures are numbered in the
   order they are shown, so files sort as the lesson reads: ``03-gradient-norms.png``.
 * ``caption`` is the sentence printed under the picture on the docs site (default: the
@@ -26,7 +27,7 @@ Lessons (and your own scripts) call one function instead of ``plt.show()``::
 What happens depends on where the code runs:
 
 * **In Jupyter** (an IPython kernel) the picture is shown inline, as ``plt.show()`` would
-  show it; figures as SVG (or a 2x PNG when the SVG would be large). Name, caption and alt
+  show it; figures as SVG (or a 1.5x PNG when the SVG would be large). Name, caption and alt
   text travel in the output's metadata under ``"tinygrad_rnn"``, where the docs build
   (``docs/lesson_pages.py``) reads them.
 * **As a script** (``tinygrad-rnn run 8`` or ``python lessons/08_gradients.py``) the picture
@@ -54,7 +55,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["show", "saved", "output_dir", "describe"]
+__all__ = ["show", "saved", "output_dir", "describe", "compact_svg"]
 
 OUT_ENV = "TINYGRAD_RNN_PICTURES"
 OPEN_ENV = "TINYGRAD_RNN_OPEN"
@@ -171,8 +172,12 @@ def _resolve(picture: Any) -> Any:
         return plt.gcf()
     if _is_figure(picture) or _is_graph(picture):
         return picture
+    if hasattr(picture, "pipe") and hasattr(picture, "source"):  # a graphviz.Digraph of one's own
+        from tinygrad_rnn.graph import GraphView
+
+        return GraphView(picture)
     raise TypeError(
-        f"show: expected a matplotlib Figure or a graph from graph.draw, got "
+        f"show: expected a matplotlib Figure, a graph from graph.draw or a graphviz.Digraph, got "
         f"{type(picture).__name__}"
     )
 
@@ -187,7 +192,8 @@ def show(picture: Any = None, name: str = "", caption: str = "", alt: str = "") 
     """Show ``picture`` inline in a notebook, or save it (and say where) from a script.
 
     Args:
-        picture: a matplotlib Figure (``None``: the current one) or a ``graph.draw`` result.
+        picture: a matplotlib Figure (``None``: the current one), a ``graph.draw`` result or
+            a ``graphviz.Digraph``.
         name: a short name for the file, e.g. ``"loss-curve"``; numbered in showing order.
         caption: one sentence shown under the picture (default: the figure's title).
         alt: a description for readers who cannot see the picture (default: caption plus
@@ -209,6 +215,28 @@ def show(picture: Any = None, name: str = "", caption: str = "", alt: str = "") 
     return _save(picture, stem)
 
 
+_SVG_NUMBER = re.compile(r"-?\d+\.\d+")
+_SVG_GEOMETRY = re.compile(
+    r'(\s(?:d|transform|x|y|x1|x2|y1|y2|width|height|points|cx|cy|r))="([^"]*)"'
+)
+
+
+def _tenth(match: re.Match[str]) -> str:
+    text = f"{float(match.group(0)):.1f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def compact_svg(svg: str) -> str:
+    """Matplotlib's SVG with coordinates rounded to 0.1 pt (invisible) and no metadata block.
+
+    Only geometry attributes are touched, never text, so tick labels keep their digits.
+    """
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
+    return _SVG_GEOMETRY.sub(
+        lambda m: f'{m.group(1)}="{" ".join(_SVG_NUMBER.sub(_tenth, m.group(2)).split())}"', svg
+    )
+
+
 def _figure_bundle(figure: Any) -> tuple[dict[str, str], dict[str, Any]]:
     import matplotlib as mpl
 
@@ -216,11 +244,11 @@ def _figure_bundle(figure: Any) -> tuple[dict[str, str], dict[str, Any]]:
     buffer = io.BytesIO()
     with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": "tinygrad_rnn"}):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    svg = buffer.getvalue()
+    svg = compact_svg(buffer.getvalue().decode("utf-8"))
     if len(svg) <= SVG_LIMIT:
-        return {"image/svg+xml": svg.decode("utf-8")}, {}
+        return {"image/svg+xml": svg}, {}
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=192, bbox_inches="tight")
+    figure.savefig(buffer, format="png", dpi=144, bbox_inches="tight")  # 1.5x, sharp enough
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     return {"image/png": png}, {"image/png": {"width": width_px}}
 
