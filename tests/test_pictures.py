@@ -164,3 +164,12 @@ def test_compact_svg_rounds_geometry_but_never_text():
     assert 'd="M 44.8 244.1 L 47.1 0"' in small
     assert 'transform="translate(30.3 250.7)"' in small and 'x="1.2"' in small
     assert ">0.125</text>" in small  # a tick label keeps every digit
+
+
+def test_graph_svg_loses_internal_names_but_keeps_its_labels():
+    svg = small_graph()._repr_mimebundle_().get("image/svg+xml")
+    if svg is None:
+        pytest.skip("needs graphviz's dot")
+    trimmed = pictures._trim_graph_svg(svg)
+    assert "<!--" not in trimmed and "<title>n1</title>" not in trimmed
+    assert trimmed.count("<text") == svg.count("<text") and len(trimmed) < len(svg)

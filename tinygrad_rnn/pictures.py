@@ -27,9 +27,9 @@ Lessons (and your own scripts) call one function instead of ``plt.show()``::
 What happens depends on where the code runs:
 
 * **In Jupyter** (an IPython kernel) the picture is shown inline, as ``plt.show()`` would
-  show it; figures as SVG (or a 1.5x PNG when the SVG would be large). Name, caption and alt
-  text travel in the output's metadata under ``"tinygrad_rnn"``, where the docs build
-  (``docs/lesson_pages.py``) reads them.
+  show it; figures as SVG (or a PNG at 4/3 of screen resolution when the SVG would be
+  large). Name, caption and alt text travel in the output's metadata under
+  ``"tinygrad_rnn"``, where the docs build (``docs/lesson_pages.py``) reads them.
 * **As a script** (``tinygrad-rnn run 8`` or ``python lessons/08_gradients.py``) the picture
   is saved under ``out/lesson-08/`` in the current folder (figures as PNG, graphs as SVG and
   PNG), one line ``[picture] out/lesson-08/03-gradient-norms.png`` is printed per file where
@@ -237,6 +237,12 @@ def compact_svg(svg: str) -> str:
     )
 
 
+def _trim_graph_svg(svg: str) -> str:
+    """Graphviz's SVG without its comments and its titles of internal node names (n12)."""
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+    return re.sub(r"<title>n\d+(?:&#45;&gt;n\d+(?::\w+)?)?</title>\n?", "", svg)
+
+
 def _figure_bundle(figure: Any) -> tuple[dict[str, str], dict[str, Any]]:
     import matplotlib as mpl
 
@@ -248,7 +254,7 @@ def _figure_bundle(figure: Any) -> tuple[dict[str, str], dict[str, Any]]:
     if len(svg) <= SVG_LIMIT:
         return {"image/svg+xml": svg}, {}
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=144, bbox_inches="tight")  # 1.5x, sharp enough
+    figure.savefig(buffer, format="png", dpi=128, bbox_inches="tight")  # 4/3 of the SVG's size
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     return {"image/png": png}, {"image/png": {"width": width_px}}
 
@@ -263,6 +269,8 @@ def _display(picture: Any, stem: str, caption: str, alt: str) -> None:
         info["kind"] = "figure"
     else:
         bundle, metadata = dict(picture._repr_mimebundle_()), {}
+        if "image/svg+xml" in bundle:
+            bundle["image/svg+xml"] = _trim_graph_svg(bundle["image/svg+xml"])
         info["kind"] = "graph"
     bundle["text/plain"] = caption or stem
     metadata[METADATA_KEY] = info
