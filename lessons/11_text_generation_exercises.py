@@ -16,6 +16,7 @@ and you would learn nothing).
 | 11.2 | 2      | ``sample_with_temperature``: draw the next character's id               |
 | 11.3 | 2      | ``nll_and_perplexity``: nats per character and perplexity from logits   |
 | 11.4 | 3      | ``train_language_model``: beat a target loss within a time budget       |
+| 11.5 | 2      | ``generate_text``: sample text from a model, with temperature           |
 """
 
 from __future__ import annotations
@@ -167,4 +168,35 @@ def train_language_model(text: str, seconds: float) -> tuple[Any, Any]:
     """
     raise NotImplementedError(
         "Exercise 11.4: build CharVocab and CharLM, then loop: chunk, loss, backward, step"
+    )
+
+
+def generate_text(
+    model: Any, itos: list[str], prompt: str, n: int, temperature: float, rng: np.random.Generator
+) -> str:
+    r"""Exercise 11.5 (2 points): write ``n`` characters after ``prompt``, drawn from a model.
+
+    ``model`` is a character model of the library (a ``tinygrad_rnn.generate.CharLM``):
+    ``model(ids, state)`` takes integer ids of shape ``(T, B)`` and the state to start from
+    (``None`` for zeros) and returns ``(logits, state)``, the logits a Tensor of shape
+    ``(T, B, V)`` (``.data`` is its numpy array) and the state after the last id. Read the
+    prompt, then repeat ``n`` times: draw the next id from the last logits with your
+    ``sample_with_temperature`` (11.2), and let the model read that id, carrying its state.
+    Draw with ``rng`` only.
+
+    Args:
+        model: the character model.
+        itos: id -> character.
+        prompt: at least one character, all in ``itos``.
+        n: how many new characters.
+        temperature: :math:`\tau \ge 0` (0: greedy).
+        rng: a ``np.random.Generator``.
+
+    Returns:
+        The ``n`` new characters as one ``str``, without the prompt.
+
+    Explained in: lesson 11, "Sampling with temperature".
+    """
+    raise NotImplementedError(
+        "Exercise 11.5: return n new characters drawn one at a time from the model after the prompt"
     )

@@ -70,3 +70,14 @@ def train_language_model(text, seconds):
         state = detach_state(state)
         k += 1
     return model, vocab
+
+
+def generate_text(model, itos, prompt, n, temperature, rng):
+    stoi = {ch: i for i, ch in enumerate(itos)}
+    logits, state = model(np.array([[stoi[ch]] for ch in prompt]))  # (T, 1) ids
+    out = []
+    for _ in range(n):
+        k = sample_with_temperature(logits.data[-1, 0], temperature, rng)
+        out.append(itos[k])
+        logits, state = model(np.array([[k]]), state)
+    return "".join(out)

@@ -336,6 +336,144 @@ def judge_train(case: Case, got: dict[str, Any]) -> str | None:
     return None
 
 
+# ---------------------------------------------------------------- 11.5 generate_text
+
+GEN_ITOS = ["\n", " ", ".", "a", "d", "e", "o", "s", "t"]
+GEN_PROMPT = "a dose "
+#: (cell, seed, temperature, n)
+GEN_CASES = (("lstm", 1151, 1.0, 250), ("gru", 1152, 0.6, 250), ("lstm", 1153, 1.8, 250))
+GEN_CASES += (("lstm", 1154, 0.0, 40),)
+
+
+def _gen_model(cell: str, seed: int) -> Any:
+    """A small CharLM whose next character depends strongly on its state (scaled weights)."""
+    from tinygrad_rnn.generate import CharLM
+
+    model = CharLM(len(GEN_ITOS), 6, 10, cell=cell, rng=seed, dtype=np.float64)
+    scales = {"embed": 3.0, "rnn": 2.0, "head": 6.0}
+    state = {k: np.asarray(v) * scales[k.split(".")[0]] for k, v in model.state_dict().items()}
+    model.load_state_dict(state)
+    return model
+
+
+def _gen_logits(model: Any, ids: list[int], carry: bool = True) -> np.ndarray:
+    """The logits ``(len(ids), V)`` after each id, with the state carried (or not)."""
+    from tinygrad_rnn.tensor import no_grad
+
+    with no_grad():
+        if carry:
+            return np.asarray(model(np.array(ids)[:, None])[0].data[:, 0], dtype=np.float64)
+        rows = [model(np.array([[i]]))[0].data[0, 0] for i in ids]
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _gen_greedy(model: Any, prompt_ids: list[int], n: int, carry: bool = True) -> list[int]:
+    ids = list(prompt_ids)
+    for _ in range(n):
+        logits = _gen_logits(model, ids if carry else ids[-1:])
+        ids.append(int(np.argmax(logits[-1])))
+    return ids[len(prompt_ids) :]
+
+
+@cache
+def _gen_cases() -> tuple[Case, ...]:
+    stoi = {ch: i for i, ch in enumerate(GEN_ITOS)}
+    prompt = [stoi[ch] for ch in GEN_PROMPT]
+    cases = []
+    for cell, seed, temperature, n in GEN_CASES:
+        model = _gen_model(cell, seed)
+        expected = {"greedy": "".join(GEN_ITOS[i] for i in _gen_greedy(model, prompt, n))}
+        expected["greedy_no_carry"] = "".join(
+            GEN_ITOS[i] for i in _gen_greedy(model, prompt, n, carry=False)
+        )
+        label = (
+            f"generate_text(a small {cell.upper()} CharLM, itos {''.join(GEN_ITOS)!r}, "
+            f"{GEN_PROMPT!r}, n = {n}, temperature = {temperature:g}, rng)"
+        )
+        inputs = {"cell": cell, "seed": seed, "temperature": temperature, "n": n}
+        cases.append(Case(inputs, expected, label))
+    return tuple(cases)
+
+
+def probe_gen(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
+    texts, model = [], _gen_model(inputs["cell"], inputs["seed"])
+    for seed in (inputs["seed"], inputs["seed"], inputs["seed"] + 1000):
+        rng = np.random.default_rng(seed)
+        text = learner.generate_text(
+            model, list(GEN_ITOS), GEN_PROMPT, inputs["n"], inputs["temperature"], rng
+        )
+        if not isinstance(text, str):
+            raise WrongType(f"generate_text should return a str, got {describe(text)}")
+        texts.append(text)
+    return {"first": texts[0], "again": texts[1], "other": texts[2]}
+
+
+def judge_gen(case: Case, got: dict[str, Any]) -> str | None:
+    from tinygrad_rnn.grading.lesson14 import surprise_z
+
+    n, temperature, text = case.inputs["n"], case.inputs["temperature"], got["first"]
+    if len(text) != n:
+        return f"{case.label}: asked for {n} new characters, got {len(text)} (leave the prompt out)"
+    strange = sorted(set(text) - set(GEN_ITOS))
+    if strange:
+        return f"{case.label}: the text holds characters that are not in itos: {strange!r}"
+    if temperature == 0:
+        if text == case.expected["greedy"]:
+            return None
+        if text == case.expected["greedy_no_carry"]:
+            return (
+                f"{case.label}: each character was read from a fresh state: pass the state "
+                "the model returned back into the next call, so that it remembers the text"
+            )
+        return value_message(
+            case.label,
+            case.expected["greedy"],
+            text,
+            "temperature 0 means greedy: always the most likely id",
+        )
+    stoi = {ch: i for i, ch in enumerate(GEN_ITOS)}
+    ids = [stoi[ch] for ch in GEN_PROMPT + text]
+    model = _gen_model(case.inputs["cell"], case.inputs["seed"])
+    start = len(GEN_PROMPT) - 1
+    drawn = np.array(ids[len(GEN_PROMPT) :])
+    z = surprise_z(_gen_logits(model, ids[:-1])[start:], drawn, temperature)
+    if abs(z) > 4.5:
+        fits = [
+            (
+                "with the state dropped between characters (not carried)",
+                _gen_logits(model, ids[:-1], carry=False)[start:],
+                temperature,
+            ),
+        ]
+        if temperature != 1.0:
+            rows = _gen_logits(model, ids[:-1])[start:]
+            fits += [("at temperature 1 (is the temperature passed on?)", rows, 1.0)]
+        scored = sorted((abs(surprise_z(rows, drawn, tau)), why) for why, rows, tau in fits)
+        better = [why for score, why in scored if score <= 4.5]
+        if text == case.expected["greedy"]:
+            why = "it is the greedy text (always the most likely character): draw with rng"
+        elif better:
+            why = f"it fits draws {better[0]}"
+        else:
+            why = (
+                "each draw should come from the model's logits after the text so far, "
+                "divided by the temperature"
+            )
+        return (
+            f"{case.label}: these characters did not come from softmax(logits / "
+            f"{temperature:g}) of this model (surprise score z = {z:.1f}; honest draws stay "
+            f"within ±4.5): {why}"
+        )
+    if got["again"] != text:
+        return (
+            f"{case.label}: two calls with generators of the same seed gave different text: "
+            "draw with the rng you are given"
+        )
+    if got["other"] == text:
+        return f"{case.label}: generators of different seeds gave the same text: use the rng"
+    return None
+
+
 # ---------------------------------------------------------------- the lesson
 
 LESSON = Lesson(
@@ -420,6 +558,36 @@ LESSON = Lesson(
                 ),
             ),
             timeout=90.0,
+        ),
+        Exercise(
+            id="11.5",
+            title="Sampling text from a model, with temperature",
+            points=2,
+            functions=("generate_text",),
+            todo="return n new characters drawn one at a time from the model after the prompt",
+            hint=(
+                "Lesson 11, 'Sampling with temperature': the model reads the prompt once, then "
+                "each new character is drawn from the logits of the last step and fed back in, "
+                "with the state the model returned, so that it remembers what it wrote.",
+                "logits, state = model(ids of the prompt as a (T, 1) array); n times: k = "
+                "sample_with_temperature(logits.data[-1, 0], temperature, rng); keep itos[k]; "
+                "logits, state = model(np.array([[k]]), state).",
+                "Worked answer: stoi = {ch: i for i, ch in enumerate(itos)}; logits, state = "
+                "model(np.array([[stoi[ch]] for ch in prompt])); out = []; for _ in range(n): "
+                "k = sample_with_temperature(logits.data[-1, 0], temperature, rng); "
+                "out.append(itos[k]); logits, state = model(np.array([[k]]), state); return "
+                "''.join(out).",
+            ),
+            checks=(
+                Check(
+                    "the text fits softmax(logits / temperature) of the model, reproducibly",
+                    _gen_cases,
+                    probe_gen,
+                    judge_gen,
+                ),
+            ),
+            timeout=60.0,
+            forbidden=("tinygrad_rnn.generate.sample", "tinygrad_rnn.generate.sample_index"),
         ),
     ),
 )

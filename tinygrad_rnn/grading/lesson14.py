@@ -33,7 +33,7 @@ from tinygrad_rnn.grading.checks import numeric_gradient, value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 
-__all__ = ["LESSON", "forward", "TARGET_NATS", "TRAIN_SECONDS"]
+__all__ = ["LESSON", "forward", "surprise_z", "TARGET_NATS", "TRAIN_SECONDS"]
 
 PARAMS = ("W_ih", "W_hh", "b_ih", "b_hh", "W_out", "b_out")
 #: the forbidden library calls of every capstone exercise: the pieces you build yourself
@@ -284,6 +284,21 @@ PREFIX = "ab ne"
 Z_LIMIT = 4.5
 
 
+def surprise_z(logits: np.ndarray, drawn: np.ndarray, temperature: float) -> float:
+    """The standardised surprise of draws ``drawn (N,)`` from ``softmax(logits (N, V) / T)``.
+
+    0 on average for honest draws, with spread 1; far from 0 when the draws came from another
+    distribution (see the module docstring). Shared with lesson 11's sampler exercise.
+    """
+    logp = _log_softmax(np.asarray(logits, dtype=np.float64) / temperature)
+    p = np.exp(logp)
+    entropy = -(p * logp).sum(axis=1)
+    second = (p * logp**2).sum(axis=1)
+    surprise = -logp[np.arange(len(drawn)), np.asarray(drawn)]
+    spread = math.sqrt(max(float((second - entropy**2).sum()), 1e-12))
+    return float((surprise - entropy).sum()) / spread
+
+
 def _surprise_score(
     params, itos: list[str], prefix: str, text: str, temperature: float, carry: bool = True
 ) -> float:
@@ -293,13 +308,7 @@ def _surprise_score(
     H = params["W_hh"].shape[1]
     zeros = np.zeros((1, H))
     logits, _, _ = forward(params, ids[:-1, None], zeros, zeros, carry=carry)
-    logp = _log_softmax(logits[:, 0] / temperature)[len(prefix) - 1 :]  # rows predicting text
-    p = np.exp(logp)
-    entropy = -(p * logp).sum(axis=1)
-    second = (p * logp**2).sum(axis=1)
-    drawn = -logp[np.arange(len(text)), ids[len(prefix) :]]
-    spread = math.sqrt(max(float((second - entropy**2).sum()), 1e-12))
-    return float((drawn - entropy).sum()) / spread
+    return surprise_z(logits[len(prefix) - 1 :, 0], ids[len(prefix) :], temperature)
 
 
 def _greedy(params, itos: list[str], prefix: str, n: int, carry: bool = True) -> str:
