@@ -536,6 +536,7 @@ print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
 # | 7.2 | `rnn_forward(xs, h0, ...)`: all hidden states $h_1 \dots h_T$ | The recurrence; Unrolling |
 # | 7.3 | `rnn_bptt(xs, h0, ..., dhs)`: $\partial L/\partial W_{hh}$ by walking back in time | Backpropagation through time |
 # | 7.4 | `rnn_num_params(input_size, hidden_size, num_layers, bias)` | Parameters are shared across time |
+# | 7.5 | `truncated_bptt(xs, h0, ..., dhs, window)`: one $\partial L_k/\partial W_{hh}$ per window, the state carried but not the gradient | Backpropagation through time; lesson 11's truncated BPTT |
 #
 # Questions for yourself:
 #

@@ -595,6 +595,9 @@ print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
 # | 8.2 | `clip_by_norm(grads, max_norm)` and `clip_by_value(grads, clip_value)`, matching `optim` | Exploding gradients; Four remedies |
 # | 8.3 | `spectral_radius(W)` and `jacobian_norms(W_hh, hs)` for a tanh RNN | The gradient through time is a product; the spectral radius |
 # | 8.4 | `orthogonal(n, rng)` and `identity(n)`: starts for $W_{hh}$ | Four remedies |
+# | 8.5 | `rnn_train_step(params, xs, h0, ys, lr, max_norm)`: a training step with clipping inside it | Exploding gradients; Four remedies |
+# | 8.6 | experiment: `clipping_directions(grads, threshold)`, your numbers must show which clipping keeps the direction | Four remedies |
+# | 8.7 | experiment: `predict_growth(W_hh)` and `measure_growth(W_hh, u, steps)` on matrices chosen to fool the norm | The spectral radius |
 #
 # Questions for yourself:
 #

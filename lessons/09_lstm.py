@@ -424,6 +424,8 @@ print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
 # | 9.2 | `lstm_forward(xs, h0, c0, ...)`: every $h_t$ and the final $(h_T, c_T)$ | Gates and the cell state; the graph |
 # | 9.3 | `lstm_step_backward(...)`: one step's backward pass, checked by central differences | Why the cell state keeps the gradient alive |
 # | 9.4 | `lstm_num_params(...)` and `set_forget_bias_(bias, value)` | Stacking LSTMs; the forget-gate bias |
+# | 9.5 | `lstm_bptt(xs, h0, c0, ..., dhs)`: every gradient over the whole sequence | Why the cell state keeps the gradient alive |
+# | 9.6 | experiment: `first_step_gradients(...)`, the gradient reaching step 1 of 50 with your LSTM against your RNN | Why the cell state keeps the gradient alive; the forget-gate bias |
 #
 # Questions for yourself:
 #

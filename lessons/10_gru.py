@@ -388,6 +388,7 @@ print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
 # | 10.1 | `gru_step(x_t, h_prev, W_ih, W_hh, b_ih, b_hh)`: one step, PyTorch's formula | The GRU's equations |
 # | 10.2 | `recurrent_num_params(kind, input_size, hidden_size, num_layers, bias)` | Counting parameters |
 # | 10.3 | `gru_forward(xs, h0, ...)`: every hidden state $h_1 \dots h_T$ | A GRU over a sequence |
+# | 10.4 | `gru_bptt(xs, h0, ..., dhs)`: every gradient over the whole sequence | The GRU's equations; the GRU cell's graph |
 #
 # Questions for yourself:
 #
