@@ -388,6 +388,9 @@ def on_page_content(html_text: str, page, config, files) -> str:
     return _IMG_TAG.sub(lambda m: _inline_svg(m, root), html_text)
 
 
+_KEEP_WHITESPACE = re.compile(r"<(pre|textarea|script)\b.*?</\1>", re.S | re.I)
+
+
 def on_post_build(config):
     """Trim what a reader never downloads: source maps, search languages, old font formats."""
     site = Path(config.site_dir)
@@ -398,6 +401,17 @@ def on_post_build(config):
         stripped = re.sub(r"\n?/[/*]# sourceMappingURL=\S+?(?: \*/)?\s*$", "\n", text)
         if stripped != text:
             asset.write_text(stripped, encoding="utf-8", errors="surrogateescape")
+    # The theme indents its HTML deeply: a sixth of the site was leading spaces. Drop them,
+    # except where whitespace is content (<pre>, <textarea>) or code (<script>).
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        slim, last = [], 0
+        for match in _KEEP_WHITESPACE.finditer(text):
+            slim += [re.sub(r"\n[ \t]+", "\n", text[last : match.start()]), match.group(0)]
+            last = match.end()
+        slim = "".join([*slim, re.sub(r"\n[ \t]+", "\n", text[last:])])
+        if slim != text:
+            page.write_text(slim, encoding="utf-8")
     # The search index is English; the theme ships word splitters for 30 other languages.
     search = config.plugins.get("search") or config.plugins.get("material/search")
     languages = set((search.config.get("lang") if search else None) or ["en"])
