@@ -155,6 +155,10 @@ class _Page:
             image = f"[{image}]({rel}){{ .graph-zoom title='Click to zoom and pan' }}"
             more = f"[full-size graph]({rel})"
             caption = f"{caption} ({more})" if caption else more.capitalize()
+        elif rel.endswith(".svg"):  # a plot: on a phone, a click shows it large
+            image = f"[{image}]({rel}){{ .graph-zoom title='Click to enlarge' }}"
+        else:
+            image = f"[{image}]({rel})"
         lines = [f'<figure class="lesson-figure lesson-{kind}" markdown="1">', "", image, ""]
         if caption:
             lines.append(f'<figcaption markdown="span">{caption}</figcaption>')

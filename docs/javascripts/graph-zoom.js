@@ -30,7 +30,7 @@
         const overlay = document.createElement("div");
         overlay.className = "graph-overlay";
         overlay.setAttribute("role", "dialog");
-        overlay.setAttribute("aria-label", "Graph, zoomable");
+        overlay.setAttribute("aria-label", "Picture: zoom and pan");
         const bar = document.createElement("div");
         bar.className = "graph-overlay__bar";
         bar.innerHTML =
