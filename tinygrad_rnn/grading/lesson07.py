@@ -416,6 +416,7 @@ LESSON = Lesson(
                 "tinygrad_rnn.nn.RNNCell",
                 "tinygrad_rnn.nn.detach_state",
                 "tinygrad_rnn.autograd.backward",
+                "tinygrad_rnn.tensor.Tensor.backward",
             ),
         ),
     ),

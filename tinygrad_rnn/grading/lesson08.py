@@ -785,6 +785,7 @@ LESSON = Lesson(
                 "tinygrad_rnn.nn.rnn_step",
                 "tinygrad_rnn.nn.RNN",
                 "tinygrad_rnn.autograd.backward",
+                "tinygrad_rnn.tensor.Tensor.backward",
             ),
         ),
         Exercise(

@@ -621,6 +621,7 @@ LESSON = Lesson(
                 "tinygrad_rnn.nn.LSTM",
                 "tinygrad_rnn.nn.LSTMCell",
                 "tinygrad_rnn.autograd.backward",
+                "tinygrad_rnn.tensor.Tensor.backward",
             ),
         ),
         Exercise(
@@ -657,6 +658,7 @@ LESSON = Lesson(
                 "tinygrad_rnn.nn.rnn_step",
                 "tinygrad_rnn.nn.RNN",
                 "tinygrad_rnn.autograd.backward",
+                "tinygrad_rnn.tensor.Tensor.backward",
             ),
         ),
     ),

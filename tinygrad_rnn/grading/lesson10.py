@@ -405,6 +405,7 @@ LESSON = Lesson(
                 "tinygrad_rnn.nn.GRU",
                 "tinygrad_rnn.nn.GRUCell",
                 "tinygrad_rnn.autograd.backward",
+                "tinygrad_rnn.tensor.Tensor.backward",
             ),
         ),
     ),

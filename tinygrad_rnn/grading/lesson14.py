@@ -53,6 +53,7 @@ FORBIDDEN = (
     "tinygrad_rnn.optim.RMSprop",
     "tinygrad_rnn.optim.clip_grad_norm_",
     "tinygrad_rnn.autograd.backward",
+    "tinygrad_rnn.tensor.Tensor.backward",
 )
 
 
