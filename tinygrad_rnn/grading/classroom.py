@@ -27,10 +27,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tinygrad_rnn.grading.processes import Launcher
 from tinygrad_rnn.grading.registry import resolve
 from tinygrad_rnn.grading.report import _STATUS, write_json
 from tinygrad_rnn.grading.runner import GradeReport, grade
+from tinygrad_rnn.grading.sandbox.processes import Launcher
 
 __all__ = ["ClassRow", "find_hand_ins", "grade_class", "print_class_table", "write_summary"]
 

@@ -4,11 +4,15 @@ For each exercise:
 
 1. In this process, every check makes its cases: inputs and the expected answers, from the
    library (the reference) and central differences.
-2. A fresh process (:mod:`tinygrad_rnn.grading._child`, forked from a warm starter or
-   started anew, see :mod:`tinygrad_rnn.grading.processes`) gets only the inputs, imports
-   the learner's file, runs the probes and writes plain JSON to a file of its own. Its
-   stdout and stderr are drained separately and kept only for the report, so printing
-   cannot corrupt the result; a time limit kills it (and anything it started).
+2. A fresh process (:mod:`tinygrad_rnn.grading.sandbox._child`, forked from a warm starter or
+   started anew, see :mod:`tinygrad_rnn.grading.sandbox.processes`) gets only the inputs,
+   imports the learner's file (a copy, in the hand-in's own workspace and, where bubblewrap
+   works, its own sandbox: :mod:`tinygrad_rnn.grading.sandbox.isolation`), runs the probes
+   and writes plain JSON to a file of its own. Its stdout and stderr are drained separately
+   and kept only for the report, so printing cannot corrupt the result; a time limit kills
+   it (and anything it started). The result is read only after every process of the
+   exercise has ended, and every process of the hand-in is gone before :func:`grade`
+   returns; reports are written here, by the grader, from data judged here.
 3. Back here, each check's judge compares the learner's data with the expected answers.
 
 Because the expected answers never leave this process and the result is parsed as JSON, code
@@ -21,17 +25,18 @@ from __future__ import annotations
 import json
 import os
 import signal
-import tempfile
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tinygrad_rnn.grading import wire
-from tinygrad_rnn.grading._child import MEMORY_ENV, memory_limit_mb
-from tinygrad_rnn.grading.processes import PACKAGE_ROOT, Launcher
 from tinygrad_rnn.grading.registry import Exercise, Lesson, resolve
+from tinygrad_rnn.grading.sandbox import wire
+from tinygrad_rnn.grading.sandbox._child import MEMORY_ENV, memory_limit_mb
+from tinygrad_rnn.grading.sandbox._reaper import PROCESS_LIMIT
+from tinygrad_rnn.grading.sandbox.processes import PACKAGE_ROOT, HandIn, Launcher
 
 __all__ = [
     "CheckResult",
@@ -41,8 +46,6 @@ __all__ = [
     "grade",
     "grade_exercise",
 ]
-
-RESULT_MAX_BYTES = 64 * 2**20  # a 100,000-node order is about 0.7 MB
 
 
 @dataclass
@@ -175,15 +178,19 @@ def grade(
     for lesson, exercises in plan:
         path = Path(file) if file is not None else folder / lesson.exercise_file
         tasks.extend((lesson, ex, path, timeout) for ex in exercises)
+    files = sorted({path.resolve() for *_, path, _ in tasks if path.is_file()})
     own = launcher is None
     if launcher is None:
-        launcher = Launcher(warm=None if len(tasks) > 1 else False)
+        launcher = Launcher()
     try:
-        if jobs > 1 and len(tasks) > 1:
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                results = list(pool.map(lambda task: grade_exercise(*task, launcher), tasks))
-        else:
-            results = [grade_exercise(*task, launcher) for task in tasks]
+        with launcher.hand_in(files) as hand_in:
+            run = lambda task: grade_exercise(*task, launcher, hand_in)  # noqa: E731
+            if jobs > 1 and len(tasks) > 1:
+                with ThreadPoolExecutor(max_workers=jobs) as pool:
+                    results = list(pool.map(run, tasks))
+            else:
+                results = [run(task) for task in tasks]
+        # Leaving the block ended every process of the hand-in: only now is it reported.
     finally:
         if own:
             launcher.close()
@@ -196,11 +203,13 @@ def grade_exercise(
     path: str | os.PathLike[str],
     timeout: float | None = None,
     launcher: Launcher | None = None,
+    hand_in: HandIn | None = None,
 ) -> ExerciseResult:
     """Grade one exercise of the file at ``path`` in a fresh process.
 
-    ``launcher`` starts that process (see :mod:`~tinygrad_rnn.grading.processes`); without one,
-    a new Python is started for it.
+    ``hand_in`` is the workspace (and sandbox) the file was copied into; without one, a
+    workspace is made for this exercise alone, by ``launcher`` (see
+    :mod:`~tinygrad_rnn.grading.sandbox.processes`) or a new one.
     """
     path = Path(path).resolve()
     start = time.perf_counter()
@@ -227,21 +236,38 @@ def grade_exercise(
     }
     limit = ex.timeout if timeout is None else timeout
     job["limit"] = limit
-    if launcher is None:
-        with Launcher(warm=False) as cold:
-            raw, result.output, problem = _run_child(job, path.parent, limit, cold)
+    if hand_in is not None:
+        raw, result.output, problem = _run_child(job, limit, hand_in)
     else:
-        raw, result.output, problem = _run_child(job, path.parent, limit, launcher)
+        own = launcher is None
+        launcher = launcher or Launcher()
+        try:
+            with launcher.hand_in([path]) as alone:
+                raw, result.output, problem = _run_child(job, limit, alone)
+        finally:
+            if own:
+                launcher.close()
     result.seconds = round(time.perf_counter() - start, 3)
     if problem is not None:
         result.status, result.message = problem
-        return result
-    _judge(ex, all_cases, raw, result)
+    else:
+        _judge(ex, all_cases, raw, result)
+    if result.status in ("failed", "timeout"):
+        result.hint = ex.hints[0]  # the idea only; the next levels: tinygrad-rnn hint N.k
+    _clean(result)
     return result
 
 
+def _clean(result: ExerciseResult) -> None:
+    """Strip control and escape sequences from every text that came from learner code."""
+    result.message = wire.clean_text(result.message)
+    result.output = wire.clean_text(result.output)
+    for check in result.checks:
+        check.message = wire.clean_text(check.message)
+
+
 def _run_child(
-    job: dict[str, Any], cwd: Path, limit: float, launcher: Launcher
+    job: dict[str, Any], limit: float, hand_in: HandIn
 ) -> tuple[Any, str, tuple[str, str] | None]:
     """Run the learner's process.
 
@@ -249,40 +275,57 @@ def _run_child(
         ``(decoded result, printout, None)``, or ``(None, printout, (status, message))`` when
         no usable result came back.
     """
-    with tempfile.TemporaryDirectory(prefix="tinygrad-rnn-grade-") as tmp:
-        job_path = Path(tmp) / "job.json"
-        result_path = Path(tmp) / "result.json"
-        job_path.write_text(wire.encode(job), encoding="utf-8")
-        finished = launcher.run(job["module"], job_path, result_path, cwd, limit)
-        output = finished.output
-        if finished.timed_out:
+    # The lesson's reference compiled kernels here: the sandbox gets numba's cache too.
+    finished = hand_in.run(job["module"], job, limit, numba="numba" in sys.modules)
+    output = finished.output
+    if finished.timed_out:
+        why = (
+            f"took longer than {limit:g} s and was stopped: is there an endless loop, "
+            "or a very slow step? (each exercise has a time limit)"
+        )
+        return None, output, ("timeout", why)
+    if finished.stopped == "memory":
+        return None, output, ("error", _tree_memory_message())
+    if finished.stopped == "processes":
+        why = (
+            f"your code started more than {PROCESS_LIMIT} processes at once and was stopped "
+            "(each exercise may run at most that many)"
+        )
+        return None, output, ("error", why)
+    if finished.result is None:
+        code = finished.code
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else code
+            why = f"the process running your code crashed (signal {name})"
+            if name == "SIGSEGV":
+                why += "; a very deep recursion can do this after sys.setrecursionlimit"
+            if name in ("SIGABRT", "SIGBUS", "SIGSEGV"):
+                why += _memory_hint()
+        else:
             why = (
-                f"took longer than {limit:g} s and was stopped: is there an endless loop, "
-                "or a very slow step? (each exercise has a time limit)"
+                f"your code ended the process before grading finished (exit code {code}); "
+                "remove any sys.exit(), exit() or os._exit() from the file"
             )
-            return None, output, ("timeout", why)
-        if not result_path.is_file():
-            code = finished.code
-            if code is not None and code < 0:
-                name = signal.Signals(-code).name if -code in signal.valid_signals() else code
-                why = f"the process running your code crashed (signal {name})"
-                if name == "SIGSEGV":
-                    why += "; a very deep recursion can do this after sys.setrecursionlimit"
-                if name in ("SIGABRT", "SIGBUS", "SIGSEGV"):
-                    why += _memory_hint()
-            else:
-                why = (
-                    f"your code ended the process before grading finished (exit code {code}); "
-                    "remove any sys.exit(), exit() or os._exit() from the file"
-                )
-            return None, output, ("error", why)
-        if result_path.stat().st_size > RESULT_MAX_BYTES:
-            return None, output, ("error", "the result sent back was far too large to read")
-        try:
-            raw = wire.decode(result_path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            return None, output, ("error", f"the grader could not read the result ({exc})")
+        return None, output, ("error", why)
+    if finished.result == "":
+        return None, output, ("error", "the result sent back was far too large to read")
+    try:
+        raw = wire.decode(finished.result)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, output, ("error", f"the grader could not read the result ({exc})")
     return raw, output, None
+
+
+def _tree_memory_message() -> str:
+    try:
+        memory_mb = memory_limit_mb()
+    except ValueError:
+        memory_mb = 0
+    return (
+        f"your code's processes together used more than {memory_mb} MB of memory and were "
+        f"stopped: is an array or a list far larger than you meant, or did it start "
+        f"processes that each hold a copy? (the limit is set by {MEMORY_ENV}; 0: none)"
+    )
 
 
 def _memory_hint() -> str:

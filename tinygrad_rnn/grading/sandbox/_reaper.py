@@ -1,8 +1,8 @@
 """Helpers that keep a learner's processes from outliving an exercise (Linux ``prctl``, ``/proc``).
 
 Both ways of starting a learner's process use them: the warm starter
-(:mod:`tinygrad_rnn.grading._zygote`) and the cold path's watching parent
-(:func:`tinygrad_rnn.grading._child.supervise`). They live here, apart from both, so that
+(:mod:`tinygrad_rnn.grading.sandbox._zygote`) and the cold path's watching parent
+(:func:`tinygrad_rnn.grading.sandbox._child.supervise`). They live here, apart from both, so that
 neither of those modules has to import the other to reach them.
 """
 
@@ -16,6 +16,7 @@ import time
 PR_SET_CHILD_SUBREAPER = 36  # from <linux/prctl.h>
 PR_SET_DUMPABLE = 4
 PR_SET_PDEATHSIG = 1
+PROCESS_LIMIT = 64  # processes an exercise may have at once (its own included)
 
 
 def prctl(option: int, value: int) -> bool:
@@ -104,3 +105,42 @@ def kill_descendants(rounds: int = 200) -> int:
         killed += len(found)
         time.sleep(0.001)  # SIGKILL is delivered asynchronously
     return killed
+
+
+def _memory_kb(pid: int) -> int:
+    """The memory of one process in kB: its proportional share (Pss), else its resident set.
+
+    Pss splits pages shared between processes (a forked child shares the starter's libraries)
+    among them, so the sum over a tree is what the tree really holds.
+    """
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def tree_usage(root: int | None = None) -> tuple[int, int]:
+    """``(processes, memory in MB)`` of every living descendant of ``root`` (default: us).
+
+    Read from ``/proc``; ``(0, 0)`` where there is none. This is how the starter holds all of
+    an exercise's processes together to one memory limit and one process count when no
+    cgroup does it.
+    """
+    try:
+        tree = _live_children()
+    except OSError:
+        return 0, 0
+    found, stack = [], list(tree.get(os.getpid() if root is None else root, ()))
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(tree.get(pid, ()))
+    return len(found), sum(_memory_kb(pid) for pid in found) // 1024

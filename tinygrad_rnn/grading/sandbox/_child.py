@@ -1,7 +1,8 @@
 """The learner's side of grading: run one exercise's probes and write back plain data.
 
-Started by :mod:`tinygrad_rnn.grading.runner` as
-``python -m tinygrad_rnn.grading._child JOB.json RESULT.json``, one process per exercise.
+Forked by the warm starter (:mod:`tinygrad_rnn.grading.sandbox._zygote`), or started as
+``python -m tinygrad_rnn.grading.sandbox._child JOB.json RESULT.json``: one process per
+exercise, inside the hand-in's sandbox when there is one.
 
 Order of events: read the job (the inputs of every case, no expected answers), import the
 lesson's grading module (and with it the library), then import the learner's file and call
@@ -12,7 +13,10 @@ data with answers it computed itself, in its own process.
 Two limits guard the machine: CPU time (a backstop behind the grader's own time limit) and
 address space, ``TINYGRAD_RNN_GRADE_MEMORY_MB`` (see :func:`memory_limit_mb`), so that a
 runaway allocation ends in a ``MemoryError`` reported to the learner instead of swapping the
-machine to a halt. Started as a program on Linux, this module also stays outside the
+machine to a halt. Files it writes may grow to ``FILE_LIMIT_MB`` (``RLIMIT_FSIZE``; a
+larger write fails with ``OSError``), and where the kernel counts processes per user (not for
+root) ``RLIMIT_NPROC`` allows :data:`~tinygrad_rnn.grading.sandbox._reaper.PROCESS_LIMIT`
+more than the user has. Started as a program on Linux, this module also stays outside the
 learner's code as its parent (:func:`supervise`), so that nothing the learner's code starts
 can outlive the exercise.
 """
@@ -42,6 +46,7 @@ MEMORY_ENV = "TINYGRAD_RNN_GRADE_MEMORY_MB"
 # lesson 5, 9 and 11 solutions); the BLAS library reserves about 40 MB more per CPU core.
 MEMORY_DEFAULT_MB = 4096
 MEMORY_PER_CPU_MB = 64
+FILE_LIMIT_MB = 64
 
 
 def _learner_location(exc: BaseException, learner_file: str) -> str:
@@ -99,8 +104,8 @@ def run(job: dict[str, Any], memory_mb: int = 0) -> dict[str, Any]:
 
     ``memory_mb`` is the address-space limit in force (0: none), named if memory runs out.
     """
-    from tinygrad_rnn.grading import wire
     from tinygrad_rnn.grading.probes import WrongType
+    from tinygrad_rnn.grading.sandbox import wire
 
     learner_file = os.path.abspath(job["file"])
     # 1. The reference and the probes first, before any learner code exists.
@@ -178,6 +183,39 @@ def _cpu_backstop(limit: float) -> None:
         pass
 
 
+def _file_and_process_limits() -> None:
+    """``RLIMIT_FSIZE`` (writes past it raise, rather than kill) and, if not root, NPROC."""
+    try:
+        import resource
+
+        size = FILE_LIMIT_MB * 2**20
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        if os.getuid() != 0 and os.path.isdir("/proc"):  # root is exempt from RLIMIT_NPROC
+            from tinygrad_rnn.grading.sandbox._reaper import PROCESS_LIMIT
+
+            uid = os.getuid()
+            mine = sum(
+                1
+                for name in os.listdir("/proc")
+                if name.isdigit() and _owner(f"/proc/{name}") == uid
+            )
+            wanted = mine + PROCESS_LIMIT
+            _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+            if hard != resource.RLIM_INFINITY:
+                wanted = min(wanted, hard)
+            resource.setrlimit(resource.RLIMIT_NPROC, (wanted, wanted))
+    except (ImportError, ValueError, OSError, AttributeError):  # not on this platform
+        pass
+
+
+def _owner(path: str) -> int:
+    try:
+        return os.stat(path).st_uid
+    except OSError:
+        return -1
+
+
 def memory_limit_mb(environ: Mapping[str, str] = os.environ) -> int:
     """The learner process's address-space limit in MB; 0 means no limit.
 
@@ -231,6 +269,7 @@ def main(argv: list[str]) -> int:
     out_of_memory = _dumps(_out_of_memory(0))
     try:
         memory_mb = _memory_backstop(memory_limit_mb())
+        _file_and_process_limits()
         # Ready before any learner code runs: there may be no memory left to build it later.
         out_of_memory = _dumps(_out_of_memory(memory_mb))
         result = run(job, memory_mb)
@@ -273,7 +312,7 @@ def supervise(argv: list[str]) -> int:
     the same signal), so the grader reads the same code as without this layer. Where subreapers or
     ``fork`` do not exist, :func:`main` runs in this process.
     """
-    from tinygrad_rnn.grading._reaper import (
+    from tinygrad_rnn.grading.sandbox._reaper import (
         PR_SET_DUMPABLE,
         PR_SET_PDEATHSIG,
         become_subreaper,
