@@ -48,7 +48,9 @@ def bigram_counts(text: str, vocab: CharVocab):
 
     Explained in: lesson 0, "Step 2: learning is counting".
     """
-    raise NotImplementedError("Exercise 0.1: return the V x V table of neighbouring-pair counts")
+    raise NotImplementedError(
+        "Exercise 0.1: return the V x V table of how often each character follows each"
+    )
 
 
 def bigram_probs(counts: np.ndarray, alpha: float = 1.0):
@@ -78,7 +80,7 @@ def bigram_probs(counts: np.ndarray, alpha: float = 1.0):
     Explained in: lesson 0, "Step 3: counts become probabilities".
     """
     raise NotImplementedError(
-        "Exercise 0.2: return (counts + alpha) divided by each row's sum (uniform rows if 0)"
+        "Exercise 0.2: return the table of next-character probabilities, smoothed by alpha"
     )
 
 
@@ -111,5 +113,5 @@ def mean_nll(text: str, probs: np.ndarray, vocab: CharVocab) -> float:
     Explained in: lesson 0, "Measuring the model: negative log-likelihood".
     """
     raise NotImplementedError(
-        "Exercise 0.3: return the mean of -ln probs[c_t, c_t+1] over neighbouring pairs"
+        "Exercise 0.3: return the mean negative log-likelihood of the text, in nats"
     )

@@ -60,9 +60,7 @@ def neuron_forward(
 
     Explained in: lesson 1, "Weighted sum, bias, activation".
     """
-    raise NotImplementedError(
-        "Exercise 1.1: return act(w[0]*x[0] + ... + w[n-1]*x[n-1] + b) as a Value"
-    )
+    raise NotImplementedError("Exercise 1.1: return the neuron's output as a Value")
 
 
 def relu_slope(z: float) -> float:
@@ -164,7 +162,7 @@ def layer_forward(
     Explained in: lesson 1, "From one neuron to a layer".
     """
     raise NotImplementedError(
-        "Exercise 1.3: return [act(W[j] . x + b[j]) for each neuron j] as a list of Values"
+        "Exercise 1.3: return the layer's outputs, one Value per neuron, as a list"
     )
 
 
@@ -202,5 +200,5 @@ def gate_weights(gate: str) -> tuple[list[float], float]:
     Explained in: lesson 1, "What one neuron can decide".
     """
     raise NotImplementedError(
-        "Exercise 1.4: return ([w0, w1], b) so a sigmoid neuron computes the given gate"
+        "Exercise 1.4: return ([w0, w1], b) for a sigmoid neuron that computes the given gate"
     )

@@ -51,7 +51,9 @@ def numerical_derivative(f: Callable[[float], float], x: float, h: float = 1e-6)
 
     Explained in: lesson 2, "The derivative as a slope".
     """
-    raise NotImplementedError("Exercise 2.1: return (f(x + h) - f(x - h)) / (2 h)")
+    raise NotImplementedError(
+        "Exercise 2.1: return the slope of f at x by a central difference with step h"
+    )
 
 
 def sin(a: Value) -> Value:
@@ -86,7 +88,9 @@ def sin(a: Value) -> Value:
 
     Explained in: lesson 2, "Adding an operation to the engine".
     """
-    raise NotImplementedError("Exercise 2.2: return a Value holding sin(a.data) with a as input")
+    raise NotImplementedError(
+        "Exercise 2.2: return a Value holding sin(a.data), with a as its input"
+    )
 
 
 def sin_backward(out: Value) -> None:
@@ -105,7 +109,7 @@ def sin_backward(out: Value) -> None:
 
     Explained in: lesson 2, "Adding an operation to the engine".
     """
-    raise NotImplementedError("Exercise 2.2: add cos(a) * out.grad to a.grad")
+    raise NotImplementedError("Exercise 2.2: send the gradient of out back to its input")
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -141,7 +145,7 @@ def topological_order(root: Value) -> list[Value]:
     Explained in: lesson 2, "Topological order".
     """
     raise NotImplementedError(
-        "Exercise 2.3: return all nodes reachable from root, each once, inputs before users"
+        "Exercise 2.3: return every node reachable from root, each once, inputs before the nodes using them"
     )
 
 
@@ -178,5 +182,5 @@ def backward(root: Value) -> None:
     Explained in: lesson 2, "Backpropagation, automatically".
     """
     raise NotImplementedError(
-        "Exercise 2.4: zero interior grads, set root.grad = 1, call _backward in reverse order"
+        "Exercise 2.4: fill in .grad of every node reachable from root, as backward() does"
     )

@@ -64,7 +64,7 @@ def mlp_forward(
     Explained in: lesson 3, "The forward pass, step by step".
     """
     raise NotImplementedError(
-        "Exercise 3.1: apply each layer in turn (activation on all but the last), return a list"
+        "Exercise 3.1: return the network's outputs for x, as a list of Values"
     )
 
 
@@ -92,7 +92,7 @@ def hinge_loss(scores: list[Value], targets: list[float]) -> Value:
 
     Explained in: lesson 3, "A loss: how wrong is the network?".
     """
-    raise NotImplementedError("Exercise 3.2: return the mean of relu(1 - y_i * s_i) as a Value")
+    raise NotImplementedError("Exercise 3.2: return the mean hinge loss as a Value")
 
 
 def mse_loss(scores: list[Value], targets: list[float]) -> Value:
@@ -115,7 +115,7 @@ def mse_loss(scores: list[Value], targets: list[float]) -> Value:
 
     Explained in: lesson 3, "A loss: how wrong is the network?".
     """
-    raise NotImplementedError("Exercise 3.2: return the mean of (s_i - y_i)**2 as a Value")
+    raise NotImplementedError("Exercise 3.2: return the mean squared error as a Value")
 
 
 def sgd_step(params: list[Value], lr: float) -> None:
@@ -142,7 +142,9 @@ def sgd_step(params: list[Value], lr: float) -> None:
 
     Explained in: lesson 3, "Gradient descent".
     """
-    raise NotImplementedError("Exercise 3.3: p.data -= lr * p.grad, then p.grad = 0.0, for each p")
+    raise NotImplementedError(
+        "Exercise 3.3: update every parameter by one step of gradient descent, then clear its gradient"
+    )
 
 
 def train_moons(X: np.ndarray, y: np.ndarray) -> Callable[[list[float]], Value | float]:
@@ -169,5 +171,5 @@ def train_moons(X: np.ndarray, y: np.ndarray) -> Callable[[list[float]], Value |
     Explained in: lesson 3, "Training on the moons".
     """
     raise NotImplementedError(
-        "Exercise 3.4: train a network on (X, y) and return it (score > 0 means class 1)"
+        "Exercise 3.4: return a trained model whose score is positive for class 1"
     )

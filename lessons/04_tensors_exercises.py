@@ -53,9 +53,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
     Explained in: lesson 4, "The gradient of a broadcast is a sum".
     """
-    raise NotImplementedError(
-        "Exercise 4.1: sum grad over the broadcast axes so it has exactly shape"
-    )
+    raise NotImplementedError("Exercise 4.1: return grad summed back to exactly the given shape")
 
 
 def linear_forward(x: Tensor, W: Tensor, b: Tensor) -> Tensor:
@@ -101,7 +99,9 @@ def linear_forward(x: Tensor, W: Tensor, b: Tensor) -> Tensor:
 
     Explained in: lesson 4, "Batching: one array instead of many numbers".
     """
-    raise NotImplementedError("Exercise 4.2: check the shapes, then return x @ W.T + b as a Tensor")
+    raise NotImplementedError(
+        "Exercise 4.2: check the shapes, then return the layer's output as a Tensor"
+    )
 
 
 def matmul_backward(A: np.ndarray, B: np.ndarray, dC: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -167,5 +167,5 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[floa
     Explained in: lesson 4, "A loss over many classes"; the loss returns in lessons 6 and 11.
     """
     raise NotImplementedError(
-        "Exercise 4.4: return (mean cross-entropy, its gradient for logits), computed stably"
+        "Exercise 4.4: return (mean cross-entropy, its gradient for logits), without overflow"
     )

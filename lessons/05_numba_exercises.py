@@ -62,7 +62,7 @@ def tanh_fused(x, grad_out):
     Explained in: lesson 5, "Three ways to run one elementwise operation".
     """
     raise NotImplementedError(
-        "Exercise 5.1: return (tanh(x), grad_out * (1 - tanh(x)**2)) from one loop"
+        "Exercise 5.1: return (tanh(x), the gradient through it) computed in one compiled loop"
     )
 
 
@@ -98,7 +98,7 @@ def global_grad_norm(arrays: list[np.ndarray]) -> float:
     Explained in: lesson 5, "Keeping compiled code honest" and the float32 / float64 section.
     """
     raise NotImplementedError(
-        "Exercise 5.2: return sqrt(sum of squares of every entry), in float64"
+        "Exercise 5.2: return the norm of all the arrays' entries together, as a float64"
     )
 
 
@@ -134,5 +134,5 @@ def scatter_add_rows(grad_out, indices, num_rows):
     Explained in: lesson 5, "Where a compiled loop wins".
     """
     raise NotImplementedError(
-        "Exercise 5.3: add row n of grad_out into row indices[n] of a zero table"
+        "Exercise 5.3: return the (num_rows, D) table with each row of grad_out added at its index"
     )

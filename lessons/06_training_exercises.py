@@ -69,7 +69,7 @@ def sgd_momentum_step(
     Explained in: lesson 6, "Momentum: a heavy ball".
     """
     raise NotImplementedError(
-        "Exercise 6.1: return (theta - lr * b, b) where b = momentum * buf + grad"
+        "Exercise 6.1: return (theta, buf) after one step of SGD with momentum"
     )
 
 
@@ -123,9 +123,7 @@ def adam_step(
 
     Explained in: lesson 6, "Adam: a step size per parameter".
     """
-    raise NotImplementedError(
-        "Exercise 6.2: update m and v, bias-correct them, return (theta, m, v) after the step"
-    )
+    raise NotImplementedError("Exercise 6.2: return (theta, m, v) after one step of Adam")
 
 
 def xavier_normal(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
@@ -156,9 +154,7 @@ def xavier_normal(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarra
 
     Explained in: lesson 6, "Initialisation: keep the signal's size".
     """
-    raise NotImplementedError(
-        "Exercise 6.3: draw N(0, 2 / (fan_in + fan_out)) of this shape from rng"
-    )
+    raise NotImplementedError("Exercise 6.3: return a Xavier-normal draw of this shape from rng")
 
 
 def kaiming_normal(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
@@ -187,7 +183,7 @@ def kaiming_normal(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarr
 
     Explained in: lesson 6, "Initialisation: keep the signal's size".
     """
-    raise NotImplementedError("Exercise 6.3: draw N(0, 2 / fan_in) of this shape from rng")
+    raise NotImplementedError("Exercise 6.3: return a Kaiming-normal draw of this shape from rng")
 
 
 def mlp_weight_grads(
@@ -236,5 +232,5 @@ def mlp_weight_grads(
     Explained in: lesson 6, "ReLU against sigmoid and tanh: gradients through depth".
     """
     raise NotImplementedError(
-        "Exercise 6.4: run forward keeping every h_l, then walk back computing each dL/dW_l"
+        "Exercise 6.4: return the list of dL/dW_l, one per layer, by backpropagation by hand"
     )

@@ -58,9 +58,7 @@ def rnn_step(
 
     Explained in: lesson 7, "The recurrence".
     """
-    raise NotImplementedError(
-        "Exercise 7.1: return tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)"
-    )
+    raise NotImplementedError("Exercise 7.1: return h_t, the new hidden state (B, H)")
 
 
 def rnn_forward(
@@ -95,7 +93,9 @@ def rnn_forward(
 
     Explained in: lesson 7, "The recurrence" and "Unrolling".
     """
-    raise NotImplementedError("Exercise 7.2: apply rnn_step for t = 0..T-1 and stack h_1..h_T")
+    raise NotImplementedError(
+        "Exercise 7.2: return every hidden state h_1..h_T as one (T, B, H) array"
+    )
 
 
 def rnn_bptt(
@@ -154,7 +154,7 @@ def rnn_bptt(
     Explained in: lesson 7, "Backpropagation through time".
     """
     raise NotImplementedError(
-        "Exercise 7.3: run forward, carry the gradient back, sum delta_t.T @ h_{t-1}"
+        "Exercise 7.3: return dL/dW_hh (H, H) for L = sum(dhs * hs), by backpropagation through time"
     )
 
 
@@ -184,9 +184,7 @@ def rnn_num_params(
 
     Explained in: lesson 7, "Parameters are shared across time".
     """
-    raise NotImplementedError(
-        "Exercise 7.4: add up the sizes of W_ih, W_hh, b_ih, b_hh of every layer"
-    )
+    raise NotImplementedError("Exercise 7.4: return how many numbers the stacked RNN layer learns")
 
 
 def truncated_bptt(

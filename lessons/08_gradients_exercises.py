@@ -78,7 +78,7 @@ def per_step_factor(norms: np.ndarray) -> float:
     Explained in: lesson 8, "Measuring it: three activations, four weight scales".
     """
     raise NotImplementedError(
-        "Exercise 8.1: return (norms[0] / norms[-1]) ** (1 / (len(norms) - 1))"
+        "Exercise 8.1: return the average factor by which the norm changes per step"
     )
 
 
@@ -106,7 +106,7 @@ def clip_by_norm(grads: list[np.ndarray], max_norm: float) -> float:
     Explained in: lesson 8, "Exploding gradients" and "Four remedies".
     """
     raise NotImplementedError(
-        "Exercise 8.2: scale every array in place so the total norm is at most max_norm"
+        "Exercise 8.2: clip the arrays in place so their total norm is at most max_norm; return the norm"
     )
 
 
@@ -159,7 +159,7 @@ def spectral_radius(W: np.ndarray) -> float:
 
     Explained in: lesson 8, "How big is W_hh? The spectral radius".
     """
-    raise NotImplementedError("Exercise 8.3: return the largest |eigenvalue| of W")
+    raise NotImplementedError("Exercise 8.3: return the spectral radius of W")
 
 
 def jacobian_norms(W_hh: np.ndarray, hs: np.ndarray) -> np.ndarray:
@@ -194,7 +194,7 @@ def jacobian_norms(W_hh: np.ndarray, hs: np.ndarray) -> np.ndarray:
     Explained in: lesson 8, "The gradient through time is a product".
     """
     raise NotImplementedError(
-        "Exercise 8.3: multiply J_t = diag(1 - h_t**2) W_hh from t = T down; norm of each product"
+        "Exercise 8.3: return the norm of the Jacobian product from each step to the last"
     )
 
 
@@ -226,7 +226,7 @@ def orthogonal(n: int, rng: np.random.Generator, gain: float = 1.0) -> np.ndarra
     Explained in: lesson 8, "Four remedies" (and lesson 6, "Initialisation").
     """
     raise NotImplementedError(
-        "Exercise 8.4: QR of a Gaussian matrix from rng, columns times sign(diag(R)), times gain"
+        "Exercise 8.4: return a random (n, n) orthogonal matrix times gain, drawn from rng"
     )
 
 
@@ -247,7 +247,9 @@ def identity(n: int, gain: float = 1.0) -> np.ndarray:
 
     Explained in: lesson 8, "Four remedies".
     """
-    raise NotImplementedError("Exercise 8.4: return gain * the (n, n) identity matrix")
+    raise NotImplementedError(
+        "Exercise 8.4: return the IRNN's start: gain times the (n, n) identity"
+    )
 
 
 def rnn_train_step(

@@ -68,9 +68,7 @@ def lstm_step(
 
     Explained in: lesson 9, "Gates and the cell state".
     """
-    raise NotImplementedError(
-        "Exercise 9.1: compute the gates i, f, g, o from one matmul each, then c_t and h_t"
-    )
+    raise NotImplementedError("Exercise 9.1: return (h_t, c_t), each (B, H), after one LSTM step")
 
 
 def lstm_forward(
@@ -108,7 +106,7 @@ def lstm_forward(
     Explained in: lesson 9, "Gates and the cell state" and "The LSTM's graph".
     """
     raise NotImplementedError(
-        "Exercise 9.2: apply lstm_step for every step from (h0, c0); return (hs, h_T, c_T)"
+        "Exercise 9.2: return (hs, h_T, c_T) after running the LSTM over the sequence"
     )
 
 
@@ -166,7 +164,7 @@ def lstm_step_backward(
     Explained in: lesson 9, "Why the cell state keeps the gradient alive".
     """
     raise NotImplementedError(
-        "Exercise 9.3: recompute the step, then backpropagate dh and dc to every input"
+        "Exercise 9.3: return the dict of gradients of one LSTM step, one per input"
     )
 
 
@@ -195,7 +193,7 @@ def lstm_num_params(
 
     Explained in: lesson 9, "Stacking LSTMs".
     """
-    raise NotImplementedError("Exercise 9.4: add up 4H*n_in + 4H*H (+ 8H with biases) per layer")
+    raise NotImplementedError("Exercise 9.4: return how many numbers the stacked LSTM layer learns")
 
 
 def set_forget_bias_(bias: np.ndarray, value: float = 1.0) -> np.ndarray:
@@ -218,7 +216,9 @@ def set_forget_bias_(bias: np.ndarray, value: float = 1.0) -> np.ndarray:
 
     Explained in: lesson 9, "The forget-gate bias".
     """
-    raise NotImplementedError("Exercise 9.4: set entries H:2H of the (4H,) bias to value, in place")
+    raise NotImplementedError(
+        "Exercise 9.4: set the forget gate's part of the (4H,) bias to value, in place"
+    )
 
 
 def lstm_bptt(

@@ -65,7 +65,7 @@ def gru_step(
     Explained in: lesson 10, "The GRU's equations".
     """
     raise NotImplementedError(
-        "Exercise 10.1: split into r, z, n; n = tanh(i_n + r * h_n); h = (1 - z) * n + z * h_prev"
+        "Exercise 10.1: return h_t, the new hidden state (B, H), as PyTorch's GRU computes it"
     )
 
 
@@ -96,7 +96,7 @@ def recurrent_num_params(
     Explained in: lesson 10, "Counting parameters".
     """
     raise NotImplementedError(
-        "Exercise 10.2: G * (H * n_in + H * H + 2 * H) per layer, G = 1, 4 or 3 gates"
+        "Exercise 10.2: return how many numbers an RNN, LSTM or GRU layer of this size learns"
     )
 
 
@@ -130,7 +130,9 @@ def gru_forward(
 
     Explained in: lesson 10, "The GRU's equations" and "A GRU over a sequence".
     """
-    raise NotImplementedError("Exercise 10.3: apply gru_step for t = 0..T-1 and stack h_1..h_T")
+    raise NotImplementedError(
+        "Exercise 10.3: return every hidden state h_1..h_T as one (T, B, H) array"
+    )
 
 
 def gru_bptt(

@@ -37,7 +37,7 @@ def encode(text: str, itos: list[str]) -> list[int]:
 
     Explained in: lesson 11, "From text to numbers".
     """
-    raise NotImplementedError("Exercise 11.1: return the id of each character (its index in itos)")
+    raise NotImplementedError("Exercise 11.1: return the id of each character of text")
 
 
 def decode(ids: list[int], itos: list[str]) -> str:
@@ -47,7 +47,7 @@ def decode(ids: list[int], itos: list[str]) -> str:
         >>> decode([0, 1, 1, 0], ["a", "b"])
         'abba'
     """
-    raise NotImplementedError("Exercise 11.1: join itos[i] for every id")
+    raise NotImplementedError("Exercise 11.1: return the text the ids stand for")
 
 
 def lm_batches(ids: np.ndarray, batch_size: int, seq_len: int) -> list[tuple[Any, Any]]:
@@ -78,7 +78,7 @@ def lm_batches(ids: np.ndarray, batch_size: int, seq_len: int) -> list[tuple[Any
     Explained in: lesson 11, "Truncated backpropagation through time".
     """
     raise NotImplementedError(
-        "Exercise 11.1: streams = ids[:N*B].reshape(B, N).T; x = rows p..p+T-1, y = one row later"
+        "Exercise 11.1: return the list of (x, y) chunks, each (T, B), y one step ahead of x"
     )
 
 
@@ -111,7 +111,7 @@ def sample_with_temperature(
     Explained in: lesson 11, "Sampling with temperature".
     """
     raise NotImplementedError(
-        "Exercise 11.2: p = softmax(logits / temperature); draw with rng (argmax when 0)"
+        "Exercise 11.2: return one class id drawn from the tempered softmax of logits"
     )
 
 
@@ -136,9 +136,7 @@ def nll_and_perplexity(logits: np.ndarray, targets: np.ndarray) -> tuple[float, 
 
     Explained in: lesson 11, "The loss: nats per character, and perplexity".
     """
-    raise NotImplementedError(
-        "Exercise 11.3: mean of logsumexp(z) - z[target] per row, and exp of that mean"
-    )
+    raise NotImplementedError("Exercise 11.3: return (mean nats per character, perplexity)")
 
 
 def train_language_model(text: str, seconds: float) -> tuple[Any, Any]:
@@ -167,7 +165,7 @@ def train_language_model(text: str, seconds: float) -> tuple[Any, Any]:
     Explained in: lesson 11, the training loop at the top and "Training".
     """
     raise NotImplementedError(
-        "Exercise 11.4: build CharVocab and CharLM, then loop: chunk, loss, backward, step"
+        "Exercise 11.4: return (model, vocab) trained on text within the time given"
     )
 
 

@@ -45,7 +45,7 @@ def sliding_windows(series: np.ndarray, window: int, horizon: int) -> tuple[np.n
     Explained in: lesson 12, "Multi-step forecasting".
     """
     raise NotImplementedError(
-        "Exercise 12.1: past = series[i:i+W], future = series[i+W:i+W+K] for every i that fits"
+        "Exercise 12.1: return (past, future): every window of the series and the values after it"
     )
 
 
@@ -58,7 +58,7 @@ def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
 
     Explained in: lesson 12, "Sequence classification".
     """
-    raise NotImplementedError("Exercise 12.2: the mean of (y_true == y_pred)")
+    raise NotImplementedError("Exercise 12.2: return the share of predictions that are right")
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
@@ -80,7 +80,7 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> 
         >>> confusion_matrix(np.array([0, 1, 1]), np.array([0, 0, 1]), 3).tolist()
         [[1, 0, 0], [1, 1, 0], [0, 0, 0]]
     """
-    raise NotImplementedError("Exercise 12.2: add 1 at [true, predicted] for every example")
+    raise NotImplementedError("Exercise 12.2: return the (n_classes, n_classes) table of counts")
 
 
 def rollout(
@@ -116,5 +116,5 @@ def rollout(
     Explained in: lesson 12, "Multi-step forecasting".
     """
     raise NotImplementedError(
-        "Exercise 12.3: n times: y, state = step(x, state); keep y; x = y. Stack the ys"
+        "Exercise 12.3: return the n predictions, stacked, each fed back in as the next input"
     )

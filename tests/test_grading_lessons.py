@@ -89,3 +89,36 @@ def test_each_bug_is_caught(path: Path, launcher) -> None:
     assert result.score == 0
     assert declared.get("CAUGHT_BY", "") in result.message
     assert "Traceback" not in result.message
+
+
+# ---------------------------------------------------------------- forbidden calls
+
+FORBIDDEN_ZOO = sorted((HERE / "forbidden_zoo").glob("*.py"))
+
+
+def _zoo_id(path: Path) -> str:
+    lesson, k = path.stem.split("_")
+    return f"{int(lesson)}.{int(k)}"
+
+
+def test_every_exercise_with_forbidden_calls_has_a_zoo_entry() -> None:
+    covered = {_zoo_id(path) for path in FORBIDDEN_ZOO}
+    # Lesson 13 (attention) declares forbidden calls but has no zoo entries yet.
+    needed = {
+        ex.id
+        for lesson in lessons()
+        if lesson.number != 13
+        for ex in lesson.exercises
+        if ex.forbidden
+    }
+    assert needed <= covered, f"no forbidden-call entry for {sorted(needed - covered)}"
+
+
+@pytest.mark.parametrize("path", FORBIDDEN_ZOO, ids=lambda p: p.stem)
+def test_calling_the_library_instead_fails_with_the_rule(path: Path, launcher) -> None:
+    """Each entry hands its exercise to the library; the guard names the exercise and call."""
+    (result,) = grade(_zoo_id(path), file=path, timeout=30, launcher=launcher).results
+    assert result.status == "failed" and result.score == 0, (result.status, result.message)
+    assert f"exercise {_zoo_id(path)} asks you to " in result.message, result.message
+    assert ": your code called tinygrad_rnn." in result.message, result.message
+    assert "Traceback" not in result.message

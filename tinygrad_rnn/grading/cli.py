@@ -1,4 +1,4 @@
-"""The ``grade``, ``lessons`` and ``instructor`` commands of ``tinygrad-rnn``.
+"""The ``grade``, ``hint``, ``lessons`` and ``instructor`` commands of ``tinygrad-rnn``.
 
 :func:`add_commands` adds them to the main parser's subcommands; :func:`main` runs them on
 their own (``python -m tinygrad_rnn.grading``). Exit codes of ``grade``: 0 when every graded
@@ -14,6 +14,7 @@ from pathlib import Path
 __all__ = ["add_commands", "build_parser", "main"]
 
 DEFAULT_REPORT = "grade-report.json"
+PROGRESS_NAME = ".grade-progress.json"  # tinygrad_rnn.grading.course.PROGRESS_FILE
 
 GRADE_EPILOG = f"""\
 examples:
@@ -21,16 +22,21 @@ examples:
   tinygrad-rnn grade 2.3                one exercise
   tinygrad-rnn grade all                the whole course
   tinygrad-rnn grade 2 --file alice.py  a submitted copy of lessons/02_autograd_exercises.py
+  tinygrad-rnn hint 2.3                 the next hint for an exercise you are stuck on
+
+A failed exercise shows its first hint (the idea); `tinygrad-rnn hint N.k` shows the next
+level. An exercise still untouched shows no hint, only "not implemented yet".
 
 The JSON report (default ./{DEFAULT_REPORT}) has "score", "max_score", "passed", "total",
 "all_passed" and one entry per exercise with "id", "status" (passed, failed,
-not_implemented, error, timeout), "score", "points", "message", "hint" and "checks".
+not_implemented, error, timeout), "score", "points", "message", "hint" (the first level,
+on a failure), "hints_seen" (every level seen so far) and "checks".
 Exit code: 0 when everything graded passed, 1 otherwise, 2 for a usage error.
 """
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Add ``grade``, ``lessons`` and ``instructor`` to a subparsers object."""
+    """Add ``grade``, ``hint``, ``lessons`` and ``instructor`` to a subparsers object."""
     p = sub.add_parser(
         "grade",
         help="grade exercises: a lesson (2), one exercise (2.3) or all",
@@ -62,6 +68,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="grade N exercises at a time (default: %(default)s; at most your CPU cores)",
     )
     p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser(
+        "hint",
+        help="the next hint for an exercise (2.3): from the idea to the worked answer",
+        description=(
+            "Show the next hint level of an exercise that you have not seen yet. Level 1 "
+            "points at the idea, level 2 is more specific, the last level is the worked "
+            "answer: it asks first (or give --solution). What you have seen is remembered "
+            f"per exercise in the lessons folder's {PROGRESS_NAME}."
+        ),
+    )
+    p.add_argument("exercise", help="an exercise id, e.g. 2.3")
+    p.add_argument("--solution", action="store_true", help="show the worked answer without asking")
+    p.add_argument("--lessons-dir", help="folder with the exercise files (default: ./lessons)")
+    p.set_defaults(func=_cmd_hint)
 
     p = sub.add_parser("lessons", help="the course: lessons, exercises passed, next step")
     p.add_argument("--lessons-dir", help="folder with the lessons (default: ./lessons)")
@@ -113,6 +134,11 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     except (LookupError, FileNotFoundError) as exc:
         console.print(f"grade: {exc}")
         return 2
+    if args.file is None:
+        _fill_hints_seen(report, find_lessons_dir(args.lessons_dir))
+    else:
+        for r in report.results:
+            r.hints_seen = [r.hint] if r.hint else []
     print_scorecard(report, console)
     if not args.no_json:
         path = write_json(report, args.json)
@@ -120,6 +146,75 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     if args.file is None:
         record_progress(find_lessons_dir(args.lessons_dir), report)
     return 0 if report.all_passed else 1
+
+
+def _fill_hints_seen(report, lessons_dir: Path) -> None:
+    """Each result's ``hints_seen``: the levels seen before, and level 1 if shown now."""
+    from tinygrad_rnn.grading.course import hints_seen
+    from tinygrad_rnn.grading.registry import get_exercise
+
+    for r in report.results:
+        found = get_exercise(r.id)
+        if found is None:
+            continue
+        levels = found[1].hints
+        seen = max(hints_seen(lessons_dir, r.id), 1 if r.hint else 0)
+        r.hints_seen = list(levels[:seen])
+
+
+def _cmd_hint(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.text import Text
+
+    from tinygrad_rnn.grading.course import hints_seen, mark_hints_seen
+    from tinygrad_rnn.grading.registry import get_exercise, resolve
+    from tinygrad_rnn.grading.runner import find_lessons_dir
+
+    console = Console()
+    found = get_exercise(args.exercise.strip())
+    if found is None:
+        try:
+            resolve(args.exercise)
+            problem = f"give one exercise such as 2.3, not {args.exercise!r}"
+        except LookupError as exc:
+            problem = str(exc)
+        console.print(f"hint: {problem}")
+        return 2
+    try:
+        folder = find_lessons_dir(args.lessons_dir)
+    except FileNotFoundError as exc:
+        console.print(f"hint: {exc}")
+        return 2
+    lesson, ex = found
+    levels = ex.hints
+    seen = hints_seen(folder, ex.id)
+    level = min(seen + 1, len(levels))
+    if level == len(levels) and seen < level and len(levels) > 1 and not args.solution:
+        console.print(
+            f"exercise {ex.id} ({ex.title}): the next hint, level {level} of {len(levels)}, "
+            "is the worked answer."
+        )
+        try:
+            answer = input("show the solution? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            console.print(
+                f"not shown. Try once more with level {level - 1} in mind; "
+                f"`tinygrad-rnn hint {ex.id} --solution` shows it without asking."
+            )
+            return 0
+    title = Text(f"exercise {ex.id} ({ex.title}), hint {level} of {len(levels)}", style="bold")
+    if level == len(levels) and len(levels) > 1:
+        title.append(" (the worked answer)", style="bold")
+    console.print(title)
+    console.print(Text(levels[level - 1]), soft_wrap=level == len(levels))
+    if seen >= len(levels):
+        console.print("(that is the last level: you have seen every hint of this exercise)")
+    elif level < len(levels):
+        console.print(f"(more: tinygrad-rnn hint {ex.id}; your file: {lesson.exercise_file})")
+    mark_hints_seen(folder, ex.id, level)
+    return 0
 
 
 def _cmd_lessons(args: argparse.Namespace) -> int:
@@ -145,8 +240,9 @@ def _cmd_lessons(args: argparse.Namespace) -> int:
     table.add_column("next step")
     for row in rows:
         exercises = f"{row.passed}/{row.total}" if row.total else "-"
-        style = "green" if row.done else ""
-        table.add_row(str(row.number), row.title, exercises, row.next_step, style=style)
+        style = "green" if row.done and not row.edited else ""
+        step = row.next_step + (" (edited since last grade)" if row.edited else "")
+        table.add_row(str(row.number), row.title, exercises, step, style=style)
     console.print(table)
     pending = next((r for r in rows if r.total and not r.done), None)
     if pending is not None:

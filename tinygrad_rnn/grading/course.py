@@ -1,8 +1,12 @@
 """The course as a whole: progress across grading runs, and the learner copy for instructors.
 
 Progress: every ``tinygrad-rnn grade`` of the lesson files (not of a ``--file``) records each
-exercise's result in ``.grade-progress.json`` inside the lessons folder; ``tinygrad-rnn
-lessons`` reads it to show passed / total and the next step.
+exercise's result in ``.grade-progress.json`` inside the lessons folder, with a fingerprint
+of each exercise file as it was graded; ``tinygrad-rnn lessons`` reads it to show passed /
+total, the next step, and which files were edited since they were last graded. The file also
+remembers how many hint levels of each exercise the learner has seen (the scorecard shows
+level 1 on a failure; ``tinygrad-rnn hint N.k`` shows the next one), so that the next
+``tinygrad-rnn hint`` moves on and a JSON report carries only levels already seen.
 
 Learner copy: :func:`write_learner_copy` copies the lessons folder and resets every exercise
 function to its stub: the docstring stays, the body becomes
@@ -13,6 +17,7 @@ exercise files are exactly such stubs, and a test keeps it that way.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 import shutil
@@ -28,7 +33,10 @@ __all__ = [
     "PROGRESS_FILE",
     "CourseRow",
     "course_rows",
+    "file_fingerprint",
+    "hints_seen",
     "load_progress",
+    "mark_hints_seen",
     "record_progress",
     "reset_to_stubs",
     "write_learner_copy",
@@ -41,28 +49,85 @@ _SKIP = {"__pycache__", ".ipynb_checkpoints", PROGRESS_FILE}
 # ---------------------------------------------------------------- progress
 
 
-def load_progress(lessons_dir: Path) -> dict[str, dict[str, Any]]:
-    """Exercise id -> its last recorded result (``{}`` when nothing was graded yet)."""
+def _load(lessons_dir: Path) -> dict[str, Any]:
     try:
         data = json.loads((Path(lessons_dir) / PROGRESS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    exercises = data.get("exercises") if isinstance(data, dict) else None
-    return exercises if isinstance(exercises, dict) else {}
+    return data if isinstance(data, dict) else {}
 
 
-def record_progress(lessons_dir: Path, report: GradeReport) -> Path | None:
-    """Merge a report's results into the progress file; ``None`` if it cannot be written."""
-    progress = load_progress(lessons_dir)
-    when = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    for r in report.results:
-        progress[r.id] = {"status": r.status, "score": r.score, "points": r.points, "graded": when}
+def _save(lessons_dir: Path, data: dict[str, Any]) -> Path | None:
     path = Path(lessons_dir) / PROGRESS_FILE
     try:
-        path.write_text(json.dumps({"exercises": progress}, indent=1) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     except OSError:
         return None
     return path
+
+
+def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def load_progress(lessons_dir: Path) -> dict[str, dict[str, Any]]:
+    """Exercise id -> its last recorded result (``{}`` when nothing was graded yet)."""
+    exercises = _section(_load(lessons_dir), "exercises")
+    return {k: v for k, v in exercises.items() if isinstance(v, dict)}
+
+
+def file_fingerprint(path: Path) -> str | None:
+    """A hash of the file's bytes (``None`` when it cannot be read)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def hints_seen(lessons_dir: Path, exercise_id: str) -> int:
+    """How many hint levels of the exercise the learner has seen (0: none)."""
+    seen = load_progress(lessons_dir).get(exercise_id, {}).get("hints_seen", 0)
+    return seen if isinstance(seen, int) and not isinstance(seen, bool) and seen > 0 else 0
+
+
+def mark_hints_seen(lessons_dir: Path, exercise_id: str, levels: int) -> Path | None:
+    """Remember that the first ``levels`` hint levels were seen (never fewer than before)."""
+    data = _load(lessons_dir)
+    exercises = _section(data, "exercises")
+    entry = exercises.get(exercise_id)
+    entry = entry if isinstance(entry, dict) else {"status": "not_implemented"}
+    entry["hints_seen"] = max(levels, hints_seen(lessons_dir, exercise_id))
+    exercises[exercise_id] = entry
+    data["exercises"] = exercises
+    return _save(lessons_dir, data)
+
+
+def record_progress(lessons_dir: Path, report: GradeReport) -> Path | None:
+    """Merge a report's results into the progress file; ``None`` if it cannot be written.
+
+    A failure's scorecard showed hint level 1, so that level counts as seen. Each graded
+    lesson's exercise file is fingerprinted, for "edited since last grade".
+    """
+    data = _load(lessons_dir)
+    progress = load_progress(lessons_dir)
+    files = _section(data, "files")
+    when = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    for r in report.results:
+        entry = progress.get(r.id, {})
+        seen = entry.get("hints_seen", 0)
+        seen = seen if isinstance(seen, int) and not isinstance(seen, bool) else 0
+        if r.hint:
+            seen = max(seen, 1)
+        entry.update(status=r.status, score=r.score, points=r.points, graded=when)
+        if seen:
+            entry["hints_seen"] = seen
+        progress[r.id] = entry
+        fingerprint = file_fingerprint(Path(r.file))
+        if fingerprint is not None:
+            files[Path(r.file).name] = fingerprint
+    data.update(exercises=progress, files=files)
+    return _save(lessons_dir, data)
 
 
 @dataclass
@@ -73,6 +138,7 @@ class CourseRow:
     total: int
     next_step: str
     done: bool
+    edited: bool = False  # the exercise file changed since it was last graded
 
 
 def _lesson_file(lessons_dir: Path, number: int) -> Path | None:
@@ -99,6 +165,7 @@ def lesson_title(lessons_dir: Path, number: int) -> str:
 def course_rows(lessons_dir: Path) -> list[CourseRow]:
     """One row per lesson: title, exercises passed / total, and what to do next."""
     progress = load_progress(lessons_dir)
+    fingerprints = _section(_load(lessons_dir), "files")
     graded = {lesson.number: lesson for lesson in lessons()}
     rows = []
     for number in sorted(set(LESSON_TITLES) | set(graded)):
@@ -120,7 +187,11 @@ def course_rows(lessons_dir: Path) -> list[CourseRow]:
             step = f"fix {tried[0]}: tinygrad-rnn grade {tried[0]}"
         else:
             step = f"do {todo[0]} in {lesson.exercise_file}, then grade {number}"
-        rows.append(CourseRow(number, title, len(passed), len(ids), step, done=not todo))
+        known = fingerprints.get(lesson.exercise_file)
+        edited = known is not None and known != file_fingerprint(
+            Path(lessons_dir) / lesson.exercise_file
+        )
+        rows.append(CourseRow(number, title, len(passed), len(ids), step, not todo, edited))
     return rows
 
 

@@ -248,11 +248,29 @@ LESSON = Lesson(
             title="Counting character pairs",
             points=2,
             functions=("bigram_counts",),
-            todo="return the V x V table of neighbouring-pair counts",
+            todo="return the V x V table of how often each character follows each",
             hint=(
-                "Make a V x V table of zeros; ids = vocab.encode(text); for each t add 1 to "
-                "table[ids[t]][ids[t + 1]]. Row: current character; column: the next one."
+                (
+                    "Rows are the current character, columns the next one. Walk the text once "
+                    "and look at each neighbouring pair; a text of T characters has T - 1 of "
+                    "them. See 'Step 2: learning is counting' in lesson 0."
+                ),
+                (
+                    "Turn the text into ids first (vocab.encode). Start from a V x V table of "
+                    "zeros and, for each position t from 0 to T - 2, add one at row ids[t], "
+                    "column ids[t+1]. An empty or one-character text has no pairs: the table "
+                    "stays all zeros."
+                ),
+                (
+                    "ids = vocab.encode(text); counts = np.zeros((len(vocab), len(vocab)), "
+                    "dtype=np.int64)\n"
+                    "for a, b in zip(ids, ids[1:]):\n"
+                    "    counts[a, b] += 1\n"
+                    "return counts"
+                ),
             ),
+            forbidden=("tinygrad_rnn.bigram.bigram_counts",),
+            rule="count the pairs yourself",
             checks=(
                 Check(
                     "counts match the reference", _count_cases, probe_bigram_counts, judge_counts
@@ -264,11 +282,29 @@ LESSON = Lesson(
             title="Counts to smoothed probabilities",
             points=2,
             functions=("bigram_probs",),
-            todo="return (counts + alpha) divided by each row's sum (uniform rows if 0)",
+            todo="return the table of next-character probabilities, smoothed by alpha",
             hint=(
-                "smoothed = counts + alpha; divide each row by smoothed.sum(axis=1, "
-                "keepdims=True). A row whose sum is 0 (only when alpha = 0) becomes 1/V."
+                (
+                    "Each row must become a probability distribution over the next character: "
+                    "add the pseudo-count alpha to every entry, then divide the row by its own "
+                    "total. See 'Step 3: counts become probabilities' in lesson 0."
+                ),
+                (
+                    "Work in float64. The row sums are a (V, 1) column, so dividing the (V, V) "
+                    "table by them broadcasts along each row. A row whose total is 0 (alpha = 0"
+                    " and a character that never occurs) has no information: make it uniform, 1"
+                    " / V."
+                ),
+                (
+                    "smoothed = np.asarray(counts, dtype=np.float64) + alpha\n"
+                    "totals = smoothed.sum(axis=1, keepdims=True)\n"
+                    "uniform = np.full_like(smoothed, 1.0 / smoothed.shape[1])\n"
+                    "return np.where(totals > 0, smoothed / np.where(totals > 0, totals, 1), "
+                    "uniform)"
+                ),
             ),
+            forbidden=("tinygrad_rnn.bigram.bigram_probs",),
+            rule="normalise the counts yourself",
             checks=(
                 Check(
                     "probabilities match the reference",
@@ -283,11 +319,26 @@ LESSON = Lesson(
             title="Negative log-likelihood of a text",
             points=3,
             functions=("mean_nll",),
-            todo="return the mean of -ln probs[c_t, c_t+1] over neighbouring pairs",
+            todo="return the mean negative log-likelihood of the text, in nats",
             hint=(
-                "ids = vocab.encode(text); average -math.log(probs[ids[t]][ids[t + 1]]) over "
-                "t = 0 .. len(text) - 2. A probability of 0 gives math.inf."
+                (
+                    "The model's surprise at each next character is minus the natural log of "
+                    "the probability it gave that character; average it over every neighbouring"
+                    " pair. See 'Measuring the model: negative log-likelihood' in lesson 0."
+                ),
+                (
+                    "Encode the text, then for each pair (current id a, next id b) take "
+                    "-math.log(probs[a][b]) and divide the total by the number of pairs, T - 1."
+                    " It is nats because the log is natural, not base 2."
+                ),
+                (
+                    "ids = vocab.encode(text)\n"
+                    "pairs = list(zip(ids, ids[1:]))\n"
+                    "return sum(-math.log(probs[a][b]) for a, b in pairs) / len(pairs)"
+                ),
             ),
+            forbidden=("tinygrad_rnn.bigram.mean_nll",),
+            rule="compute the log-likelihood yourself",
             checks=(Check("NLL matches the reference", _nll_cases, probe_mean_nll, judge_nll),),
         ),
     ),

@@ -302,12 +302,28 @@ LESSON = Lesson(
             title="A neuron's forward pass",
             points=2,
             functions=("neuron_forward",),
-            todo="return act(w[0]*x[0] + ... + w[n-1]*x[n-1] + b) as a Value",
+            todo="return the neuron's output as a Value",
             hint=(
-                "Start from b, add w[i] * x[i] for every i, then apply the activation with "
-                "the Value method of that name ('linear': no activation). Use Value "
-                "operations only, never .data, so that backward() reaches every weight."
+                (
+                    "A neuron is a weighted sum of its inputs plus a bias, passed through the "
+                    "activation. Build it from Value arithmetic so the graph reaches every "
+                    "weight. See 'Weighted sum, bias, activation' in lesson 1."
+                ),
+                (
+                    "Start the sum from the bias b, add w[i] * x[i] for every input i, then "
+                    "call the activation method the name asks for (relu, sigmoid or tanh) on "
+                    "the sum; 'linear' means no activation. Every step must be a Value "
+                    "operation."
+                ),
+                (
+                    "z = b\n"
+                    "for wi, xi in zip(w, x):\n"
+                    "    z = z + wi * xi\n"
+                    "return z if activation == 'linear' else getattr(z, activation)()"
+                ),
             ),
+            forbidden=("tinygrad_rnn.scalar.Neuron", "tinygrad_rnn.scalar.Layer"),
+            rule="build the neuron from Value operations yourself",
             checks=(
                 Check(
                     "output matches the library's Neuron",
@@ -334,9 +350,21 @@ LESSON = Lesson(
                 "return the slope of tanh at z (a float)",
             ),
             hint=(
-                "relu: 1.0 for z > 0, else 0.0. sigmoid: s * (1 - s) with s = 1/(1 + e^-z); "
-                "for z < 0 compute s as e^z / (1 + e^z) so exp never overflows. "
-                "tanh: 1 - tanh(z)**2. Return plain floats."
+                (
+                    "Each slope is the derivative of the activation, written as a formula in z."
+                    " The sigmoid's and tanh's derivatives are neatest written through their "
+                    "own outputs. See 'Activation functions and their slopes' in lesson 1."
+                ),
+                (
+                    "ReLU: 1 for z > 0 and 0 otherwise (0 at z = 0 too, as the engine does). "
+                    "Sigmoid: s * (1 - s) with s the sigmoid of z. Tanh: 1 - t * t with t the "
+                    "tanh of z. Use the math module and return plain floats."
+                ),
+                (
+                    "relu_slope: return 1.0 if z > 0 else 0.0\n"
+                    "sigmoid_slope: s = 1 / (1 + math.exp(-z)); return s * (1 - s)\n"
+                    "tanh_slope: t = math.tanh(z); return 1 - t * t"
+                ),
             ),
             checks=(
                 Check("relu_slope", _relu_cases, probe_relu_slope, judge_slope),
@@ -349,11 +377,22 @@ LESSON = Lesson(
             title="A layer of neurons",
             points=3,
             functions=("layer_forward",),
-            todo="return [act(W[j] . x + b[j]) for each neuron j] as a list of Values",
+            todo="return the layer's outputs, one Value per neuron, as a list",
             hint=(
-                "Neuron j uses row W[j] and bias b[j]: out_j = neuron_forward(W[j], x, b[j], "
-                "activation). Return a list with one Value per neuron, in order."
+                (
+                    "A layer is several neurons that all read the same inputs; each has its own"
+                    " row of weights and its own bias. You wrote one neuron in 1.1. See 'From "
+                    "one neuron to a layer' in lesson 1."
+                ),
+                (
+                    "Loop over the neurons j: neuron j uses the weights W[j] (one per input) "
+                    "and the bias b[j]. The result has one Value per neuron, len(W) of them, in"
+                    " order."
+                ),
+                "return [neuron_forward(W[j], x, b[j], activation) for j in range(len(W))]",
             ),
+            forbidden=("tinygrad_rnn.scalar.Neuron", "tinygrad_rnn.scalar.Layer"),
+            rule="build the layer from your own neurons",
             checks=(
                 Check(
                     "outputs match the library",
@@ -374,11 +413,25 @@ LESSON = Lesson(
             title="A neuron as a logic gate",
             points=3,
             functions=("gate_weights",),
-            todo="return ([w0, w1], b) so a sigmoid neuron computes the given gate",
+            todo="return ([w0, w1], b) for a sigmoid neuron that computes the given gate",
             hint=(
-                "sigmoid(z) >= 0.9 needs z >= 2.2 and <= 0.1 needs z <= -2.2. For AND, "
-                "give both weights the same value and a bias that only both inputs together "
-                "can overcome; then scale w and b up until the outputs are decisive."
+                (
+                    "A sigmoid neuron says 1 when its weighted sum is clearly positive and 0 "
+                    "when clearly negative; the line where the sum is zero separates the "
+                    "inputs. Choose that line for each gate. See 'What one neuron can decide' "
+                    "in lesson 1."
+                ),
+                (
+                    "Use large weights so the sigmoid is near 0 or 1. For AND, only the input "
+                    "(1, 1) may give a positive sum: equal weights and a bias between minus one"
+                    " weight and minus two weights. For OR, every input except (0, 0) must be "
+                    "positive. NAND is AND with every sign flipped."
+                ),
+                (
+                    "table = {'and': ([10.0, 10.0], -15.0), 'or': ([10.0, 10.0], -5.0),\n"
+                    "         'nand': ([-10.0, -10.0], 15.0)}\n"
+                    "return table[gate]"
+                ),
             ),
             checks=(
                 Check("truth tables of AND, OR, NAND", _gate_cases, probe_gate_weights, judge_gate),

@@ -357,9 +357,22 @@ LESSON = Lesson(
             title="Central-difference derivative",
             points=2,
             functions=("numerical_derivative",),
-            todo="return (f(x + h) - f(x - h)) / (2 h)",
-            hint="Evaluate f on both sides of x and divide by the distance between the two "
-            "points: (f(x + h) - f(x - h)) / (2 * h), with the h you are given.",
+            todo="return the slope of f at x by a central difference with step h",
+            hint=(
+                (
+                    "Step to both sides of x by h and divide the change in f by the distance "
+                    "between the two points. See 'The derivative as a slope' and 'Gradient "
+                    "check: trust, but verify' in lesson 2."
+                ),
+                (
+                    "Evaluate f twice, at x + h and at x - h. The distance between them is 2h, "
+                    "not h. Stepping only one way, from f(x), is the one-sided difference and "
+                    "is much less accurate."
+                ),
+                "return (f(x + h) - f(x - h)) / (2 * h)",
+            ),
+            forbidden=("tinygrad_rnn.gradcheck.numerical_grad",),
+            rule="write the central difference yourself",
             checks=(
                 Check(
                     "the central formula with a given h",
@@ -381,12 +394,31 @@ LESSON = Lesson(
             points=2,
             functions=("sin", "sin_backward"),
             todo=(
-                "return a Value holding sin(a.data) with a as input",
-                "add cos(a) * out.grad to a.grad",
+                "return a Value holding sin(a.data), with a as its input",
+                "send the gradient of out back to its input",
             ),
-            hint="sin: out = Value(math.sin(a.data), a, None, 'sin'); out._backward = "
-            "sin_backward. sin_backward: a = out._a; a.grad += math.cos(a.data) * "
-            "out.grad (cos of the input, times the gradient arriving at out, added with +=).",
+            hint=(
+                (
+                    "A new operation needs two halves: the forward value with a link to its "
+                    "input, and a backward rule from the chain rule. The derivative of sine is "
+                    "cosine. See 'Adding an operation to the engine' in lesson 2."
+                ),
+                (
+                    "sin: make a Value from math.sin of a.data with a as its one input, the way"
+                    " Value's own unary ops (tanh, exp) do in the engine, and set its _backward"
+                    " to sin_backward. sin_backward(out): take out's input and add the local "
+                    "slope, the cosine at a, times out.grad to its grad. Add, never assign: a "
+                    "node used twice gets both contributions."
+                ),
+                (
+                    "sin: out = Value(math.sin(a.data), a, None, 'sin'); out._backward = "
+                    "sin_backward\n"
+                    "     return out\n"
+                    "sin_backward: a = out._a; a.grad += math.cos(a.data) * out.grad"
+                ),
+            ),
+            forbidden=("tinygrad_rnn.Value.backward",),
+            rule="write the backward rule yourself",
             checks=(
                 Check(
                     "forward value and graph",
@@ -407,10 +439,37 @@ LESSON = Lesson(
             title="Topological order without recursion",
             points=3,
             functions=("topological_order",),
-            todo="return all nodes reachable from root, each once, inputs before users",
-            hint="Keep a set of visited nodes and a stack (a list) of (node, inputs_done) "
-            "pairs. Pop a pair: if inputs_done, append the node to the order; otherwise push "
-            "(node, True) and then (p, False) for each input p not yet visited.",
+            todo=(
+                "return every node reachable from root, each once, inputs before the nodes "
+                "using them"
+            ),
+            hint=(
+                (
+                    "This is a depth-first search that emits a node only after all of its "
+                    "inputs. The graph can be 100,000 nodes deep, so use a stack you manage "
+                    "yourself instead of recursion. See 'Topological order' and 'Deep graphs' "
+                    "in lesson 2."
+                ),
+                (
+                    "Keep a list used as a stack of (node, expanded) pairs, a set of visited "
+                    "nodes (by id), and the output list. Pop a pair: if it is expanded, append "
+                    "the node to the output; if not and it is new, mark it, push it back as "
+                    "expanded, then push each of its parents not yet visited."
+                ),
+                (
+                    "order, seen, stack = [], set(), [(root, False)]\n"
+                    "while stack:\n"
+                    "    node, done = stack.pop()\n"
+                    "    if done: order.append(node); continue\n"
+                    "    if id(node) in seen: continue\n"
+                    "    seen.add(id(node))\n"
+                    "    stack.append((node, True))\n"
+                    "    stack.extend((p, False) for p in node._prev if id(p) not in seen)\n"
+                    "return order"
+                ),
+            ),
+            forbidden=("tinygrad_rnn.autograd.toposort", "tinygrad_rnn.autograd.interior_toposort"),
+            rule="write the graph walk yourself",
             checks=(
                 Check("each node once, inputs first", _order_cases, probe_order, judge_order),
                 Check(
@@ -427,10 +486,36 @@ LESSON = Lesson(
             title="The backward pass",
             points=3,
             functions=("backward",),
-            todo="zero interior grads, set root.grad = 1, call _backward in reverse order",
-            hint="order = topological_order(root); set grad = 0.0 on nodes with inputs; "
-            "root.grad = 1.0; then for node in reversed(order): if node._backward is not "
-            "None: node._backward(node).",
+            todo="fill in .grad of every node reachable from root, as backward() does",
+            hint=(
+                (
+                    "Backpropagation visits the nodes from the root back towards the inputs, "
+                    "each after every node that uses it, and lets each node pass its gradient "
+                    "on with its backward rule. See 'Backpropagation, automatically' and "
+                    "'Gradient accumulation, and zero_grad' in lesson 2."
+                ),
+                (
+                    "Take the order from your 2.3. Interior nodes (those with inputs) start "
+                    "from a gradient of 0, leaves keep theirs (they accumulate across calls). "
+                    "The root's gradient is 1. Then walk the order from the end to the start "
+                    "and call each node's _backward."
+                ),
+                (
+                    "order = topological_order(root)\n"
+                    "for node in order:\n"
+                    "    if node._prev: node.grad = 0.0\n"
+                    "root.grad = 1.0\n"
+                    "for node in reversed(order):\n"
+                    "    node._backward()"
+                ),
+            ),
+            forbidden=(
+                "tinygrad_rnn.autograd.backward",
+                "tinygrad_rnn.autograd.toposort",
+                "tinygrad_rnn.autograd.interior_toposort",
+                "tinygrad_rnn.Value.backward",
+            ),
+            rule="write the backward pass yourself",
             checks=(
                 Check(
                     "gradients match central differences",

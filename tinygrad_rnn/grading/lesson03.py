@@ -368,12 +368,35 @@ LESSON = Lesson(
             title="The forward pass of a network",
             points=3,
             functions=("mlp_forward",),
-            todo="apply each layer in turn (activation on all but the last), return a list",
+            todo="return the network's outputs for x, as a list of Values",
             hint=(
-                "h = x; for each (W, b) compute z_j = sum_i W[j][i] * h[i] + b[j]; apply the "
-                "activation except on the last layer; h becomes the list of outputs. Return "
-                "h, a list of Values."
+                (
+                    "A network is layers applied one after another: each layer's outputs are "
+                    "the next layer's inputs. The last layer has no activation, so its scores "
+                    "can be any size. See 'The forward pass, step by step' in lesson 3."
+                ),
+                (
+                    "Keep the current inputs in a variable, starting from x. For each layer (W,"
+                    " b), compute every neuron's weighted sum plus bias (as in 1.3), apply the "
+                    "activation unless it is the last layer, and make that list the new inputs."
+                    " Return the last list."
+                ),
+                (
+                    "h = list(x)\n"
+                    "for k, (W, b) in enumerate(layers):\n"
+                    "    last = k == len(layers) - 1\n"
+                    "    z = [sum((wi * hi for wi, hi in zip(row, h)), bj) for row, bj in "
+                    "zip(W, b)]\n"
+                    "    h = z if last else [getattr(v, activation)() for v in z]\n"
+                    "return h"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.scalar.MLP",
+                "tinygrad_rnn.scalar.Layer",
+                "tinygrad_rnn.scalar.Neuron",
+            ),
+            rule="write the forward pass yourself",
             checks=(
                 Check(
                     "outputs match the library's MLP",
@@ -395,12 +418,27 @@ LESSON = Lesson(
             points=2,
             functions=("hinge_loss", "mse_loss"),
             todo=(
-                "return the mean of relu(1 - y_i * s_i) as a Value",
-                "return the mean of (s_i - y_i)**2 as a Value",
+                "return the mean hinge loss as a Value",
+                "return the mean squared error as a Value",
             ),
             hint=(
-                "Start from Value(0.0), add (1 - y * s).relu() (or (s - y) ** 2) for every "
-                "example, then multiply by 1 / N. Stay with Value operations."
+                (
+                    "Both losses are averages over the examples of a per-example penalty. The "
+                    "hinge loss penalises a score on the wrong side of the margin 1; the "
+                    "squared error penalises distance from the target. See 'A loss: how wrong "
+                    "is the network?' in lesson 3."
+                ),
+                (
+                    "Hinge: for each pair the penalty is the ReLU of 1 minus target times score"
+                    " (targets are -1 or +1). Squared error: (score minus target) squared. Sum "
+                    "the penalties as Values and divide by the number of examples."
+                ),
+                (
+                    "hinge: return sum((1 - y * s).relu() for s, y in zip(scores, targets)) / "
+                    "len(scores)\n"
+                    "mse: return sum((s - y) ** 2 for s, y in zip(scores, targets)) / "
+                    "len(scores)"
+                ),
             ),
             checks=(
                 Check("hinge_loss value and gradients", _hinge_cases, probe_hinge_loss, judge_loss),
@@ -412,10 +450,20 @@ LESSON = Lesson(
             title="One step of gradient descent",
             points=2,
             functions=("sgd_step",),
-            todo="p.data -= lr * p.grad, then p.grad = 0.0, for each p",
+            todo=(
+                "update every parameter by one step of gradient descent, then clear its gradient"
+            ),
             hint=(
-                "for p in params: p.data -= lr * p.grad; p.grad = 0.0. Change the Values "
-                "you were given; don't build new ones."
+                (
+                    "Gradient descent moves each parameter a small step against its gradient, "
+                    "then clears the gradient so the next backward pass starts fresh. See "
+                    "'Gradient descent' in lesson 3."
+                ),
+                (
+                    "For each parameter p: subtract lr times p.grad from p.data, in place (the "
+                    "network holds these very objects), then set p.grad back to 0."
+                ),
+                ("for p in params:\n    p.data -= lr * p.grad\n    p.grad = 0.0"),
             ),
             checks=(
                 Check(
@@ -432,11 +480,30 @@ LESSON = Lesson(
             title="A classifier for the two moons",
             points=3,
             functions=("train_moons",),
-            todo="train a network on (X, y) and return it (score > 0 means class 1)",
+            todo="return a trained model whose score is positive for class 1",
             hint=(
-                "MLP(2, [8, 8, 1], seed=0); targets +1 for class 1 and -1 for class 0; "
-                "30 steps of: scores for all points, hinge loss, zero_grad, backward, "
-                "p.data -= lr * p.grad with lr going from 1.0 down to 0.1."
+                (
+                    "Put together what lesson 3 built: a small network, a loss, backward, and "
+                    "gradient descent, repeated until the moons are separated. See 'Training on"
+                    " the moons' in lesson 3."
+                ),
+                (
+                    "An MLP with two inputs, two hidden layers of about 8 neurons and one "
+                    "output works. Labels become -1 and +1 for the hinge loss of 3.2. Each "
+                    "step: score every point, take the loss, clear the gradients, backward, and"
+                    " take your 3.3 step with a learning rate that shrinks from 1.0 to 0.1 over"
+                    " about 30 steps."
+                ),
+                (
+                    "rows = [[float(a), float(b)] for a, b in X]\n"
+                    "targets = [1.0 if label == 1 else -1.0 for label in y]\n"
+                    "model = MLP(2, [8, 8, 1], seed=0)\n"
+                    "for step in range(30):\n"
+                    "    loss = hinge_loss([model(r) for r in rows], targets)\n"
+                    "    model.zero_grad(); loss.backward()\n"
+                    "    sgd_step(model.parameters(), 1.0 - 0.9 * step / 30)\n"
+                    "return model"
+                ),
             ),
             checks=(
                 Check(

@@ -360,12 +360,29 @@ LESSON = Lesson(
             title="Summing a broadcast gradient back",
             points=2,
             functions=("unbroadcast",),
-            todo="sum grad over the broadcast axes so it has exactly shape",
+            todo="return grad summed back to exactly the given shape",
             hint=(
-                "First sum over the leading axes grad has and shape does not: "
-                "grad.sum(axis=tuple(range(grad.ndim - len(shape)))). Then, for every axis i "
-                "where shape[i] == 1 but grad.shape[i] != 1, sum with keepdims=True."
+                (
+                    "An input that was broadcast was used several times, so its gradient is the"
+                    " sum over its copies. Broadcasting copies in two ways: extra axes on the "
+                    "left, and axes of size 1. See 'Broadcasting: how + b works' in lesson 4."
+                ),
+                (
+                    "First sum away the leading axes grad has and shape lacks (axis 0, as many "
+                    "times as the difference in the number of axes). Then, for every axis where"
+                    " shape has size 1 and grad does not, sum it with keepdims=True."
+                ),
+                (
+                    "while grad.ndim > len(shape):\n"
+                    "    grad = grad.sum(axis=0)\n"
+                    "for axis, size in enumerate(shape):\n"
+                    "    if size == 1 and grad.shape[axis] != 1:\n"
+                    "        grad = grad.sum(axis=axis, keepdims=True)\n"
+                    "return grad"
+                ),
             ),
+            forbidden=("tinygrad_rnn.function.unbroadcast",),
+            rule="write the gradient's sum yourself",
             checks=(
                 Check(
                     "result matches the library",
@@ -380,12 +397,28 @@ LESSON = Lesson(
             title="A batched linear layer",
             points=3,
             functions=("linear_forward",),
-            todo="check the shapes, then return x @ W.T + b as a Tensor",
+            todo="check the shapes, then return the layer's output as a Tensor",
             hint=(
-                "Compare x.shape[1] with W.shape[1] and b.shape with (W.shape[0],), raising "
-                "ValueError(f'... x {x.shape} ... W {W.shape} ...') when they differ. Then "
-                "return x @ W.T + b with Tensor operations so backward() reaches all three."
+                (
+                    "A batched layer computes every example's weighted sums at once with one "
+                    "matrix product, then adds the bias to every row. Check the shapes first, "
+                    "so a mistake is named. See 'Batching: one array instead of many numbers' "
+                    "in lesson 4."
+                ),
+                (
+                    "x is (B, I), W is (H, I), b is (H,). The product with the transpose of W "
+                    "gives (B, H); b broadcasts over the rows. Raise ValueError naming the "
+                    "shapes when x is not 2-D, the I of x and W differ, or b is not (H,)."
+                ),
+                (
+                    "if x.ndim != 2 or W.shape[1] != x.shape[1] or b.shape != (W.shape[0],):\n"
+                    "    raise ValueError(f'linear_forward: x {x.shape}, W {W.shape}, b "
+                    "{b.shape}')\n"
+                    "return x @ W.T + b"
+                ),
             ),
+            forbidden=("tinygrad_rnn.nn.functional.linear", "tinygrad_rnn.nn.Linear"),
+            rule="write the layer yourself",
             checks=(
                 Check(
                     "output matches x @ W.T + b",
@@ -414,9 +447,20 @@ LESSON = Lesson(
             functions=("matmul_backward",),
             todo="return (dA, dB), the gradients of sum(dC * (A @ B)) for A and B",
             hint=(
-                "dA must have A's shape (n, k); from dC (n, m) and B (k, m) only one product "
-                "gives (n, k): dC @ B.T. Likewise dB = A.T @ dC, shape (k, m)."
+                (
+                    "Each gradient is another matrix product of dC with the other factor; the "
+                    "shapes tell you which factor is transposed and on which side. See 'The "
+                    "matrix product and its gradient' in lesson 4."
+                ),
+                (
+                    "A is (n, k), B is (k, m), dC is (n, m). dA must be (n, k): the only "
+                    "product of dC and B with that shape uses B transposed on the right. dB "
+                    "must be (k, m): A transposed on the left of dC."
+                ),
+                "return dC @ B.T, A.T @ dC",
             ),
+            forbidden=("tinygrad_rnn.tensor.Tensor.backward",),
+            rule="derive the gradients yourself",
             checks=(
                 Check(
                     "dA and dB match central differences",
@@ -431,13 +475,39 @@ LESSON = Lesson(
             title="Softmax cross-entropy, forward and backward",
             points=3,
             functions=("softmax_cross_entropy",),
-            todo="return (mean cross-entropy, its gradient for logits), computed stably",
+            todo="return (mean cross-entropy, its gradient for logits), without overflow",
             hint=(
-                "shifted = logits - logits.max(axis=1, keepdims=True); "
-                "lse = log(sum(exp(shifted), axis=1)); loss = mean(lse - shifted[n, t_n]). "
-                "Gradient: softmax (exp(shifted - lse[:, None])), minus 1 at each target, "
-                "divided by N."
+                (
+                    "Cross-entropy is the mean over rows of minus the log-softmax at the "
+                    "target. Subtracting each row's maximum first changes nothing in the result"
+                    " but keeps exp from overflowing. The gradient of softmax cross-entropy is "
+                    "famously simple. See 'A loss over many classes, computed safely' in lesson"
+                    " 4."
+                ),
+                (
+                    "With z the logits minus the row maximum: the log-sum-exp of a row is log "
+                    "of the sum of exp(z); the loss of row n is that minus z at the target. The"
+                    " gradient for the logits is softmax(z) minus the one-hot target, divided "
+                    "by the number of rows N (the loss is a mean)."
+                ),
+                (
+                    "z = logits - logits.max(axis=1, keepdims=True)\n"
+                    "lse = np.log(np.exp(z).sum(axis=1, keepdims=True))\n"
+                    "n = len(targets); loss = float(np.mean(lse[:, 0] - z[np.arange(n), "
+                    "targets]))\n"
+                    "grad = np.exp(z - lse); grad[np.arange(n), targets] -= 1\n"
+                    "return loss, grad / n"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.nn.functional.cross_entropy",
+                "tinygrad_rnn.nn.functional.log_softmax",
+                "tinygrad_rnn.nn.functional.softmax",
+                "tinygrad_rnn.kernels.elementwise.softmax_xent_forward",
+                "tinygrad_rnn.kernels.elementwise.softmax_xent_backward",
+                "tinygrad_rnn.tensor.Tensor.backward",
+            ),
+            rule="write the loss and its gradient yourself",
             checks=(
                 Check(
                     "the loss matches the library, also for huge logits",

@@ -283,11 +283,25 @@ LESSON = Lesson(
             title="A fused tanh kernel",
             points=2,
             functions=("tanh_fused",),
-            todo="return (tanh(x), grad_out * (1 - tanh(x)**2)) from one loop",
+            todo="return (tanh(x), the gradient through it) computed in one compiled loop",
             hint=(
-                "y = np.empty_like(x); grad_x = np.empty_like(x); then for i in range(x.size): "
-                "t = np.tanh(x[i]); y[i] = t; grad_x[i] = grad_out[i] * (1 - t * t). "
-                "Return (y, grad_x)."
+                (
+                    "One pass over the elements computes both the output and the gradient, so "
+                    "the data is read once. The slope of tanh is one minus its output squared. "
+                    "See 'Three ways to run one elementwise operation' in lesson 5."
+                ),
+                (
+                    "Make two empty arrays like x (same shape and dtype). Loop over every index"
+                    " i of x: the output at i is the tanh of x[i], the gradient at i is "
+                    "grad_out[i] times one minus that output squared. Compute the tanh once and"
+                    " use it twice."
+                ),
+                (
+                    "y = np.empty_like(x); grad_x = np.empty_like(x)\n"
+                    "for i in range(x.size):\n"
+                    "    t = np.tanh(x[i]); y[i] = t; grad_x[i] = grad_out[i] * (1 - t * t)\n"
+                    "return y, grad_x"
+                ),
             ),
             checks=(
                 Check(
@@ -304,11 +318,32 @@ LESSON = Lesson(
             title="The global gradient norm",
             points=2,
             functions=("global_grad_norm",),
-            todo="return sqrt(sum of squares of every entry), in float64",
+            todo="return the norm of all the arrays' entries together, as a float64",
             hint=(
-                "total = 0.0; for each array a: total += float(np.sum(a.astype(np.float64) ** 2)); "
-                "return math.sqrt(total). The astype comes before the squaring."
+                (
+                    "The global norm treats every entry of every array as one long vector: the "
+                    "square root of the sum of all the squares. Sum in float64 even when the "
+                    "arrays are float32. See 'Clipping the step' in lesson 6 for why clipping "
+                    "needs it."
+                ),
+                (
+                    "For each array, convert it to float64 and add the sum of its squared "
+                    "entries to a running total (a plain float). At the end take the square "
+                    "root. An empty list has norm 0."
+                ),
+                (
+                    "total = 0.0\n"
+                    "for a in arrays:\n"
+                    "    a64 = a.astype(np.float64)\n"
+                    "    total += float(np.sum(a64 * a64))\n"
+                    "return math.sqrt(total)"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.kernels.elementwise.grad_norm",
+                "tinygrad_rnn.optim.clip_grad_norm_",
+            ),
+            rule="sum the squares yourself",
             checks=(
                 Check(
                     "matches the library, also for float32 entries near 1e20",
@@ -323,11 +358,27 @@ LESSON = Lesson(
             title="Scatter-add: the embedding backward",
             points=3,
             functions=("scatter_add_rows",),
-            todo="add row n of grad_out into row indices[n] of a zero table",
+            todo="return the (num_rows, D) table with each row of grad_out added at its index",
             hint=(
-                "grad = np.zeros((num_rows, grad_out.shape[1]), dtype=grad_out.dtype); then "
-                "for n in range(grad_out.shape[0]): for j in range(grad_out.shape[1]): "
-                "grad[indices[n], j] += grad_out[n, j]."
+                (
+                    "An embedding lookup copies rows; its backward adds each output row's "
+                    "gradient back into the row it came from. When an index repeats, the "
+                    "gradients add up instead of overwriting each other. See 'Where a compiled "
+                    "loop wins' in lesson 5."
+                ),
+                (
+                    "Start from a (num_rows, D) table of zeros in grad_out's dtype. Loop over n"
+                    " in the batch and over d in the D columns: add grad_out[n, d] to the table"
+                    " at row indices[n], column d. Fancy-index assignment would drop the "
+                    "repeats."
+                ),
+                (
+                    "out = np.zeros((num_rows, grad_out.shape[1]), dtype=grad_out.dtype)\n"
+                    "for n in range(indices.shape[0]):\n"
+                    "    for d in range(grad_out.shape[1]):\n"
+                    "        out[indices[n], d] += grad_out[n, d]\n"
+                    "return out"
+                ),
             ),
             checks=(
                 Check(

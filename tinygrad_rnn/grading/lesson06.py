@@ -360,12 +360,22 @@ LESSON = Lesson(
             title="SGD with momentum",
             points=2,
             functions=("sgd_momentum_step",),
-            todo="return (theta - lr * b, b) where b = momentum * buf + grad",
+            todo="return (theta, buf) after one step of SGD with momentum",
             hint=(
-                "On the first step (buf is None) the buffer is the gradient itself; after that "
-                "b = momentum * buf + grad. Then theta - lr * b. Keep lr out of the buffer: "
-                "the grader changes lr between steps."
+                (
+                    "Momentum keeps a running buffer of past gradients, each older one weighed "
+                    "down once more by the momentum factor; the parameters move along the "
+                    "buffer, not the latest gradient. See 'Momentum: a heavy ball' in lesson 6."
+                ),
+                (
+                    "Two lines: first the new buffer is momentum times the old buffer plus the "
+                    "gradient (the learning rate is not in the buffer); then the parameters "
+                    "move by the learning rate times that new buffer, against it."
+                ),
+                ("buf = momentum * buf + grad\ntheta = theta - lr * buf\nreturn theta, buf"),
             ),
+            forbidden=("tinygrad_rnn.optim.SGD",),
+            rule="write the momentum step yourself",
             checks=(
                 Check(
                     "every step matches optim.SGD(momentum=...)",
@@ -380,13 +390,31 @@ LESSON = Lesson(
             title="Adam with bias correction",
             points=3,
             functions=("adam_step",),
-            todo="update m and v, bias-correct them, return (theta, m, v) after the step",
+            todo="return (theta, m, v) after one step of Adam",
             hint=(
-                "m = beta1*m + (1-beta1)*g; v = beta2*v + (1-beta2)*g**2; "
-                "m_hat = m / (1 - beta1**t); v_hat = v / (1 - beta2**t) with t starting at 1; "
-                "theta - lr * m_hat / (np.sqrt(v_hat) + eps): eps outside the root. Return the "
-                "uncorrected m and v."
+                (
+                    "Adam keeps two running averages, of the gradient and of its square, "
+                    "corrects both for starting at zero, and divides one by the root of the "
+                    "other to get a step size per parameter. See 'Adam: a step size per "
+                    "parameter' in lesson 6."
+                ),
+                (
+                    "m and v are exponential averages with beta1 and beta2 (the new gradient "
+                    "gets weight 1 - beta). The bias correction divides them by 1 - beta**t "
+                    "with t counting from 1. The step is lr times corrected m over the root of "
+                    "corrected v plus eps (eps outside the root). Return the uncorrected m and "
+                    "v."
+                ),
+                (
+                    "m = beta1 * m + (1 - beta1) * grad\n"
+                    "v = beta2 * v + (1 - beta2) * grad**2\n"
+                    "m_hat = m / (1 - beta1**t); v_hat = v / (1 - beta2**t)\n"
+                    "theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)\n"
+                    "return theta, m, v"
+                ),
             ),
+            forbidden=("tinygrad_rnn.optim.Adam", "tinygrad_rnn.optim.AdamW"),
+            rule="write the Adam step yourself",
             checks=(
                 Check(
                     "every step matches optim.Adam (m, v and theta)",
@@ -402,14 +430,36 @@ LESSON = Lesson(
             points=2,
             functions=("xavier_normal", "kaiming_normal"),
             todo=(
-                "draw N(0, 2 / (fan_in + fan_out)) of this shape from rng",
-                "draw N(0, 2 / fan_in) of this shape from rng",
+                "return a Xavier-normal draw of this shape from rng",
+                "return a Kaiming-normal draw of this shape from rng",
             ),
             hint=(
-                "shape is (n_out, n_in): fan_in = shape[1], fan_out = shape[0]. "
-                "rng.normal(0.0, std, size=shape) with std = sqrt(2 / (fan_in + fan_out)) "
-                "for Xavier and sqrt(2 / fan_in) for Kaiming."
+                (
+                    "Both draw from a normal distribution with mean 0 and a variance chosen "
+                    "from the layer's fans, so the signal keeps its size through depth: Xavier "
+                    "averages fan in and fan out, Kaiming uses fan in with a factor 2 for ReLU."
+                    " See 'Initialisation: keep the signal's size' in lesson 6."
+                ),
+                (
+                    "For a weight of shape (fan_out, fan_in): Xavier's variance is 2 / (fan_in "
+                    "+ fan_out), Kaiming's is 2 / fan_in. The normal draw takes a standard "
+                    "deviation, the square root of the variance. Draw with rng.normal so the "
+                    "grader's seed decides the numbers."
+                ),
+                (
+                    "fan_out, fan_in = shape\n"
+                    "xavier: return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), "
+                    "size=shape)\n"
+                    "kaiming: return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.init.xavier_normal_",
+                "tinygrad_rnn.init.kaiming_normal_",
+                "tinygrad_rnn.init.xavier_uniform_",
+                "tinygrad_rnn.init.kaiming_uniform_",
+            ),
+            rule="write the initialiser yourself",
             checks=(
                 Check(
                     "shape, seed, standard deviation and normal shape on large draws",
@@ -424,12 +474,34 @@ LESSON = Lesson(
             title="Backpropagation through a deep network",
             points=3,
             functions=("mlp_weight_grads",),
-            todo="run forward keeping every h_l, then walk back computing each dL/dW_l",
+            todo="return the list of dL/dW_l, one per layer, by backpropagation by hand",
             hint=(
-                "Keep hs = [x, h_1, ..., h_L]. Walk back with g = grad_out: delta = g * slope, "
-                "slope from h_l (1 - h**2, h*(1 - h), or (h > 0)); dW_l = delta.T @ h_{l-1}; "
-                "then g = delta @ W_l for the layer below."
+                (
+                    "Backpropagation runs the forward pass keeping every layer's output, then "
+                    "walks back: each layer's weight gradient is an outer product of the "
+                    "gradient arriving at its output (through the activation's slope) and its "
+                    "input. See 'ReLU against sigmoid and tanh: gradients through depth' in "
+                    "lesson 6."
+                ),
+                (
+                    "Forward: h_0 is x and h_l is the activation of h_{l-1} @ W_l.T. Backward, "
+                    "from the last layer down with g the gradient at h_l (grad_out at the top):"
+                    " delta is g times the activation's slope at layer l; dW_l is delta.T @ "
+                    "h_{l-1}; the gradient passed down is delta @ W_l."
+                ),
+                (
+                    "hs = [x]\n"
+                    "for W in weights: hs.append(act(hs[-1] @ W.T))\n"
+                    "g, grads = grad_out, [None] * len(weights)\n"
+                    "for l in reversed(range(len(weights))):\n"
+                    "    delta = g * slope(hs[l + 1])\n"
+                    "    grads[l] = delta.T @ hs[l]\n"
+                    "    g = delta @ weights[l]\n"
+                    "return grads"
+                ),
             ),
+            forbidden=("tinygrad_rnn.tensor.Tensor.backward",),
+            rule="backpropagate by hand",
             checks=(
                 Check(
                     "every dL/dW_l matches the Tensor engine",

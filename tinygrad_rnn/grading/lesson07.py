@@ -316,11 +316,26 @@ LESSON = Lesson(
             title="One step of an RNN",
             points=2,
             functions=("rnn_step",),
-            todo="return tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)",
+            todo="return h_t, the new hidden state (B, H)",
             hint=(
-                "One example per row: x_t (B, I) @ W_ih.T (I, H) gives (B, H), and "
-                "h_prev (B, H) @ W_hh.T (H, H) too. Add both biases, then np.tanh."
+                (
+                    "The new state mixes the input and the previous state through one weight "
+                    "matrix each, adds both biases and squashes with tanh. See 'The recurrence'"
+                    " and 'The data flow' in lesson 7."
+                ),
+                (
+                    "One example per row: the input x_t (B, I) times W_ih transposed (I, H) "
+                    "gives (B, H), and h_prev (B, H) times W_hh transposed (H, H) too. Add b_ih"
+                    " and b_hh (each (H,), broadcast over the rows), then tanh."
+                ),
+                "return np.tanh(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)",
             ),
+            forbidden=(
+                "tinygrad_rnn.nn.rnn_step",
+                "tinygrad_rnn.nn.RNNCell",
+                "tinygrad_rnn.nn.RNN",
+            ),
+            rule="write the step yourself",
             checks=(Check("h_t matches nn.rnn_step", _step_cases, probe_rnn_step, judge_rnn_step),),
         ),
         Exercise(
@@ -328,11 +343,33 @@ LESSON = Lesson(
             title="Unrolling over a sequence",
             points=2,
             functions=("rnn_forward",),
-            todo="apply rnn_step for t = 0..T-1 and stack h_1..h_T",
+            todo="return every hidden state h_1..h_T as one (T, B, H) array",
             hint=(
-                "h = h0; for each x_t in xs: h = rnn_step(x_t, h, ...) and append the NEW h. "
-                "np.stack the list: (T, B, H). h0 is not part of the result."
+                (
+                    "Unrolling applies the same step at every time step, feeding each new state"
+                    " into the next step. See 'Unrolling: the real graph, one cluster per time "
+                    "step' in lesson 7."
+                ),
+                (
+                    "Start the state at h0. Loop over the T inputs in order; at each one "
+                    "compute the new state with your rnn_step and keep it. The result holds the"
+                    " states after each input, h_1 to h_T, stacked along a new first axis; h0 "
+                    "is not part of it."
+                ),
+                (
+                    "h, hs = h0, []\n"
+                    "for x_t in xs:\n"
+                    "    h = rnn_step(x_t, h, W_ih, W_hh, b_ih, b_hh)\n"
+                    "    hs.append(h)\n"
+                    "return np.stack(hs)"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.nn.rnn_step",
+                "tinygrad_rnn.nn.RNNCell",
+                "tinygrad_rnn.nn.RNN",
+            ),
+            rule="unroll the recurrence yourself",
             checks=(
                 Check(
                     "hidden states match the unrolled nn.RNN",
@@ -347,12 +384,38 @@ LESSON = Lesson(
             title="Backpropagation through time",
             points=3,
             functions=("rnn_bptt",),
-            todo="run forward, carry the gradient back, sum delta_t.T @ h_{t-1}",
+            todo="return dL/dW_hh (H, H) for L = sum(dhs * hs), by backpropagation through time",
             hint=(
-                "Keep h_0..h_T. Walk t from T-1 down to 0 (Python indices): g = dhs[t] + carry; "
-                "delta = g * (1 - hs[t]**2); dW_hh += delta.T @ (state before step t); "
-                "carry = delta @ W_hh."
+                (
+                    "W_hh is used at every step, so its gradient is a sum over the steps; the "
+                    "gradient reaching each state comes from its own loss term and from the "
+                    "next step, carried back through tanh and W_hh. See 'Backpropagation "
+                    "through time' in lesson 7."
+                ),
+                (
+                    "Run the forward pass keeping h_0 to h_T. Walk t from the last step down to"
+                    " the first, with a carried gradient starting at zero: the gradient at h_t "
+                    "is dhs[t] plus the carry; through tanh it becomes delta (B, H), times one "
+                    "minus h_t squared; W_hh's gradient gains delta transposed times the state "
+                    "before step t (H, H); the carry for the step before is delta times W_hh."
+                ),
+                (
+                    "hs = [h0] + list(rnn_forward(xs, h0, W_ih, W_hh, b_ih, b_hh))\n"
+                    "dW, carry = np.zeros_like(W_hh), np.zeros_like(h0)\n"
+                    "for t in reversed(range(len(xs))):\n"
+                    "    delta = (dhs[t] + carry) * (1 - hs[t + 1] ** 2)\n"
+                    "    dW += delta.T @ hs[t]\n"
+                    "    carry = delta @ W_hh\n"
+                    "return dW"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.nn.rnn_step",
+                "tinygrad_rnn.nn.RNNCell",
+                "tinygrad_rnn.nn.RNN",
+                "tinygrad_rnn.tensor.Tensor.backward",
+            ),
+            rule="backpropagate through time yourself",
             checks=(
                 Check(
                     "dW_hh matches central differences",
@@ -367,11 +430,29 @@ LESSON = Lesson(
             title="Counting an RNN's parameters",
             points=1,
             functions=("rnn_num_params",),
-            todo="add up the sizes of W_ih, W_hh, b_ih, b_hh of every layer",
+            todo="return how many numbers the stacked RNN layer learns",
             hint=(
-                "Per layer: H * n_in + H * H, plus 2 * H with biases; n_in is input_size for "
-                "layer 0 and hidden_size for every layer above it."
+                (
+                    "Every layer has an input weight, a recurrent weight and, with bias, two "
+                    "bias vectors; only the first layer reads the inputs, the layers above read"
+                    " the layer below. See 'Parameters are shared across time' in lesson 7."
+                ),
+                (
+                    "Per layer: W_ih is H by the layer's input size, W_hh is H by H, the biases"
+                    " are H each. The input size is input_size for layer 0 and hidden_size "
+                    "above. Add the layers up."
+                ),
+                (
+                    "total = 0\n"
+                    "for layer in range(num_layers):\n"
+                    "    n_in = input_size if layer == 0 else hidden_size\n"
+                    "    total += hidden_size * n_in + hidden_size * hidden_size\n"
+                    "    total += 2 * hidden_size if bias else 0\n"
+                    "return total"
+                ),
             ),
+            forbidden=("tinygrad_rnn.nn.RNN", "tinygrad_rnn.nn.RNNCell"),
+            rule="count the parameters yourself",
             checks=(
                 Check(
                     "matches nn.RNN(...).num_parameters()",

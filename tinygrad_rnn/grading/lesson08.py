@@ -658,13 +658,28 @@ LESSON = Lesson(
             functions=("grad_norms", "per_step_factor"),
             todo=(
                 "return the norm of every array, as an array (T,)",
-                "return (norms[0] / norms[-1]) ** (1 / (len(norms) - 1))",
+                "return the average factor by which the norm changes per step",
             ),
             hint=(
-                "grad_norms: np.array([np.sqrt(np.sum(g * g)) for g in grads]) (all entries "
-                "of each array, not one row). per_step_factor: the ratio first/last, to the "
-                "power 1/(n-1): n norms are n-1 steps apart."
+                (
+                    "The gradient through time shrinks or grows by roughly the same factor at "
+                    "every step, so measure its size at each step and take the geometric mean "
+                    "of the change. See 'The gradient through time is a product' in lesson 8."
+                ),
+                (
+                    "grad_norms: the Frobenius norm of each array over all its entries, in a "
+                    "float64 array of length T. per_step_factor: the ratio of the first norm to"
+                    " the last, taken to the power one over the number of steps between them, T"
+                    " - 1."
+                ),
+                (
+                    "grad_norms: return np.array([np.sqrt(np.sum(g * g)) for g in grads])\n"
+                    "per_step_factor: return float((norms[0] / norms[-1]) ** (1 / (len(norms) -"
+                    " 1)))"
+                ),
             ),
+            forbidden=("tinygrad_rnn.kernels.elementwise.grad_norm",),
+            rule="measure the norms yourself",
             checks=(
                 Check(
                     "norms of a tanh RNN's gradients and their per-step factor",
@@ -680,14 +695,36 @@ LESSON = Lesson(
             points=2,
             functions=("clip_by_norm", "clip_by_value"),
             todo=(
-                "scale every array in place so the total norm is at most max_norm",
+                (
+                    "clip the arrays in place so their total norm is at most max_norm; return "
+                    "the norm"
+                ),
                 "clamp every entry into [-clip_value, clip_value] in place; return the norm",
             ),
             hint=(
-                "Both first compute total = sqrt(sum of np.sum(g * g) over all arrays) and "
-                "return it. By norm: only if total > max_norm, g *= max_norm / total for every "
-                "g. By value: np.clip(g, -clip_value, clip_value, out=g) for every g."
+                (
+                    "Clipping by norm scales every array by the same factor, so the direction "
+                    "of the whole gradient is kept; clipping by value clamps each entry on its "
+                    "own. Both change the arrays in place, as the optimiser reads them. See "
+                    "'Exploding gradients' and 'Four remedies' in lesson 8."
+                ),
+                (
+                    "By norm: compute the total norm over all arrays first; when it is above "
+                    "max_norm, multiply every array in place by max_norm over the norm (plus a "
+                    "tiny 1e-6 in the denominator, as the library does). By value: clamp each "
+                    "array with an out= argument so the same memory changes. Both return the "
+                    "norm before clipping."
+                ),
+                (
+                    "norm = sqrt(sum over arrays of (g ** 2).sum())\n"
+                    "by norm: if norm > max_norm: for g in grads: g *= max_norm / (norm + 1e-6)"
+                    "\n"
+                    "by value: for g in grads: np.clip(g, -clip_value, clip_value, out=g)\n"
+                    "return norm"
+                ),
             ),
+            forbidden=("tinygrad_rnn.optim.clip_grad_norm_", "tinygrad_rnn.optim.clip_grad_value_"),
+            rule="write the clipping yourself",
             checks=(
                 Check(
                     "matches optim.clip_grad_norm_ / clip_grad_value_, in place",
@@ -703,13 +740,32 @@ LESSON = Lesson(
             points=3,
             functions=("spectral_radius", "jacobian_norms"),
             todo=(
-                "return the largest |eigenvalue| of W",
-                "multiply J_t = diag(1 - h_t**2) W_hh from t = T down; norm of each product",
+                "return the spectral radius of W",
+                "return the norm of the Jacobian product from each step to the last",
             ),
             hint=(
-                "spectral_radius: np.max(np.abs(np.linalg.eigvals(W))). jacobian_norms: start "
-                "with P = I (k = T); for t = T down to 1: P = P @ ((1 - hs[t]**2)[:, None] * "
-                "W_hh), and record np.linalg.norm(P, 2) as the entry for k = t - 1."
+                (
+                    "The spectral radius is the size of the largest eigenvalue; for a tanh RNN "
+                    "it predicts whether gradients vanish or explode. The gradient from the "
+                    "last state back to step t is a product of one Jacobian per step. See 'How "
+                    "big is W_hh? The spectral radius' in lesson 8."
+                ),
+                (
+                    "spectral_radius: the largest absolute value among the eigenvalues, which "
+                    "may be complex. jacobian_norms: the Jacobian of one step is the diagonal "
+                    "of one minus h_t squared times W_hh. Start from the identity at the last "
+                    "step (norm 1) and multiply on the right by one more step's Jacobian as you"
+                    " go back; record the matrix 2-norm of each product, then put the list in "
+                    "time order."
+                ),
+                (
+                    "spectral_radius: return float(np.max(np.abs(np.linalg.eigvals(W))))\n"
+                    "jacobian_norms: P = np.eye(W_hh.shape[0]); norms = [1.0]\n"
+                    "for t in range(len(hs) - 1, 0, -1):\n"
+                    "    P = P @ ((1.0 - hs[t] ** 2)[:, None] * W_hh)\n"
+                    "    norms.append(float(np.linalg.norm(P, 2)))\n"
+                    "return np.array(norms[::-1])"
+                ),
             ),
             checks=(
                 Check(
@@ -732,13 +788,30 @@ LESSON = Lesson(
             points=2,
             functions=("orthogonal", "identity"),
             todo=(
-                "QR of a Gaussian matrix from rng, columns times sign(diag(R)), times gain",
-                "return gain * the (n, n) identity matrix",
+                "return a random (n, n) orthogonal matrix times gain, drawn from rng",
+                "return the IRNN's start: gain times the (n, n) identity",
             ),
             hint=(
-                "Q, R = np.linalg.qr(rng.standard_normal((n, n))); Q = Q * np.sign(np.diag(R)) "
-                "(this scales columns); return gain * Q. identity: gain * np.eye(n)."
+                (
+                    "An orthogonal W_hh keeps a vector's length at every step, so the gradient "
+                    "neither vanishes nor explodes through it at the start. The QR "
+                    "decomposition of a random Gaussian matrix gives one. See 'Four remedies' "
+                    "in lesson 8."
+                ),
+                (
+                    "Draw an (n, n) standard normal matrix with rng, take its QR decomposition "
+                    "and multiply each column of Q by the sign of the matching diagonal entry "
+                    "of R: without that step the draw is not uniform. Scale by gain. The "
+                    "identity start is gain times the identity matrix."
+                ),
+                (
+                    "A = rng.standard_normal((n, n)); Q, R = np.linalg.qr(A)\n"
+                    "return gain * Q * np.sign(np.diag(R))\n"
+                    "identity: return gain * np.eye(n)"
+                ),
             ),
+            forbidden=("tinygrad_rnn.init.orthogonal_", "tinygrad_rnn.init.identity_"),
+            rule="write the initialiser yourself",
             checks=(
                 Check(
                     "orthogonal, seeded, uniformly random; identity",

@@ -511,12 +511,36 @@ LESSON = Lesson(
             title="One step of an LSTM",
             points=2,
             functions=("lstm_step",),
-            todo="compute the gates i, f, g, o from one matmul each, then c_t and h_t",
+            todo="return (h_t, c_t), each (B, H), after one LSTM step",
             hint=(
-                "a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh is (B, 4H); the quarters "
-                "a[:, :H], a[:, H:2H], a[:, 2H:3H], a[:, 3H:] are i, f, g, o (sigmoid, sigmoid, "
-                "tanh, sigmoid). c_t = f * c_prev + i * g; h_t = o * np.tanh(c_t)."
+                (
+                    "An LSTM step computes four gates from one affine map of the input and the "
+                    "previous state, then updates the cell state with the forget and input "
+                    "gates and reads it out through the output gate. See 'Gates and the cell "
+                    "state' in lesson 9."
+                ),
+                (
+                    "The pre-activation is (B, 4H): x_t times W_ih transposed plus b_ih plus "
+                    "h_prev times W_hh transposed plus b_hh. Cut it into four (B, H) blocks in "
+                    "PyTorch's order i, f, g, o. Sigmoid on i, f, o; tanh on g. The new cell is"
+                    " f times the old cell plus i times g; the new state is o times tanh of the"
+                    " new cell."
+                ),
+                (
+                    "a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh\n"
+                    "H = h_prev.shape[1]\n"
+                    "i, f, g, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2*H]), np.tanh(a[:, "
+                    "2*H:3*H]), sigmoid(a[:, 3*H:])\n"
+                    "c_t = f * c_prev + i * g\n"
+                    "return o * np.tanh(c_t), c_t"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.nn.lstm_step",
+                "tinygrad_rnn.nn.LSTMCell",
+                "tinygrad_rnn.nn.LSTM",
+            ),
+            rule="write the step yourself",
             checks=(
                 Check(
                     "h_t and c_t match nn.lstm_step", _step_cases, probe_lstm_step, judge_lstm_step
@@ -528,11 +552,33 @@ LESSON = Lesson(
             title="An LSTM over a sequence",
             points=2,
             functions=("lstm_forward",),
-            todo="apply lstm_step for every step from (h0, c0); return (hs, h_T, c_T)",
+            todo="return (hs, h_T, c_T) after running the LSTM over the sequence",
             hint=(
-                "h, c = h0, c0; for each x_t in xs: h, c = lstm_step(x_t, h, c, ...) and append "
-                "the new h. Return (np.stack(list), h, c): hs is (T, B, H) and excludes h0."
+                (
+                    "Run your step at every time step, carrying both states, the hidden state "
+                    "and the cell state, into the next. See 'The LSTM's graph, unrolled over "
+                    "two steps' in lesson 9."
+                ),
+                (
+                    "Start from (h0, c0). For each input in order, the step gives the new (h, "
+                    "c); keep every new h. hs is the kept states stacked, (T, B, H); h_T and "
+                    "c_T are the states after the last step. Carry c too: resetting it each "
+                    "step loses the memory."
+                ),
+                (
+                    "h, c, hs = h0, c0, []\n"
+                    "for x_t in xs:\n"
+                    "    h, c = lstm_step(x_t, h, c, W_ih, W_hh, b_ih, b_hh)\n"
+                    "    hs.append(h)\n"
+                    "return np.stack(hs), h, c"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.nn.lstm_step",
+                "tinygrad_rnn.nn.LSTMCell",
+                "tinygrad_rnn.nn.LSTM",
+            ),
+            rule="unroll the LSTM yourself",
             checks=(
                 Check(
                     "hs, h_T and c_T match the unrolled nn.LSTM",
@@ -547,13 +593,38 @@ LESSON = Lesson(
             title="Backward through one LSTM step",
             points=3,
             functions=("lstm_step_backward",),
-            todo="recompute the step, then backpropagate dh and dc to every input",
+            todo="return the dict of gradients of one LSTM step, one per input",
             hint=(
-                "Keep i, f, g, o and tanh(c_t) from the forward pass. The gradient reaching c_t "
-                "is dc + dh * o * (1 - tanh(c_t)**2): do not forget the route through h_t. "
-                "Sigmoid's slope is s * (1 - s), tanh's 1 - t**2; da stacks [di', df', dg', do'] "
-                "in the order i, f, g, o."
+                (
+                    "Backward through a step is the chain rule applied to each line of the "
+                    "forward pass in reverse. The cell state gets gradient from dc and, through"
+                    " tanh, from dh; the four gate pre-activations then get theirs, and the "
+                    "weights gather them. See 'Why the cell state keeps the gradient alive' in "
+                    "lesson 9."
+                ),
+                (
+                    "Recompute the forward values i, f, g, o, c_t and tanh(c_t). Then: do is dh"
+                    " times tanh(c_t); the cell's total gradient is dc plus dh times o times "
+                    "the tanh slope at c_t; from it di, df, dg and the gradient to c_prev. "
+                    "Through each gate's slope get the (B, 4H) pre-activation gradient da. The "
+                    "weights: da transposed times x_t and times h_prev; the biases: da summed "
+                    "over the batch; the inputs: da times each weight."
+                ),
+                (
+                    "tc = np.tanh(c_t); dct = dc + dh * o * (1 - tc**2)\n"
+                    "da = np.concatenate([dct * g * i * (1 - i), dct * c_prev * f * (1 - f),\n"
+                    "    dct * i * (1 - g**2), dh * tc * o * (1 - o)], axis=1)\n"
+                    "return {'dx': da @ W_ih, 'dh_prev': da @ W_hh, 'dc_prev': dct * f,\n"
+                    "        'dW_ih': da.T @ x_t, 'dW_hh': da.T @ h_prev, 'db': da.sum(axis=0)}"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.nn.lstm_step",
+                "tinygrad_rnn.nn.LSTMCell",
+                "tinygrad_rnn.nn.LSTM",
+                "tinygrad_rnn.tensor.Tensor.backward",
+            ),
+            rule="backpropagate through the step yourself",
             checks=(
                 Check(
                     "all six gradients match central differences",
@@ -569,14 +640,33 @@ LESSON = Lesson(
             points=1,
             functions=("lstm_num_params", "set_forget_bias_"),
             todo=(
-                "add up 4H*n_in + 4H*H (+ 8H with biases) per layer",
-                "set entries H:2H of the (4H,) bias to value, in place",
+                "return how many numbers the stacked LSTM layer learns",
+                "set the forget gate's part of the (4H,) bias to value, in place",
             ),
             hint=(
-                "Per layer: 4H * n_in + 4H * H, plus 2 * 4H with biases; n_in is input_size "
-                "for layer 0 and hidden_size above it. Forget bias: H = len(bias) // 4; "
-                "bias[H:2 * H] = value; return bias."
+                (
+                    "An LSTM has four gates, so each weight and bias is four times an RNN's; "
+                    "the forget gate is the second of the four blocks. Starting it open lets "
+                    "memory last from the first step. See 'The forget-gate bias' and 'Stacking "
+                    "LSTMs' in lesson 9."
+                ),
+                (
+                    "Per layer: W_ih is 4H by the layer's input size, W_hh 4H by H, the two "
+                    "biases 4H each; layer 0 reads input_size, the others hidden_size. The bias"
+                    " vector is (4H,) in the order i, f, g, o: the forget block is entries H to"
+                    " 2H. Write into the array you were given, do not make a new one."
+                ),
+                (
+                    "lstm_num_params: sum over layers of 4*H*n_in + 4*H*H (+ 8*H with bias)\n"
+                    "set_forget_bias_: H = bias.shape[0] // 4; bias[H:2*H] = value; return bias"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.nn.LSTM",
+                "tinygrad_rnn.nn.LSTMCell",
+                "tinygrad_rnn.init.lstm_forget_bias_",
+            ),
+            rule="count and set the parameters yourself",
             checks=(
                 Check(
                     "matches nn.LSTM(...).num_parameters() and init.lstm_forget_bias_",

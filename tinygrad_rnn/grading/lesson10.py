@@ -320,12 +320,36 @@ LESSON = Lesson(
             title="One step of a GRU",
             points=3,
             functions=("gru_step",),
-            todo="split into r, z, n; n = tanh(i_n + r * h_n); h = (1 - z) * n + z * h_prev",
+            todo="return h_t, the new hidden state (B, H), as PyTorch's GRU computes it",
             hint=(
-                "gi = x_t @ W_ih.T + b_ih and gh = h_prev @ W_hh.T + b_hh, both (B, 3H); "
-                "columns [:H] are r, [H:2H] z, [2H:] n. r and z are sigmoids of gi + gh; "
-                "n = tanh(gi_n + r * gh_n)."
+                (
+                    "A GRU has a reset gate, an update gate and a candidate state; the new "
+                    "state blends the candidate with the old state using the update gate. In "
+                    "PyTorch's version the reset gate multiplies the recurrent part after the "
+                    "matrix product. See 'The GRU's equations' in lesson 10."
+                ),
+                (
+                    "Compute the input part x_t W_ih^T + b_ih and the recurrent part h_prev "
+                    "W_hh^T + b_hh separately, each (B, 3H), and cut each into r, z, n blocks "
+                    "in that order. r and z are sigmoids of the sum of their two blocks. The "
+                    "candidate is tanh of the input n-block plus r times the recurrent n-block."
+                    " The new state is (1 - z) times the candidate plus z times h_prev."
+                ),
+                (
+                    "gi = x_t @ W_ih.T + b_ih; gh = h_prev @ W_hh.T + b_hh; H = h_prev.shape[1]"
+                    "\n"
+                    "r = sigmoid(gi[:, :H] + gh[:, :H]); z = sigmoid(gi[:, H:2*H] + gh[:, "
+                    "H:2*H])\n"
+                    "n = np.tanh(gi[:, 2*H:] + r * gh[:, 2*H:])\n"
+                    "return (1 - z) * n + z * h_prev"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.nn.gru_step",
+                "tinygrad_rnn.nn.GRUCell",
+                "tinygrad_rnn.nn.GRU",
+            ),
+            rule="write the step yourself",
             checks=(Check("h_t matches nn.gru_step", _step_cases, probe_gru_step, judge_gru_step),),
         ),
         Exercise(
@@ -333,11 +357,32 @@ LESSON = Lesson(
             title="Parameters of RNN, LSTM and GRU layers",
             points=1,
             functions=("recurrent_num_params",),
-            todo="G * (H * n_in + H * H + 2 * H) per layer, G = 1, 4 or 3 gates",
+            todo="return how many numbers an RNN, LSTM or GRU layer of this size learns",
             hint=(
-                "Per layer: G * H * n_in + G * H * H, plus 2 * G * H with biases; G is 1 for "
-                "rnn, 4 for lstm, 3 for gru; n_in is input_size for layer 0, then hidden_size."
+                (
+                    "The three layers differ only in how many gates stack their weights: one "
+                    "for the RNN, four for the LSTM, three for the GRU. See 'Counting "
+                    "parameters' and 'RNN vs LSTM vs GRU: one table' in lesson 10."
+                ),
+                (
+                    "With G gates, each layer has W_ih of G*H by its input size, W_hh of G*H by"
+                    " H, and two biases of G*H each when bias is on. Layer 0's input size is "
+                    "input_size, the others' is hidden_size. Add the layers."
+                ),
+                (
+                    "G = {'rnn': 1, 'lstm': 4, 'gru': 3}[kind]\n"
+                    "sum over layers of G * (H * n_in + H * H + (2 * H if bias else 0))"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.nn.RNN",
+                "tinygrad_rnn.nn.LSTM",
+                "tinygrad_rnn.nn.GRU",
+                "tinygrad_rnn.nn.RNNCell",
+                "tinygrad_rnn.nn.LSTMCell",
+                "tinygrad_rnn.nn.GRUCell",
+            ),
+            rule="count the parameters yourself",
             checks=(
                 Check(
                     "matches nn.RNN/LSTM/GRU(...).num_parameters()",
@@ -352,11 +397,32 @@ LESSON = Lesson(
             title="A GRU over a sequence",
             points=2,
             functions=("gru_forward",),
-            todo="apply gru_step for t = 0..T-1 and stack h_1..h_T",
+            todo="return every hidden state h_1..h_T as one (T, B, H) array",
             hint=(
-                "h = h0; for each x_t in xs: h = gru_step(x_t, h, ...) and append the NEW h. "
-                "np.stack the list: (T, B, H). h0 is not part of the result."
+                (
+                    "A GRU over a sequence is your step applied at every time step, carrying "
+                    "the state forward, exactly like the RNN of lesson 7. See 'A GRU over a "
+                    "sequence' in lesson 10."
+                ),
+                (
+                    "Start from h0, loop over the inputs in order, compute the new state with "
+                    "your gru_step, and keep every new state. Stack them along a new first "
+                    "axis: (T, B, H), without h0."
+                ),
+                (
+                    "h, hs = h0, []\n"
+                    "for x_t in xs:\n"
+                    "    h = gru_step(x_t, h, W_ih, W_hh, b_ih, b_hh)\n"
+                    "    hs.append(h)\n"
+                    "return np.stack(hs)"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.nn.gru_step",
+                "tinygrad_rnn.nn.GRUCell",
+                "tinygrad_rnn.nn.GRU",
+            ),
+            rule="unroll the GRU yourself",
             checks=(
                 Check(
                     "hidden states match the unrolled nn.GRU",

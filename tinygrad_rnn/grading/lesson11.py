@@ -486,15 +486,42 @@ LESSON = Lesson(
             points=2,
             functions=("encode", "decode", "lm_batches"),
             todo=(
-                "return the id of each character (its index in itos)",
-                "join itos[i] for every id",
-                "streams = ids[:N*B].reshape(B, N).T; x = rows p..p+T-1, y = one row later",
+                "return the id of each character of text",
+                "return the text the ids stand for",
+                "return the list of (x, y) chunks, each (T, B), y one step ahead of x",
             ),
             hint=(
-                "stoi = {ch: i for i, ch in enumerate(itos)}. For the chunks: N = len(ids) // B, "
-                "streams = ids[:N * B].reshape(B, N).T (each column one consecutive piece); "
-                "for p = 0, T, 2T, ... while p + T + 1 <= N: (streams[p:p+T], streams[p+1:p+T+1])."
+                (
+                    "A vocabulary maps characters to ids and back. For training, the long id "
+                    "sequence is cut into B parallel streams read T steps at a time; the target"
+                    " is the same stream one character later. See 'From text to numbers' and "
+                    "'Truncated backpropagation through time' in lesson 11."
+                ),
+                (
+                    "encode: each character's id is its index in itos (build a dict once). "
+                    "decode: join the characters of the ids. lm_batches: each stream gets N = "
+                    "len(ids) // B consecutive ids; the B streams stand side by side as the "
+                    "columns of an (N, B) array. Chunks start at rows 0, T, 2T, ...: x is T "
+                    "rows, y the T rows one later, so a chunk needs T + 1 rows to fit."
+                ),
+                (
+                    "stoi = {ch: i for i, ch in enumerate(itos)}; encode: [stoi[ch] for ch in "
+                    "text]\n"
+                    "decode: ''.join(itos[i] for i in ids)\n"
+                    "n = len(ids) // B; streams = ids[:n * B].reshape(B, n).T; pairs, pos = [],"
+                    " 0\n"
+                    "while pos + T + 1 <= n:\n"
+                    "    pairs.append((streams[pos:pos + T], streams[pos + 1:pos + T + 1])); "
+                    "pos += T\n"
+                    "return pairs"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.data.text.CharVocab.encode",
+                "tinygrad_rnn.data.text.CharVocab.decode",
+                "tinygrad_rnn.generate.batch_streams",
+            ),
+            rule="write the encoding and the batching yourself",
             checks=(
                 Check("encode and decode", _codec_cases, probe_codec, judge_codec),
                 Check(
@@ -510,12 +537,27 @@ LESSON = Lesson(
             title="Sampling with temperature",
             points=2,
             functions=("sample_with_temperature",),
-            todo="p = softmax(logits / temperature); draw with rng (argmax when 0)",
+            todo="return one class id drawn from the tempered softmax of logits",
             hint=(
-                "if temperature == 0: return int(np.argmax(logits)); else z = logits / "
-                "temperature; p = np.exp(z - z.max()); p /= p.sum(); "
-                "return int(rng.choice(len(p), p=p))."
+                (
+                    "Temperature divides the logits before the softmax: below 1 it sharpens the"
+                    " distribution, above 1 it flattens it, and 0 means always the most likely "
+                    "id. See 'Sampling with temperature' in lesson 11."
+                ),
+                (
+                    "Temperature 0: the index of the largest logit. Otherwise divide the logits"
+                    " by the temperature, subtract the maximum before exp (large logits "
+                    "overflow), normalise to probabilities and draw one index with the rng you "
+                    "were given (the grader seeds it), not numpy's global one."
+                ),
+                (
+                    "if temperature == 0: return int(np.argmax(logits))\n"
+                    "z = logits / temperature; p = np.exp(z - z.max()); p /= p.sum()\n"
+                    "return int(rng.choice(len(p), p=p))"
+                ),
             ),
+            forbidden=("tinygrad_rnn.generate.sample_index", "tinygrad_rnn.generate.sample"),
+            rule="write the sampler yourself",
             checks=(
                 Check(
                     "draw frequencies match softmax(logits / T), reproducibly",
@@ -531,11 +573,33 @@ LESSON = Lesson(
             title="Nats per character and perplexity",
             points=2,
             functions=("nll_and_perplexity",),
-            todo="mean of logsumexp(z) - z[target] per row, and exp of that mean",
+            todo="return (mean nats per character, perplexity)",
             hint=(
-                "m = z.max(axis=1, keepdims=True); lse = np.log(np.exp(z - m).sum(axis=1)) + "
-                "m[:, 0]; nll = mean(lse - z[np.arange(N), targets]); perplexity = exp(nll)."
+                (
+                    "The loss per character is the cross-entropy: minus the log-softmax of the "
+                    "logits at the target, in nats. Perplexity is e to the mean loss, the "
+                    "number of equally likely choices the model is as unsure as. See 'The loss:"
+                    " nats per character, and perplexity' in lesson 11."
+                ),
+                (
+                    "For each row of logits (N, V): its log-sum-exp, computed stably by "
+                    "subtracting the row maximum, minus the logit at its target. Average over "
+                    "the N rows. The perplexity is the exponential of that mean (not of each "
+                    "row)."
+                ),
+                (
+                    "m = logits.max(axis=1, keepdims=True)\n"
+                    "lse = (m + np.log(np.exp(logits - m).sum(axis=1, keepdims=True)))[:, 0]\n"
+                    "nll = float(np.mean(lse - logits[np.arange(len(targets)), targets]))\n"
+                    "return nll, math.exp(nll)"
+                ),
             ),
+            forbidden=(
+                "tinygrad_rnn.nn.functional.cross_entropy",
+                "tinygrad_rnn.nn.functional.log_softmax",
+                "tinygrad_rnn.generate.perplexity",
+            ),
+            rule="compute the loss yourself",
             checks=(Check("matches cross_entropy in float64", _nll_cases, probe_nll, judge_nll),),
         ),
         Exercise(
@@ -543,12 +607,33 @@ LESSON = Lesson(
             title="Train a character model to a target loss",
             points=3,
             functions=("train_language_model",),
-            todo="build CharVocab and CharLM, then loop: chunk, loss, backward, step",
+            todo="return (model, vocab) trained on text within the time given",
             hint=(
-                "CharLM(len(vocab), 16, 64), Adam(lr=0.02), chunks of 32 steps from 16 streams, "
-                "clip_grad_norm_(..., 1.0), detach_state(state) after each step; stop when "
-                "time.perf_counter() - start >= seconds."
+                (
+                    "Assemble the pieces of lesson 11: a vocabulary, a character model, chunks "
+                    "of the text, the loss, backward and an optimiser step, repeated until the "
+                    "time is up. See 'Training: the loss curve, against the bigram model' in "
+                    "lesson 11."
+                ),
+                (
+                    "Build a CharVocab from the text and a CharLM over it. Loop until the "
+                    "deadline: take the next (x, y) chunk, run the model carrying its state "
+                    "(detached between chunks), take the cross-entropy, clear the gradients, "
+                    "backward, clip, and step Adam with a learning rate around 1e-2."
+                ),
+                (
+                    "vocab = CharVocab(text); model = CharLM(len(vocab), ...); opt = "
+                    "Adam(model.parameters(), lr=1e-2)\n"
+                    "while time.perf_counter() < deadline:\n"
+                    "    for x, y in chunks: logits, state = model(x, state); state = "
+                    "detach_state(state)\n"
+                    "        loss = cross_entropy(logits, y); opt.zero_grad(); loss.backward();"
+                    " opt.step()\n"
+                    "return model, vocab"
+                ),
             ),
+            forbidden=("tinygrad_rnn.generate.train_char_lm",),
+            rule="write the training loop yourself",
             checks=(
                 Check(
                     f"held-out loss below {TARGET_NLL} nats/char",

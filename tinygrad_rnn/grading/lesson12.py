@@ -196,10 +196,25 @@ LESSON = Lesson(
             title="Sliding windows for forecasting",
             points=1,
             functions=("sliding_windows",),
-            todo="past = series[i:i+W], future = series[i+W:i+W+K] for every i that fits",
+            todo="return (past, future): every window of the series and the values after it",
             hint=(
-                "N = len(series) - window - horizon + 1; for i in range(N): past row "
-                "series[i : i + window], future row series[i + window : i + window + horizon]."
+                (
+                    "Forecasting learns from pairs: a window of past values and the values that"
+                    " followed it. Slide the window one step at a time over the series, as far "
+                    "as a whole future still fits. See 'Multi-step forecasting' in lesson 12."
+                ),
+                (
+                    "For every start i from 0 while i + window + horizon is at most the length:"
+                    " the past is the window values from i, the future the horizon values right"
+                    " after. Stack them into (N, window) and (N, horizon) arrays."
+                ),
+                (
+                    "count = len(series) - window - horizon + 1\n"
+                    "past = np.stack([series[i:i + window] for i in range(count)])\n"
+                    "future = np.stack([series[i + window:i + window + horizon] for i in "
+                    "range(count)])\n"
+                    "return past, future"
+                ),
             ),
             checks=(
                 Check("pairs match the definition", _window_cases, probe_windows, judge_windows),
@@ -211,12 +226,26 @@ LESSON = Lesson(
             points=2,
             functions=("accuracy", "confusion_matrix"),
             todo=(
-                "the mean of (y_true == y_pred)",
-                "add 1 at [true, predicted] for every example",
+                "return the share of predictions that are right",
+                "return the (n_classes, n_classes) table of counts",
             ),
             hint=(
-                "accuracy: float(np.mean(y_true == y_pred)). Matrix: zeros (C, C) of ints, "
-                "then for each pair (t, p): m[t, p] += 1, or np.add.at(m, (y_true, y_pred), 1)."
+                (
+                    "Accuracy is the fraction of examples whose prediction equals the truth. "
+                    "The confusion matrix counts each pair of true class and predicted class, "
+                    "rows for the truth. See 'Sequence classification' in lesson 12."
+                ),
+                (
+                    "accuracy: compare the two arrays elementwise and take the mean, as a "
+                    "float. confusion_matrix: an (n_classes, n_classes) integer table of zeros;"
+                    " for each example add one at row true class, column predicted class. "
+                    "Repeated pairs must add up."
+                ),
+                (
+                    "accuracy: return float(np.mean(y_true == y_pred))\n"
+                    "confusion: M = np.zeros((n_classes, n_classes), dtype=np.int64); "
+                    "np.add.at(M, (y_true, y_pred), 1); return M"
+                ),
             ),
             checks=(
                 Check(
@@ -232,10 +261,27 @@ LESSON = Lesson(
             title="Autoregressive rollout",
             points=2,
             functions=("rollout",),
-            todo="n times: y, state = step(x, state); keep y; x = y. Stack the ys",
+            todo="return the n predictions, stacked, each fed back in as the next input",
             hint=(
-                "predictions = []; repeat n times: y, state = step(x, state); "
-                "predictions.append(y); x = y. Return np.stack(predictions): (n, B, 1)."
+                (
+                    "An autoregressive forecast feeds every prediction back as the next input, "
+                    "carrying the model's state along. See 'Multi-step forecasting' in lesson "
+                    "12."
+                ),
+                (
+                    "Repeat n times: call step on the current input and state, which gives a "
+                    "prediction and the new state; keep the prediction and make it the next "
+                    "input. Stack the n predictions in order. Do not look inside the state: "
+                    "just pass it on."
+                ),
+                (
+                    "ys = []\n"
+                    "for _ in range(n):\n"
+                    "    y, state = step(x, state)\n"
+                    "    ys.append(y)\n"
+                    "    x = y\n"
+                    "return np.stack(ys)"
+                ),
             ),
             checks=(
                 Check(

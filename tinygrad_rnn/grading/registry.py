@@ -127,7 +127,10 @@ class Exercise:
         checks: the checks, cheapest and most basic first.
         timeout: seconds for the whole exercise in the learner's process.
         forbidden: library functions the learner's code must not call while it is graded,
-            as dotted names (``"tinygrad_rnn.autograd.toposort"``).
+            as dotted names (``"tinygrad_rnn.autograd.toposort"``); see
+            :mod:`tinygrad_rnn.grading.forbidden`.
+        rule: what the exercise asks, for the forbidden-call message "exercise 9.1 asks you
+            to <rule>: your code called tinygrad_rnn.nn.lstm_step".
     """
 
     id: str
@@ -139,6 +142,7 @@ class Exercise:
     checks: tuple[Check, ...]
     timeout: float = DEFAULT_TIMEOUT
     forbidden: tuple[str, ...] = ()
+    rule: str = "write this part yourself"
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"\d+\.\d+", self.id):

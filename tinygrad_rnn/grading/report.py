@@ -10,6 +10,7 @@ JSON report fields (``grade-report.json`` by default)::
         {"id": "2.1", "lesson": 2, "title": "...", "points": 2, "score": 2,
          "status": "passed" | "failed" | "not_implemented" | "error" | "timeout",
          "passed": true, "message": "...", "hint": "...", "file": "...", "seconds": 0.12,
+         "hints_seen": ["..."],
          "checks": [{"name": "...", "passed": true, "message": ""}], "output": "..."}
       ]
     }
@@ -56,9 +57,10 @@ def print_scorecard(report: GradeReport, console: Console | None = None) -> None
             details.append(r.message, style="dim")
         else:
             details.append(r.message)
-            if r.status in ("failed", "timeout") and r.hint:
+            if r.status in ("failed", "timeout") and r.hint:  # level 1 only, the idea
                 details.append("\nhint: ", style="bold cyan")
                 details.append(r.hint, style="cyan")
+                details.append(f"\n(next hint: tinygrad-rnn hint {r.id})", style="dim")
         if r.output.strip() and not r.passed:
             first = r.output.strip().splitlines()[0][:80]
             details.append(f"\n(your code printed: {first!r} ...)", style="dim")

@@ -61,6 +61,11 @@ class ExerciseResult:
 
     ``status`` is one of ``passed``, ``failed``, ``not_implemented``, ``error`` (the file
     does not import, a function is missing, the process crashed) or ``timeout``.
+
+    ``hint`` is the exercise's first hint level (the idea, no code) when it failed or timed
+    out, else empty: an untouched stub gets none. ``hints_seen`` holds the levels the
+    learner has already asked for with ``tinygrad-rnn hint`` (filled in by the ``grade``
+    command from the progress file); a report never carries a level not yet seen.
     """
 
     id: str
@@ -75,6 +80,7 @@ class ExerciseResult:
     seconds: float
     checks: list[CheckResult] = field(default_factory=list)
     output: str = ""
+    hints_seen: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -214,7 +220,7 @@ def grade_exercise(
     path = Path(path).resolve()
     start = time.perf_counter()
     result = ExerciseResult(
-        ex.id, ex.lesson, ex.title, ex.points, 0, "error", "", ex.hint, str(path), 0.0
+        ex.id, ex.lesson, ex.title, ex.points, 0, "error", "", "", str(path), 0.0
     )
     if not path.is_file():
         result.message = f"no exercise file at {path}"
@@ -229,6 +235,8 @@ def grade_exercise(
         "module": lesson.module,
         "exercise": ex.id,
         "functions": list(ex.functions),
+        "forbidden": list(ex.forbidden),
+        "rule": ex.rule,
         "checks": [
             {"name": check.name, "probe": check.probe_ref, "inputs": [c.inputs for c in cases]}
             for check, cases in zip(ex.checks, all_cases, strict=True)

@@ -138,13 +138,24 @@ def run(job: dict[str, Any], memory_mb: int = 0) -> dict[str, Any]:
             "did you rename or delete it?",
         }
 
-    # 3. The probes, one case at a time; the first error ends a check.
+    # 3. The library functions this exercise asks the learner to write become guards.
+    violations: list[str] = []
+    if job.get("forbidden"):
+        from tinygrad_rnn.grading import forbidden
+
+        forbidden.forbid(job["exercise"], job["rule"], job["forbidden"], learner_file)
+        violations = forbidden.violations
+
+    # 4. The probes, one case at a time; the first error ends a check.
     results = []
     for probe, check in zip(probes, job["checks"], strict=True):
         outcomes: list[dict[str, Any]] = []
         for inputs in check["inputs"]:
             try:
                 got = probe(learner, inputs)
+                if violations:  # called and caught by the learner's code: still a failure
+                    outcomes.append({"error": violations[0], "kind": "forbidden"})
+                    break
             except NotImplementedError as exc:
                 return {"status": "not_implemented", "message": str(exc) or "NotImplementedError"}
             except WrongType as exc:
@@ -153,6 +164,10 @@ def run(job: dict[str, Any], memory_mb: int = 0) -> dict[str, Any]:
             except MemoryError as exc:
                 return _out_of_memory(memory_mb, _learner_location(exc, learner_file))
             except BaseException as exc:  # noqa: BLE001 - the learner's code may raise anything
+                if violations:
+                    where = _learner_location(exc, learner_file)
+                    outcomes.append({"error": violations[0] + where, "kind": "forbidden"})
+                    break
                 outcomes.append(
                     {"error": _describe_exception(exc, learner_file), "kind": "exception"}
                 )
