@@ -1,19 +1,33 @@
 """The ``grade``, ``hint``, ``lessons`` and ``instructor`` commands of ``tinygrad-rnn``.
 
 :func:`add_commands` adds them to the main parser's subcommands; :func:`main` runs them on
-their own (``python -m tinygrad_rnn.grading``). Exit codes of ``grade``: 0 when every graded
-exercise passed, 1 when any did not, 2 when the command itself was wrong (unknown exercise,
-missing file).
+their own (``python -m tinygrad_rnn.grading``). Exit codes of ``grade`` and ``instructor
+grade-class``: 0 when every graded exercise passed, 1 when any did not, 2 when the command
+itself was wrong (unknown exercise, missing file, a bad flag value, a folder that cannot be
+written to), 3 when the grader itself failed (a bug: one line, and where the traceback went).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+import traceback
 from pathlib import Path
+from typing import NoReturn
 
 __all__ = ["add_commands", "build_parser", "main"]
 
 DEFAULT_REPORT = "grade-report.json"
+EXIT_CODES = """\
+exit codes: 0 every graded exercise passed; 1 some did not (or a hand-in was not graded);
+  2 usage error (bad target or flag value, missing file, a folder that cannot be written);
+  3 the grader itself failed (one line says where its traceback was saved).
+"""
+FORMATS = ("gradescope", "junit", "markdown")  # tinygrad_rnn.grading.exports.FORMATS
 PROGRESS_NAME = ".grade-progress.json"  # tinygrad_rnn.grading.course.PROGRESS_FILE
 
 GRADE_EPILOG = f"""\
@@ -31,8 +45,152 @@ The JSON report (default ./{DEFAULT_REPORT}) has "score", "max_score", "passed",
 "all_passed" and one entry per exercise with "id", "status" (passed, failed,
 not_implemented, error, timeout), "score", "points", "message", "hint" (the first level,
 on a failure), "hints_seen" (every level seen so far) and "checks".
-Exit code: 0 when everything graded passed, 1 otherwise, 2 for a usage error.
-"""
+{EXIT_CODES}"""
+
+CLASS_EPILOG = f"""\
+examples:
+  tinygrad-rnn instructor grade-class 1 hand-ins --out reports
+  tinygrad-rnn instructor grade-class all hand-ins --format gradescope,junit,markdown
+
+HAND_INS holds alice.py (a copy of one lesson's exercises file) or alice/ (a lessons folder,
+or a folder holding lessons/). OUT gets, per learner, <report>.json (the report of `grade
+--json`), and summary.csv with one row per learner; <report> is the learner's name made
+file-safe, numbered (alice-2) when two hand-ins would share it; summary.csv says which.
+--format adds: gradescope, OUT/<report>/results.json (Gradescope's autograder results);
+junit, OUT/junit.xml (a testsuite per learner, a testcase per check); markdown,
+OUT/<report>.md (feedback to hand back). Hints are left out of every report unless --hints.
+
+{EXIT_CODES}"""
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type of ``--timeout``: a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"wants a finite number of seconds above 0, not {text!r}")
+    return value
+
+
+def positive_count(text: str) -> int:
+    """argparse type of ``--jobs``: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"wants a whole number of at least 1, not {text!r}")
+    return value
+
+
+def format_list(text: str) -> list[str]:
+    """argparse type of ``--format``: one format or a comma list of them."""
+    names = [name.strip().lower() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in FORMATS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"wants {', '.join(FORMATS)} (or a comma list of them), not {text!r}"
+        )
+    return names
+
+
+def _one_line_errors(parser: argparse.ArgumentParser) -> None:
+    """Make ``parser`` report a usage error in one line (and exit 2), not usage + error."""
+
+    def error(message: str) -> NoReturn:
+        if message.startswith("argument ") and ": " in message:  # "argument --jobs: wants ..."
+            flag, _, message = message.removeprefix("argument ").partition(": ")
+            message = f"{flag} {message}"
+        parser.exit(2, f"{parser.prog}: {message} (see {parser.prog} --help)\n")
+
+    parser.error = error  # type: ignore[method-assign]
+
+
+def _grader_failed(command: str, exc: BaseException, folder: Path | None = None) -> int:
+    """Say in one line that the grader itself failed, save the traceback; return 3."""
+    text = "".join(traceback.format_exception(exc))
+    path = None
+    if folder is not None:
+        try:
+            path = folder / "grader-error.txt"
+            path.write_text(text, encoding="utf-8")
+        except OSError:
+            path = None
+    if path is None:
+        fd, name = tempfile.mkstemp(prefix="tinygrad-rnn-grader-error-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        path = Path(name)
+    print(
+        f"{command}: the grader itself failed ({type(exc).__name__}: {exc}); this is a bug in "
+        f"the grader, not in the hand-in. Traceback saved to {path}",
+        file=sys.stderr,
+    )
+    return 3
+
+
+class _Progress:
+    """Hand-ins (or exercises) done out of the total, on stderr.
+
+    A rich progress bar with the time spent and the time left when stderr is a terminal;
+    otherwise, when ``lines`` is set, one plain line per item (logs stay readable), else
+    nothing.
+    """
+
+    def __init__(self, what: str, lines: bool) -> None:
+        from rich.console import Console
+
+        self.what = what
+        self.console = Console(stderr=True)
+        self.live = sys.stderr.isatty() and self.console.is_terminal
+        self.lines = lines
+        self.bar = None
+        self.task = None
+        self.done = 0
+        self.start = time.perf_counter()
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def update(self, total: int, label: str = "") -> None:
+        """One more item done (``label`` names it); the first call may pass ``done=0``."""
+        if self.live:
+            if self.bar is None:
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeElapsedColumn,
+                    TimeRemainingColumn,
+                )
+
+                self.bar = Progress(
+                    TextColumn(f"grading {self.what}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("elapsed"),
+                    TimeElapsedColumn(),
+                    TextColumn("left"),
+                    TimeRemainingColumn(),
+                    console=self.console,
+                    transient=True,
+                )
+                self.bar.start()
+                self.task = self.bar.add_task("", total=total)
+            if label:
+                self.bar.advance(self.task)
+            return
+        if self.lines and label:
+            self.done += 1
+            seconds = time.perf_counter() - self.start
+            print(f"[{self.done}/{total}] {label} ({seconds:.1f} s)", file=sys.stderr, flush=True)
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -44,6 +202,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         epilog=GRADE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _one_line_errors(p)
     p.add_argument("target", help="a lesson number (2), an exercise id (2.3), or 'all'")
     p.add_argument("--file", help="grade this file instead of the lesson's exercise file")
     p.add_argument(
@@ -56,13 +215,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lessons-dir", help="folder with the exercise files (default: ./lessons)")
     p.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         metavar="S",
         help="seconds allowed per exercise, replacing each exercise's own limit",
     )
     p.add_argument(
         "--jobs",
-        type=int,
+        type=positive_count,
         default=1,
         metavar="N",
         help="grade N exercises at a time (default: %(default)s; at most your CPU cores)",
@@ -103,15 +262,36 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="grade every hand-in in a folder: a report each and a summary.csv",
         description=(
             "Grade every hand-in in HAND_INS: .py files (copies of one lesson's exercises "
-            "file) or folders holding a lessons/ folder. Writes OUT/<name>.json per hand-in "
+            "file) or folders holding a lessons/ folder. Writes OUT/<report>.json per hand-in "
             "and OUT/summary.csv with one row per learner."
         ),
+        epilog=CLASS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _one_line_errors(q)
     q.add_argument("target", help="a lesson number (2), an exercise id (2.3), or 'all'")
     q.add_argument("hand_ins", metavar="HAND_INS", help="the folder of hand-ins")
     q.add_argument("--out", default="reports", help="folder for the reports (default: %(default)s)")
-    q.add_argument("--timeout", type=float, metavar="S", help="seconds allowed per exercise")
-    q.add_argument("--jobs", type=int, default=1, metavar="N", help="exercises graded at a time")
+    q.add_argument(
+        "--timeout", type=positive_seconds, metavar="S", help="seconds allowed per exercise"
+    )
+    q.add_argument(
+        "--jobs", type=positive_count, default=1, metavar="N", help="exercises graded at a time"
+    )
+    q.add_argument(
+        "--format",
+        dest="formats",
+        type=format_list,
+        action="append",
+        default=[],
+        metavar="F",
+        help=f"also write {', '.join(FORMATS)} (repeat, or a comma list); summary.csv always",
+    )
+    q.add_argument(
+        "--hints",
+        action="store_true",
+        help="keep each failed exercise's first hint in the reports (left out by default)",
+    )
     q.set_defaults(func=_cmd_grade_class)
 
 
@@ -119,21 +299,36 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from tinygrad_rnn.grading.course import record_progress
-    from tinygrad_rnn.grading.report import print_scorecard, write_json
+    from tinygrad_rnn.grading.report import (
+        ReportFolderError,
+        print_scorecard,
+        writable_folder,
+        write_json,
+    )
     from tinygrad_rnn.grading.runner import find_lessons_dir, grade
 
     console = Console()
-    if args.timeout is not None and args.timeout <= 0:
-        console.print("grade: --timeout must be a positive number of seconds")
-        return 2
-    if args.jobs < 1:
-        console.print("grade: --jobs must be at least 1")
-        return 2
+    if not args.no_json:
+        try:
+            writable_folder(Path(args.json).parent)
+        except ReportFolderError as exc:
+            print(f"grade: {exc}; give --json PATH elsewhere, or --no-json", file=sys.stderr)
+            return 2
     try:
-        report = grade(args.target, args.file, args.lessons_dir, args.timeout, args.jobs)
+        with _Progress(f"{args.target}", lines=False) as bar:
+            report = grade(
+                args.target,
+                args.file,
+                args.lessons_dir,
+                args.timeout,
+                args.jobs,
+                on_result=lambda result, total: bar.update(total, result.id),
+            )
     except (LookupError, FileNotFoundError) as exc:
-        console.print(f"grade: {exc}")
+        console.print(f"grade: {exc}", markup=False, highlight=False)
         return 2
+    except Exception as exc:
+        return _grader_failed("grade", exc)
     if args.file is None:
         _fill_hints_seen(report, find_lessons_dir(args.lessons_dir))
     else:
@@ -141,10 +336,18 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             r.hints_seen = [r.hint] if r.hint else []
     print_scorecard(report, console)
     if not args.no_json:
-        path = write_json(report, args.json)
-        console.print(f"report written to {path}")
+        try:
+            path = write_json(report, args.json)
+        except OSError as exc:
+            problem = ReportFolderError(Path(args.json).parent, exc)
+            print(f"grade: {problem}; give --json PATH elsewhere, or --no-json", file=sys.stderr)
+            return 2
+        console.print(f"report written to {path}", markup=False, highlight=False)
     if args.file is None:
-        record_progress(find_lessons_dir(args.lessons_dir), report)
+        try:
+            record_progress(find_lessons_dir(args.lessons_dir), report)
+        except OSError as exc:
+            console.print(f"(progress not saved: {exc})", markup=False, highlight=False)
     return 0 if report.all_passed else 1
 
 
@@ -274,22 +477,52 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from tinygrad_rnn.grading.classroom import grade_class, print_class_table
+    from tinygrad_rnn.grading.report import ReportFolderError
 
+    command = "tinygrad-rnn instructor grade-class"
     console = Console()
-    if args.timeout is not None and args.timeout <= 0:
-        console.print("instructor grade-class: --timeout must be a positive number of seconds")
-        return 2
-    if args.jobs < 1:
-        console.print("instructor grade-class: --jobs must be at least 1")
-        return 2
+    formats = list(dict.fromkeys(name for names in args.formats for name in names))
+    out = Path(args.out)
     try:
-        rows = grade_class(args.target, args.hand_ins, args.out, args.timeout, args.jobs)
-    except (LookupError, FileNotFoundError) as exc:
-        console.print(f"instructor grade-class: {exc}")
+        with _Progress("hand-ins", lines=True) as bar:
+
+            def progress(done: int, total: int, row) -> None:
+                if row is None:
+                    bar.update(total)
+                    return
+                verdict = f"{row.score}/{row.max_score}" if row.report else "not graded"
+                bar.update(total, f"{row.name}: {verdict}")
+
+            rows = grade_class(
+                args.target,
+                args.hand_ins,
+                out,
+                args.timeout,
+                args.jobs,
+                formats=formats,
+                hints=args.hints,
+                progress=progress,
+            )
+    except ReportFolderError as exc:
+        print(f"{command}: {exc}; choose a folder you can write to with --out", file=sys.stderr)
         return 2
+    except (LookupError, FileNotFoundError) as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        return _grader_failed(command, exc, out if out.is_dir() else None)
     print_class_table(rows, console)
-    console.print(f"reports and summary.csv written to {args.out}")
-    return 0
+    written = ", ".join(["summary.csv", *formats])
+    console.print(f"reports ({written}) written to {out}", markup=False, highlight=False)
+    if any(row.grader_failed for row in rows):
+        failed = sum(row.grader_failed for row in rows)
+        print(
+            f"{command}: the grader itself failed on {failed} hand-in(s); see the problem "
+            "column of summary.csv for where each traceback was saved",
+            file=sys.stderr,
+        )
+        return 3
+    return 0 if all(row.all_passed for row in rows) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,8 @@ JSON report fields (``grade-report.json`` by default)::
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -27,7 +29,7 @@ from rich.text import Text
 
 from tinygrad_rnn.grading.runner import GradeReport
 
-__all__ = ["print_scorecard", "write_json"]
+__all__ = ["ReportFolderError", "print_scorecard", "writable_folder", "write_json"]
 
 _STATUS = {
     "passed": ("PASS", "bold green"),
@@ -72,6 +74,40 @@ def print_scorecard(report: GradeReport, console: Console | None = None) -> None
         f"score {report.score}/{report.max_score} · {passed} of {len(report.results)} "
         f"exercises passed · {verdict}"
     )
+
+
+class ReportFolderError(OSError):
+    """The folder for the reports cannot be created or written to.
+
+    ``str()`` is one line naming the folder and why; ``folder`` is the folder.
+    """
+
+    def __init__(self, folder: str | Path, cause: OSError) -> None:
+        self.folder = Path(folder).absolute()
+        reason = cause.strerror or type(cause).__name__
+        if isinstance(cause, (FileExistsError, NotADirectoryError)):
+            reason = "a file is in the way of the folder"
+        super().__init__(f"cannot write reports to the folder {self.folder}: {reason}")
+
+
+def writable_folder(folder: str | Path) -> Path:
+    """Create ``folder`` if needed and check that a file can be written in it.
+
+    The check writes and removes a small file: permission bits alone do not tell (root, read-
+    only mounts, network drives).
+
+    Raises:
+        ReportFolderError: it cannot be created or written to.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".tinygrad-rnn-write-check-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ReportFolderError(folder, exc) from exc
+    return folder
 
 
 def write_json(report: GradeReport, path: str | Path) -> Path:

@@ -27,6 +27,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -155,6 +156,7 @@ def grade(
     timeout: float | None = None,
     jobs: int = 1,
     launcher: Launcher | None = None,
+    on_result: Callable[[ExerciseResult, int], None] | None = None,
 ) -> GradeReport:
     """Grade ``"all"``, a lesson (``"2"``) or one exercise (``"2.3"``).
 
@@ -168,6 +170,8 @@ def grade(
         launcher: starts the learner processes; pass one to reuse its warm starters across
             calls (and close it yourself). By default a new one is made: warm when there are
             several exercises, a new Python for a single one.
+        on_result: called as ``on_result(result, total)`` as each exercise is graded (from a
+            worker thread when ``jobs > 1``), e.g. to move a progress bar.
 
     Raises:
         LookupError: unknown target, or ``file`` with more than one lesson.
@@ -190,7 +194,13 @@ def grade(
         launcher = Launcher()
     try:
         with launcher.hand_in(files) as hand_in:
-            run = lambda task: grade_exercise(*task, launcher, hand_in)  # noqa: E731
+
+            def run(task: tuple) -> ExerciseResult:
+                result = grade_exercise(*task, launcher, hand_in)
+                if on_result is not None:
+                    on_result(result, len(tasks))
+                return result
+
             if jobs > 1 and len(tasks) > 1:
                 with ThreadPoolExecutor(max_workers=jobs) as pool:
                     results = list(pool.map(run, tasks))
