@@ -381,3 +381,22 @@ def test_a_grader_failure_is_exit_code_3_with_the_traceback_saved(
     saved = Path(err.strip().rsplit("saved to ", 1)[1])
     assert "a bug in the grader" in saved.read_text()
     saved.unlink()
+
+
+def test_feedback_says_a_shared_error_once_and_marks_printed_lines() -> None:
+    from tinygrad_rnn.grading.classroom import ClassRow
+    from tinygrad_rnn.grading.exports import gradescope_results, markdown_feedback
+    from tinygrad_rnn.grading.runner import ExerciseResult, GradeReport
+
+    def result(i: str, message: str, output: str = "") -> ExerciseResult:
+        return ExerciseResult(
+            i, 1, f"title {i}", 2, 0, "error", message, "", "x.py", 0.1, output=output
+        )
+
+    broken = "x.py line 3: expected ':'"
+    report = GradeReport("1", [result("1.1", broken), result("1.2", broken, "score 10/10")])
+    row = ClassRow("x", Path("x.py"), report)
+    page = markdown_feedback(row)
+    assert page.count(broken) == 1 and "## 1.1, 1.2: error" in page
+    tests = gradescope_results(row)["tests"]
+    assert tests[1]["output"].endswith("your code printed:\n> score 10/10")

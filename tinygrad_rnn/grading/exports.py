@@ -79,7 +79,14 @@ def _check_names(result: ExerciseResult) -> list[str]:
 
 def _feedback(result: ExerciseResult, hints: bool) -> str:
     """Plain-text feedback on one exercise: the verdict, each check, the hint, the output."""
-    lines = [f"{_WORDS.get(result.status, result.status)}: {_text(result.message)}"]
+    word = _WORDS.get(result.status, result.status)
+    failed = sum(not c.passed for c in result.checks)
+    if failed:  # the message repeats the first failed check's: say it once, below
+        lines = [f"{word}: {failed} of {len(result.checks)} checks failed"]
+    elif _text(result.message).startswith(word):  # "not implemented yet (...)"
+        lines = [_text(result.message)]
+    else:
+        lines = [f"{word}: {_text(result.message)}"]
     for check in result.checks:
         mark = "ok    " if check.passed else "FAILED"
         detail = f": {_text(check.message)}" if check.message and not check.passed else ""
@@ -88,7 +95,8 @@ def _feedback(result: ExerciseResult, hints: bool) -> str:
         lines.append(f"hint: {_text(result.hint)}")
     printed = _printed(result)
     if printed and not result.passed:
-        lines += ["your code printed:", printed]
+        # each printed line behind "> ", so none can pass for a line of the grader's
+        lines += ["your code printed:", *(f"> {line}" for line in printed.splitlines())]
     return "\n".join(lines)
 
 
@@ -224,10 +232,21 @@ def markdown_feedback(row: ClassRow, hints: bool = False) -> str:
         word = _WORDS.get(r.status, r.status)
         lines.append(f"| {r.id} {_inline(r.title)} | {word} | {r.score}/{r.points} |")
     lines.append("")
+    shown: set[tuple[str, str]] = set()
     for r in report.results:
         if r.passed:
             continue
-        lines += [f"## {r.id} {_inline(r.title)}: {_WORDS.get(r.status, r.status)}", ""]
+        word = _WORDS.get(r.status, r.status)
+        same = [o for o in report.results if (o.status, o.message) == (r.status, r.message)]
+        if r.status == "error" and len(same) > 1:  # e.g. a file that does not import
+            if (r.status, r.message) in shown:
+                continue
+            shown.add((r.status, r.message))
+            ids = ", ".join(o.id for o in same)
+            lines += [f"## {ids}: {word}", "", "The same problem stopped each of them:", ""]
+            lines += [_fenced(_text(r.message)), ""]
+            continue
+        lines += [f"## {r.id} {_inline(r.title)}: {word}", ""]
         lines += [_fenced(_text(r.message)), ""]
         if r.checks:
             for check in r.checks:
