@@ -10,14 +10,14 @@ written to), 3 when the grader itself failed (a bug: one line, and where the tra
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import NoReturn
+
+from tinygrad_rnn.cliargs import one_line_errors, positive_float, positive_int
 
 __all__ = ["add_commands", "build_parser", "main"]
 
@@ -63,49 +63,15 @@ OUT/<report>.md (feedback to hand back). Hints are left out of every report unle
 {EXIT_CODES}"""
 
 
-def positive_seconds(text: str) -> float:
-    """argparse type of ``--timeout``: a finite number of seconds above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"wants a finite number of seconds above 0, not {text!r}")
-    return value
-
-
-def positive_count(text: str) -> int:
-    """argparse type of ``--jobs``: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"wants a whole number of at least 1, not {text!r}")
-    return value
-
-
 def format_list(text: str) -> list[str]:
     """argparse type of ``--format``: one format or a comma list of them."""
     names = [name.strip().lower() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in FORMATS]
     if unknown or not names:
         raise argparse.ArgumentTypeError(
-            f"wants {', '.join(FORMATS)} (or a comma list of them), not {text!r}"
+            f"expected {', '.join(FORMATS)} or a comma list of them, got {text!r}"
         )
     return names
-
-
-def _one_line_errors(parser: argparse.ArgumentParser) -> None:
-    """Make ``parser`` report a usage error in one line (and exit 2), not usage + error."""
-
-    def error(message: str) -> NoReturn:
-        if message.startswith("argument ") and ": " in message:  # "argument --jobs: wants ..."
-            flag, _, message = message.removeprefix("argument ").partition(": ")
-            message = f"{flag} {message}"
-        parser.exit(2, f"{parser.prog}: {message} (see {parser.prog} --help)\n")
-
-    parser.error = error  # type: ignore[method-assign]
 
 
 def _grader_failed(command: str, exc: BaseException, folder: Path | None = None) -> int:
@@ -202,7 +168,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         epilog=GRADE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _one_line_errors(p)
+    one_line_errors(p)
     p.add_argument("target", help="a lesson number (2), an exercise id (2.3), or 'all'")
     p.add_argument("--file", help="grade this file instead of the lesson's exercise file")
     p.add_argument(
@@ -215,13 +181,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lessons-dir", help="folder with the exercise files (default: ./lessons)")
     p.add_argument(
         "--timeout",
-        type=positive_seconds,
+        type=positive_float,
         metavar="S",
         help="seconds allowed per exercise, replacing each exercise's own limit",
     )
     p.add_argument(
         "--jobs",
-        type=positive_count,
+        type=positive_int,
         default=1,
         metavar="N",
         help="grade N exercises at a time (default: %(default)s; at most your CPU cores)",
@@ -268,15 +234,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         epilog=CLASS_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _one_line_errors(q)
+    one_line_errors(q)
     q.add_argument("target", help="a lesson number (2), an exercise id (2.3), or 'all'")
     q.add_argument("hand_ins", metavar="HAND_INS", help="the folder of hand-ins")
     q.add_argument("--out", default="reports", help="folder for the reports (default: %(default)s)")
     q.add_argument(
-        "--timeout", type=positive_seconds, metavar="S", help="seconds allowed per exercise"
+        "--timeout", type=positive_float, metavar="S", help="seconds allowed per exercise"
     )
     q.add_argument(
-        "--jobs", type=positive_count, default=1, metavar="N", help="exercises graded at a time"
+        "--jobs", type=positive_int, default=1, metavar="N", help="exercises graded at a time"
     )
     q.add_argument(
         "--format",
