@@ -322,7 +322,7 @@ def test_exit_codes_and_progress_lines(hand_ins: Path, tmp_path: Path, capsys) -
 
 
 def test_a_folder_that_cannot_be_written_is_one_line_naming_it(
-    hand_ins: Path, tmp_path: Path, capsys, monkeypatch
+    hand_ins: Path, tmp_path: Path, capsys
 ) -> None:
     # Tests run as root here, where chmod does not stop writing: a file stands where the
     # reports folder should be instead, and then a path under that file.
@@ -334,22 +334,23 @@ def test_a_folder_that_cannot_be_written_is_one_line_naming_it(
         assert err.count("\n") == 1 and str(out.absolute()) in err and "--out" in err
         assert "Traceback" not in err
     assert blocker.read_text() == "a file, not a folder"  # nothing overwritten
-    # the same for `grade --json` (its report) and for a working folder with no room
+    # the same for `grade --json` (its report)
     report = blocker / "grade-report.json"
     assert main(["grade", "1", "--file", str(SOLUTION_1), "--json", str(report)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(blocker) in err and "--json" in err
-    monkeypatch.chdir(blocker.parent)
-    monkeypatch.setattr(classroom, "writable_folder", _refuse)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_working_folder_that_cannot_be_written_names_it(hand_ins: Path, monkeypatch, capsys):
+    # /proc refuses new folders even to root: the default ./reports cannot be made there
+    monkeypatch.chdir("/proc")
     assert main(["instructor", "grade-class", "1", str(hand_ins)]) == 2
     err = capsys.readouterr().err
-    assert str(tmp_path / "reports") in err and "--out" in err
-
-
-def _refuse(folder):
-    from tinygrad_rnn.grading.report import ReportFolderError
-
-    raise ReportFolderError(folder, PermissionError(13, "Read-only file system"))
+    assert err.count("\n") == 1 and "/proc/reports" in err and "--out" in err
+    assert main(["grade", "1", "--file", str(SOLUTION_1)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "/proc" in err and "--json" in err
 
 
 def test_a_grader_failure_is_exit_code_3_with_the_traceback_saved(
