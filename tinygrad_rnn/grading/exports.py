@@ -50,7 +50,7 @@ _WORDS = {
     "passed": "passed",
     "failed": "failed",
     "not_implemented": "not implemented yet",
-    "timeout": "stopped at the time limit",
+    "timeout": "timed out",
     "error": "error",
 }
 _OUTPUT_CHARS = 2000  # of a learner's printed output, per exercise
