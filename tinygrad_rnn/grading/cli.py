@@ -499,6 +499,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run a grading command; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    """Run a grading command; returns the exit code (2 for a usage error, said in one line)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # argparse has printed why (or the --help text)
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
     return int(args.func(args) or 0)
