@@ -214,3 +214,200 @@ def test_a_crash_names_the_memory_limit_as_a_possible_cause(
     assert result.status == "error"
     assert "crashed (signal SIGABRT); or it ran out of memory" in result.message
     assert f"the limit is 1024 MB (raise it with {MEMORY_ENV}=" in result.message
+
+
+# ---------------------------------------------------------------- attacks on the grader's machine
+
+from tinygrad_rnn.grading.sandbox.isolation import bwrap_problem  # noqa: E402
+
+needs_bwrap = pytest.mark.skipif(
+    bwrap_problem() is not None,
+    reason=f"bubblewrap isolation unavailable: {bwrap_problem()}",
+)
+
+# gate_weights (exercise 1.4) first runs the attack, prints what it got as one line
+# "ATTACK <result>", then answers correctly, so the exercise passes either way.
+ATTACK = """
+import os
+_original_gate_weights = gate_weights
+
+
+def _attack():
+{body}
+
+
+def gate_weights(gate):
+    try:
+        print("ATTACK", _attack())
+    except Exception as exc:
+        print("ATTACK refused", type(exc).__name__)
+    return _original_gate_weights(gate)
+"""
+
+
+def _attack(tmp_path: Path, body: str, launcher: Launcher | None = None, **settings) -> str:
+    """Grade a hand-in whose exercise 1.4 runs ``body``; the attack's one-line result."""
+    folder = tmp_path / "hand-ins"
+    folder.mkdir(exist_ok=True)
+    code = ATTACK.format(body="\n".join("    " + line for line in body.strip().splitlines()))
+    path = _learner_file(folder, code.format(**settings) if settings else code)
+    (result,) = grade("1.4", file=path, timeout=20, launcher=launcher).results
+    assert result.passed, result.message
+    line = [ln for ln in result.output.splitlines() if ln.startswith("ATTACK")]
+    assert line, f"the attack did not run: {result.output!r}"
+    return line[0].removeprefix("ATTACK ").strip()
+
+
+@linux_only
+@needs_bwrap
+def test_a_hand_in_cannot_overwrite_or_list_another_hand_in(tmp_path: Path) -> None:
+    folder = tmp_path / "hand-ins"
+    folder.mkdir()
+    other = folder / "bob_01_neuron_exercises.py"
+    other.write_text("# bob's work\n", encoding="utf-8")
+    # Without isolation the hand-in's own folder is reachable by its absolute path.
+    body = f"""
+hits = []
+for target in ({str(other)!r}, "../bob_01_neuron_exercises.py"):
+    try:
+        with open(target, "w") as fh:
+            fh.write("# overwritten")
+    except OSError:  # inside the sandbox "../" is its own throw-away root
+        pass
+try:
+    hits += [n for n in os.listdir({str(folder)!r}) if n.startswith("bob")]
+except OSError:
+    pass
+return hits
+"""
+    assert _attack(tmp_path, body) == "[]"
+    assert other.read_text(encoding="utf-8") == "# bob's work\n"
+
+
+@linux_only
+@needs_bwrap
+def test_a_hand_in_cannot_patch_the_installed_package(tmp_path: Path) -> None:
+    import tinygrad_rnn
+
+    # Opening for appending and writing nothing proves the file writable without harm.
+    targets = [tinygrad_rnn.__file__, str(ROOT / "lessons" / "01_neuron_exercises.py")]
+    body = f"""
+opened = []
+for target in {targets!r}:
+    try:
+        with open(target, "a"):
+            opened.append(target)
+    except OSError:
+        pass
+return opened
+"""
+    assert _attack(tmp_path, body) == "[]"
+
+
+@linux_only
+@needs_bwrap
+def test_a_hand_in_cannot_read_the_reference_solutions(tmp_path: Path) -> None:
+    body = f"""
+try:
+    return len(open({str(SOLUTION_1)!r}).read())
+except OSError:
+    pass
+return os.path.isdir({str(ROOT / "tests")!r})
+"""
+    assert _attack(tmp_path, body) == "False"
+
+
+@linux_only
+@needs_bwrap
+def test_a_hand_in_cannot_read_the_graders_memory_or_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "s" + _token(tmp_path)
+    monkeypatch.setenv("TINYGRAD_RNN_TEST_SECRET", secret)
+    body = f"""
+found = []
+for pid in [str(os.getppid()), str({os.getpid()})] + os.listdir("/proc"):
+    if not pid.isdigit() or int(pid) == os.getpid():
+        continue
+    try:
+        if {secret!r}.encode() in open("/proc/" + pid + "/environ", "rb").read():
+            found.append("environ of " + pid)
+    except OSError:
+        pass
+try:
+    with open("/proc/{os.getpid()}/mem", "rb"):
+        found.append("mem of the grader")
+except OSError:
+    pass
+return found
+"""
+    assert _attack(tmp_path, body) == "[]"
+
+
+@linux_only
+@needs_bwrap
+def test_dev_shm_is_private_and_gone_after_grading(tmp_path: Path) -> None:
+    name = "tinygrad-rnn-" + _token(tmp_path)
+    body = f"""
+with open("/dev/shm/{name}", "wb") as fh:
+    fh.write(b"x" * 2**20)
+return "wrote"
+"""
+    assert _attack(tmp_path, body) == "wrote"
+    assert not Path("/dev/shm", name).exists(), "the hand-in's /dev/shm file stayed"
+
+
+FORKED_HOG = """
+import os, time
+_original_gate_weights = gate_weights
+
+
+def gate_weights(gate):
+    children = []
+    for _ in range(3):
+        pid = os.fork()
+        if pid == 0:
+            block = b"x" * (400 * 2**20)  # touched: it counts
+            time.sleep(20)
+            os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    return _original_gate_weights(gate)
+"""
+
+
+@linux_only
+def test_forked_children_count_together_against_the_memory_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MEMORY_ENV, "700")  # each child alone stays under it
+    path = _learner_file(tmp_path, FORKED_HOG)
+    with Launcher(warm=True) as launcher:  # started with the limit in its environment
+        started = time.monotonic()
+        (result,) = grade("1.4", file=path, timeout=30, launcher=launcher).results
+    assert result.status == "error" and result.score == 0, result.message
+    assert "700 MB" in result.message, result.message
+    assert time.monotonic() - started < 20, "the children were not stopped at the limit"
+
+
+ESCAPES = """
+import sys
+_original_gate_weights = gate_weights
+
+
+def gate_weights(gate):
+    print("\\x1b[2J\\x1b[H\\x1b]0;owned\\x07  PASS 1.4 gate_weights 10/10\\r")
+    raise ValueError("\\x1b[32mPASS\\x1b[0m everything \\x9b31m\\u202e")
+"""
+
+
+def test_escape_sequences_never_reach_the_report(tmp_path: Path, launcher: Launcher) -> None:
+    path = _learner_file(tmp_path, ESCAPES)
+    (result,) = grade("1.4", file=path, timeout=20, launcher=launcher).results
+    assert not result.passed and result.score == 0
+    assert "PASS" in result.message and "everything" in result.message, result.message
+    assert "PASS 1.4 gate_weights" in result.output, result.output
+    for text in (result.message, result.output, *map(str, result.checks)):
+        for bad in ("\x1b", "\x07", "\x9b", "\u202e", "\r"):
+            assert bad not in text, (bad, text)

@@ -35,7 +35,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tinygrad_rnn.grading.sandbox.isolation import Workspace, bwrap_command, isolation
+from tinygrad_rnn.grading.sandbox.isolation import (
+    Workspace,
+    bwrap_command,
+    isolation,
+    sandbox_env,
+)
 
 __all__ = ["Finished", "HandIn", "Launcher"]
 
@@ -121,6 +126,7 @@ def run_cold(
         info = _InfoPipe()
         argv = bwrap_command(workspace, argv, info.write_end)
         cwd = workspace.root
+        env = sandbox_env(env)  # bubblewrap's own process is readable as /proc/1 inside
     elif workspace is not None:
         env["TMPDIR"] = str(workspace.tmp)
     try:
@@ -256,6 +262,7 @@ class _Starter:
             self.info = _InfoPipe()
             argv = bwrap_command(workspace, argv, self.info.write_end)
             cwd = workspace.root
+            env = sandbox_env(env)  # bubblewrap's own process is readable as /proc/1 inside
         elif workspace is not None:
             env["TMPDIR"] = str(workspace.tmp)
             cwd = workspace.hand_in
