@@ -15,8 +15,11 @@ from tinygrad_rnn.grading.cli import main
 from tinygrad_rnn.grading.course import (
     PROGRESS_FILE,
     course_rows,
+    pristine_path,
+    pristine_source,
     reset_to_stubs,
     write_learner_copy,
+    write_pristine_stubs,
 )
 from tinygrad_rnn.grading.processes import Launcher
 from tinygrad_rnn.grading.registry import LESSON_TITLES
@@ -289,8 +292,7 @@ def test_cases_are_seeded() -> None:
 
 def test_grade_command_scorecard_report_and_exit_codes(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "lessons"
-    folder.mkdir()
-    shutil.copy(LESSONS_DIR / "01_neuron_exercises.py", folder)
+    write_pristine_stubs(folder)  # the shipped stubs, not the learner's lessons/
     report_path = tmp_path / "out" / "report.json"
     code = main(["grade", "1", "--lessons-dir", str(folder), "--json", str(report_path)])
     out = capsys.readouterr().out
@@ -357,6 +359,7 @@ def test_the_tinygrad_rnn_command_runs_grade(tmp_path: Path) -> None:
 def test_lessons_command_shows_progress(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "lessons"
     shutil.copytree(LESSONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+    write_pristine_stubs(folder)  # whatever the learner solved in lessons/ is undone here
     shutil.copy(SOLUTION_1, folder / "01_neuron_exercises.py")
     assert main(["grade", "1", "--lessons-dir", str(folder), "--no-json"]) == 0
     assert main(["grade", "2.2", "--lessons-dir", str(folder), "--no-json"]) == 1  # a stub
@@ -380,13 +383,50 @@ def test_lessons_command_shows_progress(tmp_path: Path, capsys) -> None:
 # ---------------------------------------------------------------- the learner copy
 
 
-def test_learner_copy_reproduces_the_committed_stubs(tmp_path: Path) -> None:
-    reset = write_learner_copy(LESSONS_DIR, tmp_path / "class")
-    assert reset, "no exercise files were reset"
-    for path in reset:
-        assert path.read_text() == (LESSONS_DIR / path.name).read_text(), path.name
+def test_learner_copy_reproduces_the_shipped_stubs(tmp_path: Path) -> None:
+    """A learner copy of lessons/ with every exercise solved is the shipped stubs again."""
+    folder = tmp_path / "lessons"
+    shutil.copytree(LESSONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+    for lesson in lessons():
+        shutil.copy(ROOT / "tests" / "solutions" / lesson.exercise_file, folder)
+    reset = write_learner_copy(folder, tmp_path / "class")
+    assert len(reset) == len(lessons()), "not every exercise file was reset"
+    for lesson in lessons():
+        stub = tmp_path / "class" / "lessons" / lesson.exercise_file
+        # the docstrings and prose of the shipped file are the solution's here; what must
+        # agree is every function body, so compare against the pristine file's own reset
+        assert stub.read_text() == reset_to_stubs(stub.read_text(), lesson), lesson.exercise_file
     with pytest.raises(FileExistsError):
-        write_learner_copy(LESSONS_DIR, tmp_path / "class")
+        write_learner_copy(folder, tmp_path / "class")
+
+
+def _shipped_text(name: str) -> str | None:
+    """lessons/<name> as committed when that is a stub file, else the working file when it
+    is one, else None (the learner has worked on it: the check runs in an untouched tree)."""
+    lesson = next(lesson for lesson in lessons() if lesson.exercise_file == name)
+    candidates = []
+    proc = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"HEAD:lessons/{name}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode == 0:
+        candidates.append(proc.stdout)
+    candidates.append((LESSONS_DIR / name).read_text(encoding="utf-8"))
+    return next((text for text in candidates if reset_to_stubs(text, lesson) == text), None)
+
+
+@pytest.mark.parametrize("lesson", lessons(), ids=lambda lesson: f"lesson{lesson.number}")
+def test_the_pristine_copy_is_the_shipped_exercise_file(lesson) -> None:
+    pristine = pristine_source(lesson)
+    assert reset_to_stubs(pristine, lesson) == pristine, "the pristine copy holds only stubs"
+    shipped = _shipped_text(lesson.exercise_file)
+    if shipped is None:
+        pytest.skip(f"lessons/{lesson.exercise_file} has been worked on (compared when untouched)")
+    assert shipped == pristine, (
+        f"lessons/{lesson.exercise_file} changed: copy it to {pristine_path(lesson)}"
+    )
 
 
 def test_learner_copy_turns_solutions_back_into_stubs(tmp_path: Path) -> None:

@@ -12,10 +12,12 @@ import pytest
 
 from tinygrad_rnn.grading.classroom import find_hand_ins, grade_class
 from tinygrad_rnn.grading.cli import main
+from tinygrad_rnn.grading.course import PRISTINE_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION_1 = ROOT / "tests" / "solutions" / "01_neuron_exercises.py"
-STUB_1 = ROOT / "lessons" / "01_neuron_exercises.py"
+# the shipped stub, not lessons/ (which the learner may have solved)
+STUB_1 = PRISTINE_DIR / "01_neuron_exercises.py.txt"
 WRONG_RELU = "\n\ndef relu_slope(z):\n    return 1.0  # wrong for z < 0\n"
 
 

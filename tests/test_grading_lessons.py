@@ -1,6 +1,7 @@
 """The grader is honest on every lesson: stubs score 0, solutions score full, bugs are caught.
 
-Adding a lesson's exercises needs no change here: the stubs come from ``lessons/``, the
+Adding a lesson's exercises needs no change here: the stubs come from the package's pristine
+copy of ``lessons/`` (never the learner's working files, which may be solved), the
 solutions from ``tests/solutions/`` (same file names), the bugs from ``tests/bug_zoo/``
 (each file declares ``BUG_FOR = "N.k"`` and optionally ``CAUGHT_BY = "<text the failure
 message must contain>"``).
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tinygrad_rnn.grading import grade, lessons
+from tinygrad_rnn.grading.course import write_pristine_stubs
 from tinygrad_rnn.grading.processes import Launcher
 from tinygrad_rnn.grading.runner import find_lessons_dir
 
@@ -40,6 +42,14 @@ def launcher():
         yield launcher
 
 
+@pytest.fixture(scope="module")
+def stubs_dir(tmp_path_factory) -> Path:
+    """The exercise files as shipped, whatever the learner has written in lessons/."""
+    folder = tmp_path_factory.mktemp("stubs") / "lessons"
+    write_pristine_stubs(folder)
+    return folder
+
+
 BUGS = sorted(p for p in BUG_ZOO.glob("*.py") if "BUG_FOR" in _bug_declarations(p))
 ALL_IDS = [ex.id for lesson in lessons() for ex in lesson.exercises]
 
@@ -51,8 +61,8 @@ def test_the_repo_lessons_folder_is_found() -> None:
 
 
 @pytest.mark.parametrize("lesson", lessons(), ids=lambda lesson: f"lesson{lesson.number}")
-def test_untouched_stubs_score_zero_with_their_message(lesson, launcher) -> None:
-    report = grade(str(lesson.number), lessons_dir=LESSONS_DIR, timeout=10, launcher=launcher)
+def test_untouched_stubs_score_zero_with_their_message(lesson, launcher, stubs_dir) -> None:
+    report = grade(str(lesson.number), lessons_dir=stubs_dir, timeout=10, launcher=launcher)
     assert [r.id for r in report.results] == [ex.id for ex in lesson.exercises]
     for r in report.results:
         assert r.status == "not_implemented", (r.id, r.status, r.message)

@@ -12,6 +12,15 @@ Learner copy: :func:`write_learner_copy` copies the lessons folder and resets ev
 function to its stub: the docstring stays, the body becomes
 ``raise NotImplementedError("Exercise N.k: <todo>")`` from the registry. The committed
 exercise files are exactly such stubs, and a test keeps it that way.
+
+Pristine stubs: ``grading/pristine/`` keeps a copy of every exercise file as the course ships
+it (``NN_name_exercises.py.txt``, plain text so that nothing imports or lints it as a
+module). The learner edits ``lessons/``; anything that needs the untouched stubs (the
+project's own tests, a fresh start) takes them from here with :func:`pristine_source` or
+:func:`write_pristine_stubs`. The copy is part of the package, so it is there in an installed
+copy or an unpacked archive as much as in a git checkout, and it does not change when the
+learner commits their own work. When an exercise file's shipped text changes, its copy here
+changes with it (a test compares them in an untouched checkout).
 """
 
 from __future__ import annotations
@@ -37,12 +46,16 @@ __all__ = [
     "hints_seen",
     "load_progress",
     "mark_hints_seen",
+    "pristine_path",
+    "pristine_source",
     "record_progress",
     "reset_to_stubs",
     "write_learner_copy",
+    "write_pristine_stubs",
 ]
 
 PROGRESS_FILE = ".grade-progress.json"
+PRISTINE_DIR = Path(__file__).resolve().parent / "pristine"
 _SKIP = {"__pycache__", ".ipynb_checkpoints", PROGRESS_FILE}
 
 
@@ -254,3 +267,42 @@ def write_learner_copy(lessons_dir: Path, dest: Path) -> list[Path]:
             path.write_text(reset_to_stubs(path.read_text(encoding="utf-8"), lesson), "utf-8")
             reset.append(path)
     return reset
+
+
+# ---------------------------------------------------------------- pristine stubs
+
+
+def pristine_path(lesson: Lesson) -> Path:
+    """Where the package keeps the lesson's exercise file as shipped (untouched stubs)."""
+    return PRISTINE_DIR / f"{lesson.exercise_file}.txt"
+
+
+def pristine_source(lesson: Lesson) -> str:
+    """The lesson's exercise file as shipped, whatever the learner did to ``lessons/``.
+
+    Raises:
+        FileNotFoundError: when the package has no copy for the lesson.
+    """
+    path = pristine_path(lesson)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no pristine copy of {lesson.exercise_file} at {path}; "
+            f"copy the shipped lessons/{lesson.exercise_file} there"
+        )
+    return path.read_text(encoding="utf-8")
+
+
+def write_pristine_stubs(folder: Path) -> list[Path]:
+    """Write every lesson's untouched exercise file into ``folder`` (replacing what is there).
+
+    Returns:
+        The files written, in lesson order.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for lesson in lessons():
+        path = folder / lesson.exercise_file
+        path.write_text(pristine_source(lesson), encoding="utf-8")
+        written.append(path)
+    return written
