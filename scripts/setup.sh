@@ -20,6 +20,16 @@ else
          "written as .dot files without it)" >&2
   fi
 fi
+echo "--> bubblewrap's bwrap (isolates each hand-in in class grading)"
+if command -v bwrap >/dev/null 2>&1; then
+  echo "found: $(command -v bwrap)"
+elif [ "$(id -u)" -eq 0 ] && apt-get update -q \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap; then
+  echo "installed: $(command -v bwrap)"
+else
+  echo "bubblewrap could not be installed: grading still works, without isolation" \
+       "(run 'sudo apt-get install -y bubblewrap' to add it)" >&2
+fi
 
 step 2/5 "Python 3.11+ and the virtual environment in .venv"
 PYTHON=${PYTHON:-python3}

@@ -130,7 +130,24 @@ def _doctor_checks() -> list[tuple[str, bool, str, str]]:
             )
         )
     checks.append(_numba_cache_check())
+    checks.append(_sandbox_check())
     return checks
+
+
+def _sandbox_check() -> tuple[str, bool, str, str]:
+    # Optional: without bubblewrap grading still runs, in a private folder (never fails).
+    from tinygrad_rnn.grading.sandbox.isolation import bwrap_problem
+
+    problem = bwrap_problem()
+    if problem is None:
+        return _check("sandbox", True, f"bwrap found and working ({shutil.which('bwrap')})")
+    return _check(
+        "sandbox",
+        True,
+        f"bubblewrap not used: {problem}; class grading uses the fallback: a private copy of "
+        "each hand-in with time and memory limits, but no isolation",
+        "apt-get install bubblewrap (Linux only)",
+    )
 
 
 def _numba_cache_check() -> tuple[str, bool, str, str]:
