@@ -411,3 +411,84 @@ def test_escape_sequences_never_reach_the_report(tmp_path: Path, launcher: Launc
     for text in (result.message, result.output, *map(str, result.checks)):
         for bad in ("\x1b", "\x07", "\x9b", "\u202e", "\r"):
             assert bad not in text, (bad, text)
+
+
+@linux_only
+@needs_bwrap
+def test_tmp_is_private_and_gone_after_grading(tmp_path: Path) -> None:
+    name = "tinygrad-rnn-" + _token(tmp_path)
+    body = f"""
+import tempfile
+with open("/tmp/{name}", "wb") as fh:
+    fh.write(b"x" * 2**20)
+with open(os.path.join(tempfile.gettempdir(), "{name}-t"), "wb") as fh:
+    fh.write(b"x")
+return "wrote"
+"""
+    assert _attack(tmp_path, body) == "wrote"
+    import tempfile
+
+    for left in (Path("/tmp", name), Path(tempfile.gettempdir(), name + "-t")):
+        assert not left.exists(), f"the hand-in's file {left} stayed"
+
+
+# ---------------------------------------------------------------- the fallback (no bubblewrap)
+
+
+@pytest.fixture
+def fallback(monkeypatch: pytest.MonkeyPatch):
+    """Grading as on a machine without bubblewrap (the decision is cached per process)."""
+    from tinygrad_rnn.grading.sandbox.isolation import SANDBOX_ENV
+
+    monkeypatch.setenv(SANDBOX_ENV, "off")
+    bwrap_problem.cache_clear()
+    yield
+    monkeypatch.undo()
+    bwrap_problem.cache_clear()
+
+
+def test_the_fallback_runs_a_hand_in_in_a_private_copy(tmp_path: Path, fallback) -> None:
+    folder = tmp_path / "hand-ins"
+    folder.mkdir()
+    other = folder / "bob_01_neuron_exercises.py"
+    other.write_text("# bob's work\n", encoding="utf-8")
+    # Relative paths are all a hand-in's own folder gives it; in the fallback they lead
+    # into a throw-away copy, not the hand-ins folder (absolute paths still reach it).
+    body = """
+with open("../bob_01_neuron_exercises.py", "a") as fh:
+    fh.write("# overwritten")
+return sorted(os.listdir(".")), os.getcwd()
+"""
+    got = _attack(tmp_path, body)
+    assert other.read_text(encoding="utf-8") == "# bob's work\n"
+    assert "bob" not in got and str(folder) not in got, got
+    assert "01_neuron_exercises.py" in got, got
+
+
+def test_the_fallback_says_so_once_on_stderr(tmp_path: Path, fallback, capsys) -> None:
+    from tinygrad_rnn.cli import main
+
+    path = _learner_file(tmp_path, "")
+    assert main(["grade", "1.4", "--file", str(path), "--no-json"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("note: grading without isolation") == 1, err
+    assert "TINYGRAD_RNN_GRADE_SANDBOX=off" in err
+
+    hand_ins = tmp_path / "class"
+    hand_ins.mkdir()
+    for who in ("alice", "bob"):
+        (hand_ins / f"{who}.py").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "reports"
+    code = main(["instructor", "grade-class", "1.4", str(hand_ins), "--out", str(out)])
+    assert code == 0
+    assert capsys.readouterr().err.count("note: grading without isolation") == 1
+
+
+@linux_only
+@needs_bwrap
+def test_with_bubblewrap_there_is_no_notice(tmp_path: Path, capsys) -> None:
+    from tinygrad_rnn.cli import main
+
+    path = _learner_file(tmp_path, "")
+    assert main(["grade", "1.4", "--file", str(path), "--no-json"]) == 0
+    assert "without isolation" not in capsys.readouterr().err

@@ -144,8 +144,8 @@ def _sandbox_check() -> tuple[str, bool, str, str]:
     return _check(
         "sandbox",
         True,
-        f"bubblewrap not used: {problem}; class grading uses the fallback: a private copy of "
-        "each hand-in with time and memory limits, but no isolation",
+        f"bwrap absent or not working ({problem}); class grading uses the fallback (a private "
+        "folder, no isolation of the system)",
         "apt-get install bubblewrap (Linux only)",
     )
 
