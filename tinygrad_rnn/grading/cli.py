@@ -261,6 +261,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(func=_cmd_grade_class)
 
 
+def _say_isolation() -> None:
+    """One line on stderr when hand-ins run without bubblewrap: never a silent downgrade."""
+    from tinygrad_rnn.grading.sandbox.isolation import notice
+
+    line = notice()
+    if line is not None:
+        print(line, file=sys.stderr)
+
+
 def _cmd_grade(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -301,6 +310,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         for r in report.results:
             r.hints_seen = [r.hint] if r.hint else []
     print_scorecard(report, console)
+    _say_isolation()
     if not args.no_json:
         try:
             path = write_json(report, args.json)
@@ -478,6 +488,7 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
     except Exception as exc:
         return _grader_failed(command, exc, out if out.is_dir() else None)
     print_class_table(rows, console)
+    _say_isolation()
     written = ", ".join(["summary.csv", *formats])
     console.print(f"reports ({written}) written to {out}", markup=False, highlight=False)
     if any(row.grader_failed for row in rows):
