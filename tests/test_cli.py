@@ -49,6 +49,30 @@ def test_doctor_reports_each_check(capsys):
     assert code in (0, 1)
 
 
+def test_doctor_says_whether_hand_ins_are_isolated(monkeypatch):
+    from tinygrad_rnn.cli import _doctor_checks
+    from tinygrad_rnn.grading.sandbox.isolation import SANDBOX_ENV, bwrap_problem
+
+    def sandbox_line():
+        bwrap_problem.cache_clear()
+        try:
+            (line,) = [c for c in _doctor_checks() if c[0] == "sandbox"]
+        finally:
+            bwrap_problem.cache_clear()
+        return line
+
+    monkeypatch.setenv(SANDBOX_ENV, "off")
+    name, ok, detail, _ = sandbox_line()
+    assert ok, "an optional tool: its absence is not a failure"
+    assert "class grading uses the fallback (a private folder, no isolation" in detail
+    assert f"{SANDBOX_ENV}=off" in detail
+    monkeypatch.delenv(SANDBOX_ENV)
+    _, _, detail, _ = sandbox_line()
+    working = bwrap_problem() is None
+    bwrap_problem.cache_clear()
+    assert ("bwrap found and working" in detail) == working, detail
+
+
 def test_tour_runs_and_writes_pictures(tmp_path):
     proc = run("tour", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr

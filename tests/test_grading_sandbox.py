@@ -492,3 +492,40 @@ def test_with_bubblewrap_there_is_no_notice(tmp_path: Path, capsys) -> None:
     path = _learner_file(tmp_path, "")
     assert main(["grade", "1.4", "--file", str(path), "--no-json"]) == 0
     assert "without isolation" not in capsys.readouterr().err
+
+
+@linux_only
+@needs_bwrap
+def test_in_grade_class_a_hand_in_cannot_spoil_or_list_the_next_one(tmp_path: Path) -> None:
+    from tinygrad_rnn.grading.classroom import grade_class
+
+    hand_ins = tmp_path / "hand-ins"
+    hand_ins.mkdir()
+    honest = SOLUTION_1.read_text(encoding="utf-8")
+    bob = hand_ins / "bob.py"
+    bob.write_text(honest, encoding="utf-8")
+    # alice is graded first (name order): she lists the class and overwrites bob's file,
+    # by its absolute path and by a relative one, before answering correctly herself.
+    body = f"""
+seen = []
+for folder in ({str(hand_ins)!r}, "..", "."):
+    try:
+        seen += [n for n in os.listdir(folder) if n.startswith("bob")]
+    except OSError:
+        pass
+for target in ({str(bob)!r}, "../bob.py"):
+    try:
+        with open(target, "w") as fh:
+            fh.write("raise SystemExit('spoiled')")
+    except OSError:
+        pass
+return seen
+"""
+    code = ATTACK.format(body="\n".join("    " + line for line in body.strip().splitlines()))
+    (hand_ins / "alice.py").write_text(honest + "\n\n" + code, encoding="utf-8")
+    rows = grade_class("1", hand_ins, tmp_path / "reports", timeout=20)
+    by_name = {row.name: row for row in rows}
+    alice = {r.id: r for r in by_name["alice"].report.results}["1.4"]
+    assert "ATTACK []" in alice.output, alice.output
+    assert bob.read_text(encoding="utf-8") == honest
+    assert by_name["bob"].report.all_passed, by_name["bob"].problem

@@ -16,3 +16,14 @@ def test_setup_prints_a_line_per_stage_and_pip_is_not_quiet():
     pip_lines = [line for line in text.splitlines() if "pip install" in line]
     assert len(pip_lines) >= 2 and not any(re.search(r"\s-q\b", line) for line in pip_lines)
     assert "warmup --quiet" not in text  # the kernel compile shows its progress bar
+
+
+def test_setup_installs_bubblewrap_beside_graphviz_and_goes_on_without_it():
+    text = SETUP.read_text()
+    graphviz = text.index("apt-get install -y -q graphviz")
+    bubblewrap = text.index("apt-get install -y -q bubblewrap")
+    assert graphviz < bubblewrap < text.index("step 2/5")  # in step 1, after graphviz
+    block = text[bubblewrap : text.index("step 2/5")]
+    assert "could not be installed" in block and "grading still works" in block
+    assert "exit" not in block  # a failure is said, and setup goes on
+    assert re.search(r'^echo "--> bubblewrap', text, flags=re.M)  # its progress line
