@@ -163,6 +163,9 @@ def bwrap_command(
         args += ["--bind", str(workspace.kernels), str(PACKAGE_DIR / "kernels")]
     args += ["--bind", str(workspace.hand_in), INSIDE_HAND_IN]
     args += ["--bind", str(workspace.io), INSIDE_IO, "--chdir", INSIDE_HAND_IN]
+    # the sandbox's own root is a tmpfs without a size limit: read-only once the mount
+    # points exist, so that only the size-limited folders above can be filled
+    args += ["--remount-ro", "/"]
     args += ["--clearenv"]
     for key, value in sorted(sandbox_env().items()):
         args += ["--setenv", key, value]
