@@ -529,3 +529,78 @@ return seen
     assert "ATTACK []" in alice.output, alice.output
     assert bob.read_text(encoding="utf-8") == honest
     assert by_name["bob"].report.all_passed, by_name["bob"].problem
+
+
+# ---------------------------------------------------------------- forged reports
+
+# gate_weights (exercise 1.4) answers wrongly, after leaving a double-forked, setsid
+# grandchild behind that waits until grading is over and then overwrites the reports.
+FORGER = """
+import os, time
+_TARGETS = {targets!r}
+
+
+def gate_weights(gate):
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(1.2)
+            for path, text in _TARGETS:
+                try:
+                    with open(path, "w") as fh:
+                        fh.write(text)
+                except OSError:
+                    pass
+            os._exit(0)
+        os._exit(0)
+    os.wait()
+    return None
+"""
+
+
+@pytest.fixture(params=["bwrap", "fallback"])
+def isolation_kind(request, monkeypatch: pytest.MonkeyPatch):
+    """Run a test with bubblewrap (skipped where it does not work) and in the fallback."""
+    from tinygrad_rnn.grading.sandbox.isolation import SANDBOX_ENV
+
+    if request.param == "bwrap" and bwrap_problem() is not None:
+        pytest.skip(f"bubblewrap isolation unavailable: {bwrap_problem()}")
+    if request.param == "fallback":
+        monkeypatch.setenv(SANDBOX_ENV, "off")
+        bwrap_problem.cache_clear()
+    yield request.param
+    monkeypatch.undo()
+    bwrap_problem.cache_clear()
+
+
+@linux_only
+def test_a_report_forged_after_grading_does_not_stand(tmp_path: Path, isolation_kind) -> None:
+    import json
+
+    from tinygrad_rnn.cli import main
+
+    report = tmp_path / "grade-report.json"
+    forged = '{"all_passed": true, "forged": true}'
+    path = _learner_file(tmp_path, FORGER.format(targets=[(str(report), forged)]))
+    started = time.monotonic()
+    assert main(["grade", "1.4", "--file", str(path), "--json", str(report)]) == 1
+    time.sleep(max(0.0, started + 2.0 - time.monotonic()))  # the forger would be done now
+    saved = json.loads(report.read_text(encoding="utf-8"))
+    assert "forged" not in saved and saved["all_passed"] is False, saved
+
+
+@linux_only
+def test_a_summary_forged_after_grading_does_not_stand(tmp_path: Path, isolation_kind) -> None:
+    from tinygrad_rnn.grading.classroom import grade_class
+
+    hand_ins, out = tmp_path / "hand-ins", tmp_path / "reports"
+    hand_ins.mkdir()
+    forged = "learner,score\nmallory,10\n"
+    code = FORGER.format(targets=[(str(out / "summary.csv"), forged)])
+    _learner_file(tmp_path, code).rename(hand_ins / "mallory.py")
+    started = time.monotonic()
+    (row,) = grade_class("1.4", hand_ins, out, timeout=20)
+    assert not row.all_passed
+    time.sleep(max(0.0, started + 2.0 - time.monotonic()))
+    summary = (out / "summary.csv").read_text(encoding="utf-8")
+    assert summary != forged and "mallory,mallory,0," in summary, summary
