@@ -17,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-from tinygrad_rnn.cliargs import one_line_errors, positive_float, positive_int
+from tinygrad_rnn.cliargs import nonnegative_int, one_line_errors, positive_float, positive_int
 
 __all__ = ["add_commands", "build_parser", "main"]
 
@@ -192,6 +192,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="grade N exercises at a time (default: %(default)s; at most your CPU cores)",
     )
+    p.add_argument(
+        "--seed",
+        type=nonnegative_int,
+        metavar="N",
+        help="draw every check's cases from this seed (the shipped cases when not given)",
+    )
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser(
@@ -258,6 +264,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="keep each failed exercise's first hint in the reports (left out by default)",
     )
+    q.add_argument(
+        "--seed",
+        type=nonnegative_int,
+        metavar="N",
+        help="draw every check's cases from this seed, so they cannot be computed beforehand",
+    )
     q.set_defaults(func=_cmd_grade_class)
 
 
@@ -281,6 +293,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         write_json,
     )
     from tinygrad_rnn.grading.runner import find_lessons_dir, grade
+    from tinygrad_rnn.grading.seeding import instructor_seed
 
     console = Console()
     if not args.no_json:
@@ -290,7 +303,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
             print(f"grade: {exc}; give --json PATH elsewhere, or --no-json", file=sys.stderr)
             return 2
     try:
-        with _Progress(f"{args.target}", lines=False) as bar:
+        with _Progress(f"{args.target}", lines=False) as bar, instructor_seed(args.seed):
             report = grade(
                 args.target,
                 args.file,
@@ -454,13 +467,14 @@ def _cmd_grade_class(args: argparse.Namespace) -> int:
 
     from tinygrad_rnn.grading.classroom import grade_class, print_class_table
     from tinygrad_rnn.grading.report import ReportFolderError
+    from tinygrad_rnn.grading.seeding import instructor_seed
 
     command = "tinygrad-rnn instructor grade-class"
     console = Console()
     formats = list(dict.fromkeys(name for names in args.formats for name in names))
     out = Path(args.out)
     try:
-        with _Progress("hand-ins", lines=True) as bar:
+        with _Progress("hand-ins", lines=True) as bar, instructor_seed(args.seed):
 
             def progress(done: int, total: int, row) -> None:
                 if row is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -21,13 +20,14 @@ from tinygrad_rnn.data.text import CharVocab, grammar_text, zen_of_python
 from tinygrad_rnn.grading.checks import close, fmt, shape_message, value_message
 from tinygrad_rnn.grading.probes import WrongType, as_number, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import case_rng, cases
 
 
 def _random_text(rng: random.Random, alphabet: str, n: int) -> str:
     return "".join(rng.choice(alphabet) for _ in range(n))
 
 
-@cache
+@cases
 def _texts() -> tuple[tuple[str, str, str], ...]:
     """``(text, vocabulary characters, short name)`` triples shared by the exercises."""
     rng = random.Random(100)
@@ -76,7 +76,7 @@ def _pair_name(chars: str, i: int, j: int) -> str:
 # ---------------------------------------------------------------- 0.1 bigram_counts
 
 
-@cache
+@cases
 def _count_cases() -> tuple[Case, ...]:
     cases = [
         Case(
@@ -117,9 +117,9 @@ def judge_counts(case: Case, got: dict[str, Any]) -> str | None:
 # ---------------------------------------------------------------- 0.2 bigram_probs
 
 
-@cache
+@cases
 def _prob_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(200)
+    rng = case_rng(200)
     cases = []
     for k, (V, alpha) in enumerate([(3, 1.0), (5, 0.5), (4, 0.01), (6, 2.0), (4, 0.0)]):
         counts = rng.integers(0, 6, size=(V, V))
@@ -184,7 +184,7 @@ def judge_probs(case: Case, got: dict[str, Any]) -> str | None:
 # ---------------------------------------------------------------- 0.3 mean_nll
 
 
-@cache
+@cases
 def _nll_cases() -> tuple[Case, ...]:
     cases = []
     for k, (text, chars, name) in enumerate(_texts()):

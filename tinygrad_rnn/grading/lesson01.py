@@ -8,7 +8,6 @@ reference. All inputs are seeded, so a failure can be reproduced.
 from __future__ import annotations
 
 import random
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -22,6 +21,7 @@ from tinygrad_rnn.grading.checks import (
 )
 from tinygrad_rnn.grading.probes import WrongType, as_list, as_number, as_value
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import cases
 from tinygrad_rnn.scalar import Neuron, Value
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
@@ -48,7 +48,7 @@ def _away_from_kink(w: list[float], x: list[float], b: float) -> bool:
 # ---------------------------------------------------------------- 1.1 neuron_forward
 
 
-@cache
+@cases
 def _neuron_cases() -> tuple[Case, ...]:
     rng = random.Random(101)
     cases = []
@@ -120,17 +120,17 @@ def _slope_cases(activation: str) -> tuple[Case, ...]:
     )
 
 
-@cache
+@cases
 def _relu_cases() -> tuple[Case, ...]:
     return _slope_cases("relu")
 
 
-@cache
+@cases
 def _sigmoid_cases() -> tuple[Case, ...]:
     return _slope_cases("sigmoid")
 
 
-@cache
+@cases
 def _tanh_cases() -> tuple[Case, ...]:
     return _slope_cases("tanh")
 
@@ -161,7 +161,7 @@ def judge_slope(case: Case, got: float) -> str | None:
 LAYER_SHAPES = ((3, 2), (2, 4), (1, 3), (4, 1), (3, 5), (2, 3))  # (neurons, inputs)
 
 
-@cache
+@cases
 def _layer_cases() -> tuple[Case, ...]:
     rng = random.Random(103)
     cases = []
@@ -257,7 +257,7 @@ GATES = {
 }
 
 
-@cache
+@cases
 def _gate_cases() -> tuple[Case, ...]:
     return tuple(Case(gate, GATES[gate], f"gate_weights({gate!r})") for gate in GATES)
 

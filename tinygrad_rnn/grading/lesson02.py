@@ -13,7 +13,6 @@ import math
 import random
 from collections import Counter
 from collections.abc import Callable
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -34,6 +33,7 @@ from tinygrad_rnn.grading.graphs import (
 )
 from tinygrad_rnn.grading.probes import as_list, as_number, as_value, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import cases
 from tinygrad_rnn.scalar import Value
 
 # ---------------------------------------------------------------- 2.1 numerical_derivative
@@ -53,7 +53,7 @@ def _derivative_label(name: str, x: float, h: float | None) -> str:
     return f"numerical_derivative(f(x) = {name}, x={x!r}{step})"
 
 
-@cache
+@cases
 def _derivative_default_cases() -> tuple[Case, ...]:
     rng = random.Random(201)
     cases = []
@@ -66,7 +66,7 @@ def _derivative_default_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-@cache
+@cases
 def _derivative_step_cases() -> tuple[Case, ...]:
     rng = random.Random(202)
     cases = []
@@ -117,7 +117,7 @@ EXPRESSIONS: dict[str, Callable[..., Any]] = {
 }
 
 
-@cache
+@cases
 def _sin_forward_cases() -> tuple[Case, ...]:
     points = (-3.0, -1.2, 0.0, 0.4, 2.5, 10.0)
     return tuple(Case(x, math.sin(x), f"sin(Value({x!r}))") for x in points)
@@ -152,7 +152,7 @@ def judge_sin_forward(case: Case, got: dict[str, Any]) -> str | None:
     return None
 
 
-@cache
+@cases
 def _sin_grad_cases() -> tuple[Case, ...]:
     rng = random.Random(203)
     cases = []
@@ -180,7 +180,7 @@ def judge_sin_grads(case: Case, got: list[float]) -> str | None:
 CHAIN = 100_000
 
 
-@cache
+@cases
 def _order_cases() -> tuple[Case, ...]:
     return tuple(Case(graph, None, graph_label(name, graph)) for name, graph in graphs())
 
@@ -226,7 +226,7 @@ def judge_order(case: Case, got: dict[str, Any]) -> str | None:
     return None
 
 
-@cache
+@cases
 def _chain_order_cases() -> tuple[Case, ...]:
     return (Case(CHAIN, None, f"a chain of {CHAIN:,} tanh nodes"),)
 
@@ -256,7 +256,7 @@ def judge_chain_order(case: Case, got: dict[str, Any]) -> str | None:
 # ---------------------------------------------------------------- 2.4 backward
 
 
-@cache
+@cases
 def _backward_cases() -> tuple[Case, ...]:
     cases = []
     for name, graph in graphs():
@@ -287,7 +287,7 @@ def _accumulating_chain(length: int) -> tuple[Value, Value, Value]:
     return x0, c, x
 
 
-@cache
+@cases
 def _chain_backward_cases() -> tuple[Case, ...]:
     x0, c, root = _accumulating_chain(CHAIN)
     root.backward()  # the library's answer: 1 for x0, CHAIN for c
@@ -311,7 +311,7 @@ def judge_chain_backward(case: Case, got: list[float]) -> str | None:
     return None
 
 
-@cache
+@cases
 def _twice_cases() -> tuple[Case, ...]:
     cases = []
     for name, graph in graphs()[:5]:

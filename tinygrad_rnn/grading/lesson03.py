@@ -10,7 +10,6 @@ are seeded, so a failure can be reproduced.
 from __future__ import annotations
 
 import random
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -23,6 +22,7 @@ from tinygrad_rnn.grading.checks import (
 )
 from tinygrad_rnn.grading.probes import WrongType, as_list, as_number, as_value, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import cases
 from tinygrad_rnn.scalar import MLP, Value
 
 # ---------------------------------------------------------------- 3.1 mlp_forward
@@ -71,7 +71,7 @@ def _min_abs_preactivation(layers: list[dict[str, Any]], x: list[float]) -> floa
     return closest
 
 
-@cache
+@cases
 def _mlp_cases() -> tuple[Case, ...]:
     rng = random.Random(301)
     cases = []
@@ -222,12 +222,12 @@ def _loss_cases(kind: str) -> tuple[Case, ...]:
     return tuple(cases)
 
 
-@cache
+@cases
 def _hinge_cases() -> tuple[Case, ...]:
     return _loss_cases("hinge")
 
 
-@cache
+@cases
 def _mse_cases() -> tuple[Case, ...]:
     return _loss_cases("mse")
 
@@ -261,7 +261,7 @@ def judge_loss(case: Case, got: dict[str, Any]) -> str | None:
 # ---------------------------------------------------------------- 3.3 sgd_step
 
 
-@cache
+@cases
 def _sgd_cases() -> tuple[Case, ...]:
     rng = random.Random(304)
     cases = []
@@ -311,7 +311,7 @@ def judge_sgd_grads(case: Case, got: dict[str, Any]) -> str | None:
 N_TRAIN, N_TEST, TARGET = 60, 200, 0.9
 
 
-@cache
+@cases
 def _moons_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.data import make_moons
 

@@ -7,7 +7,6 @@ loss of 4.4, and central differences in float64 for every gradient. All inputs a
 
 from __future__ import annotations
 
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -17,6 +16,7 @@ from tinygrad_rnn.grading.arrays import array_problem
 from tinygrad_rnn.grading.checks import numeric_gradient, value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import case_rng, cases
 
 # Inputs travel to the learner's process as JSON, so cases hold lists (``.tolist()``), and
 # probes turn them back into arrays.
@@ -72,11 +72,11 @@ UNBROADCAST_SHAPES = (
 )
 
 
-@cache
+@cases
 def _unbroadcast_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.function import unbroadcast
 
-    rng = np.random.default_rng(401)
+    rng = case_rng(401)
     cases = []
     for out_shape, in_shape in UNBROADCAST_SHAPES:
         grad = rng.standard_normal(out_shape).round(3)
@@ -102,9 +102,9 @@ def judge_unbroadcast(case: Case, got: Any) -> str | None:
 LINEAR_SHAPES = ((5, 3, 4), (1, 3, 2), (4, 2, 1), (6, 4, 3), (3, 1, 5))  # (B, in, out)
 
 
-@cache
+@cases
 def _linear_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(402)
+    rng = case_rng(402)
     cases = []
     for batch, n_in, n_out in LINEAR_SHAPES:
         x = rng.standard_normal((batch, n_in)).round(3)
@@ -185,7 +185,7 @@ LINEAR_ERRORS = (
 )
 
 
-@cache
+@cases
 def _linear_error_cases() -> tuple[Case, ...]:
     cases = []
     for x_shape, w_shape, b_shape, named in LINEAR_ERRORS:
@@ -227,9 +227,9 @@ def judge_linear_error(case: Case, got: dict[str, Any]) -> str | None:
 MATMUL_SHAPES = ((2, 3, 4), (4, 2, 3), (1, 5, 2), (3, 1, 3), (3, 4, 1), (1, 1, 1))  # n, k, m
 
 
-@cache
+@cases
 def _matmul_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(403)
+    rng = case_rng(403)
     cases = []
     for n, k, m in MATMUL_SHAPES:
         A = rng.standard_normal((n, k)).round(3)
@@ -282,9 +282,9 @@ def _xent_grad(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return softmax_xent_backward(logits, targets, lse, scale)
 
 
-@cache
+@cases
 def _xent_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(404)
+    rng = case_rng(404)
     cases = []
     for n, c, scale in ((4, 3, 1.0), (1, 5, 2.0), (6, 2, 3.0), (3, 7, 1.0), (5, 4, 0.1)):
         logits = (rng.standard_normal((n, c)) * scale).round(3)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -23,6 +22,7 @@ import numpy as np
 from tinygrad_rnn.grading.checks import shape_message, value_message
 from tinygrad_rnn.grading.probes import WrongType, as_number, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import case_rng, cases
 
 # Compiling a kernel takes about a second per dtype on a quiet machine; numba's own start-up
 # as much again. A busy machine (a test suite running beside) can multiply that.
@@ -130,11 +130,11 @@ def _compare(label: str, what: str, expected: np.ndarray, got: dict[str, Any]) -
 # ---------------------------------------------------------------- 5.1 tanh_fused
 
 
-@cache
+@cases
 def _tanh_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.kernels.elementwise import tanh_backward, tanh_forward
 
-    rng = np.random.default_rng(501)
+    rng = case_rng(501)
     cases = []
     for size, dtype, scale in (
         (7, "float64", 2.0),
@@ -187,11 +187,11 @@ NORM_SPECS = (
 )
 
 
-@cache
+@cases
 def _norm_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.kernels.elementwise import grad_norm
 
-    rng = np.random.default_rng(502)
+    rng = case_rng(502)
     cases = []
     for spec in NORM_SPECS:
         arrays = [
@@ -228,11 +228,11 @@ def judge_global_grad_norm(case: Case, got: float) -> str | None:
 # ---------------------------------------------------------------- 5.3 scatter_add_rows
 
 
-@cache
+@cases
 def _scatter_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.kernels.elementwise import embedding_backward
 
-    rng = np.random.default_rng(503)
+    rng = case_rng(503)
     cases = []
     # (N, D, V, dtype): repeats are certain whenever N > V
     for n, d, v, dtype in (

@@ -11,7 +11,6 @@ The array helpers here (:func:`array_problem`, :func:`as_array`) are shared with
 from __future__ import annotations
 
 import math
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -21,6 +20,7 @@ from tinygrad_rnn.grading.arrays import array_problem, as_array
 from tinygrad_rnn.grading.checks import shape_message, value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import case_rng, cases
 
 __all__ = ["LESSON"]
 
@@ -47,12 +47,12 @@ SGD_CASES = (
 )
 
 
-@cache
+@cases
 def _sgd_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.nn import Parameter
     from tinygrad_rnn.optim import SGD
 
-    rng = np.random.default_rng(601)
+    rng = case_rng(601)
     cases = []
     for shape, mu, lrs, scale in SGD_CASES:
         theta0 = rng.standard_normal(shape).round(4)
@@ -120,12 +120,12 @@ ADAM_CASES = (
 )
 
 
-@cache
+@cases
 def _adam_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.nn import Parameter
     from tinygrad_rnn.optim import Adam
 
-    rng = np.random.default_rng(602)
+    rng = case_rng(602)
     cases = []
     for shape, lr, beta1, beta2, eps, steps, scale in ADAM_CASES:
         theta0 = rng.standard_normal(shape).round(4)
@@ -202,7 +202,7 @@ def _init_std(kind: str, shape: tuple[int, int]) -> float:
     return init.calculate_gain("relu") / math.sqrt(fan_in)
 
 
-@cache
+@cases
 def _init_cases() -> tuple[Case, ...]:
     cases = []
     for kind in ("xavier_normal", "kaiming_normal"):
@@ -290,9 +290,9 @@ def _library_grads(
     return [np.asarray(W.grad, dtype=np.float64) for W in tensors]
 
 
-@cache
+@cases
 def _mlp_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(604)
+    rng = case_rng(604)
     cases = []
     for activation, widths, batch, scale in MLP_CASES:
         x = rng.standard_normal((batch, widths[0])).round(4)

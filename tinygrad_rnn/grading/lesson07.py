@@ -8,7 +8,6 @@ for 7.4. Every input is seeded; shapes are never square where a transpose could 
 
 from __future__ import annotations
 
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -18,6 +17,7 @@ from tinygrad_rnn.grading.arrays import array_problem, as_array, from_plain, lat
 from tinygrad_rnn.grading.checks import numeric_gradient, shape_message, value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import case_rng, cases
 
 WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
 
@@ -49,12 +49,12 @@ def _library_rnn(xs: np.ndarray, h0: np.ndarray, w: dict[str, np.ndarray]) -> np
 STEP_SHAPES = ((1, 1, 1, 1.0), (2, 3, 4, 0.5), (4, 5, 3, 1.0), (3, 2, 5, 0.3), (1, 4, 2, 2.0))
 
 
-@cache
+@cases
 def _step_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.nn import RNNState, rnn_step
     from tinygrad_rnn.tensor import Tensor
 
-    rng = np.random.default_rng(701)
+    rng = case_rng(701)
     cases = []
     for batch, n_in, hidden, scale in STEP_SHAPES:
         w = _weights(rng, n_in, hidden, scale)
@@ -85,9 +85,9 @@ def judge_rnn_step(case: Case, got: Any) -> str | None:
 FORWARD_SHAPES = ((1, 2, 3, 2, 1.0), (4, 1, 1, 3, 1.0), (6, 3, 2, 4, 0.7), (10, 2, 3, 2, 1.5))
 
 
-@cache
+@cases
 def _forward_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(702)
+    rng = case_rng(702)
     cases = []
     for steps, batch, n_in, hidden, scale in FORWARD_SHAPES:
         w = _weights(rng, n_in, hidden, scale)
@@ -127,9 +127,9 @@ def _forward_np(xs, h0, W_ih, W_hh, b_ih, b_hh) -> np.ndarray:
 BPTT_SHAPES = ((1, 2, 2, 3, 1.0), (3, 1, 1, 2, 1.0), (5, 2, 3, 3, 0.8), (8, 3, 2, 2, 1.2))
 
 
-@cache
+@cases
 def _bptt_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(703)
+    rng = case_rng(703)
     cases = []
     for steps, batch, n_in, hidden, scale in BPTT_SHAPES:
         w = _weights(rng, n_in, hidden, scale)
@@ -176,7 +176,7 @@ COUNT_CASES = (
 )
 
 
-@cache
+@cases
 def _count_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.nn import RNN
 
@@ -232,9 +232,9 @@ def _window_grads(xs, h0, w, dhs, window, carry: bool, detach: bool) -> np.ndarr
     return np.stack(grads)
 
 
-@cache
+@cases
 def _tbptt_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(705)
+    rng = case_rng(705)
     cases = []
     for steps, batch, n_in, hidden, window, scale in TBPTT_SHAPES:
         w = _weights(rng, n_in, hidden, scale)

@@ -10,7 +10,6 @@ many seeded draws (8.4). Every input is seeded and travels as plain lists.
 from __future__ import annotations
 
 import math
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -20,6 +19,7 @@ from tinygrad_rnn.grading.arrays import array_problem, as_array
 from tinygrad_rnn.grading.checks import fmt, value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import case_rng, cases
 
 __all__ = ["LESSON"]
 
@@ -60,9 +60,9 @@ def _tanh_run(rng: np.random.Generator, steps: int, batch: int, hidden: int, rho
 NORM_RUNS = ((6, 2, 3, 0.6), (12, 4, 5, 1.0), (10, 1, 4, 4.0), (3, 3, 2, 1.5))
 
 
-@cache
+@cases
 def _norm_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(801)
+    rng = case_rng(801)
     cases = []
     for steps, batch, hidden, rho in NORM_RUNS:
         grads = [g.round(12) for g in _tanh_run(rng, steps, batch, hidden, rho)]
@@ -113,12 +113,12 @@ CLIP_CASES = (
 )
 
 
-@cache
+@cases
 def _clip_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.optim import clip_grad_norm_, clip_grad_value_
     from tinygrad_rnn.tensor import Tensor
 
-    rng = np.random.default_rng(802)
+    rng = case_rng(802)
     cases = []
     for kind in ("clip_by_norm", "clip_by_value"):
         for shapes, scale, limit in CLIP_CASES:
@@ -184,9 +184,9 @@ def _rotation_heavy(rng: np.random.Generator, n: int) -> np.ndarray:
     return W
 
 
-@cache
+@cases
 def _radius_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(8031)
+    rng = case_rng(8031)
     matrices = [np.array([[0.0, 2.0], [-2.0, 0.0]]), np.array([[-3.0, 0.0], [0.0, 1.0]])]
     matrices += [_rotation_heavy(rng, n) for n in (3, 4, 5, 6)]
     cases = []
@@ -222,11 +222,11 @@ def _tanh_states(xs, W_ih, W_hh, b, h0) -> np.ndarray:
     return np.stack(hs)  # (T+1, H)
 
 
-@cache
+@cases
 def _jacobian_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.grading.checks import numeric_gradient
 
-    rng = np.random.default_rng(803)
+    rng = case_rng(803)
     cases = []
     for steps, hidden, rho, scale in JACOBIAN_RUNS:
         W_hh = rng.standard_normal((hidden, hidden))
@@ -277,7 +277,7 @@ def judge_jacobian(case: Case, got: Any) -> str | None:
 HAAR_DRAWS, HAAR_SIZE = 400, 4
 
 
-@cache
+@cases
 def _init_cases() -> tuple[Case, ...]:
     cases = []
     for n, gain, seed in ((5, 1.0, 8401), (16, 1.0, 8402), (8, math.sqrt(2.0), 8403)):
@@ -388,11 +388,11 @@ def _train_loss(p: dict[str, np.ndarray], xs, h0, ys) -> float:
     return float(0.5 * np.sum((hs - ys) ** 2) / len(h0))
 
 
-@cache
+@cases
 def _train_step_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.grading.checks import numeric_gradient
 
-    rng = np.random.default_rng(805)
+    rng = case_rng(805)
     cases = []
     for steps, batch, n_in, H, scale, target, lr, max_norm in TRAIN_STEP_CASES:
         shapes = {"W_ih": (H, n_in), "W_hh": (H, H), "b_ih": (H,), "b_hh": (H,)}
@@ -507,9 +507,9 @@ def judge_train_step(case: Case, got: dict[str, Any]) -> str | None:
 # ---------------------------------------------------------------- 8.6 experiment: directions
 
 
-@cache
+@cases
 def _direction_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(806)
+    rng = case_rng(806)
     spiky = [rng.standard_normal((3, 2)) * 0.1, rng.standard_normal(4) * 0.1]
     spiky[0][1, 1] = 40.0  # one exploding entry, as after a gradient spike
     runs = [
@@ -599,9 +599,9 @@ def _growth_matrices() -> list[tuple[str, np.ndarray]]:
     ]
 
 
-@cache
+@cases
 def _growth_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(807)
+    rng = case_rng(807)
     cases = []
     for what, W in _growth_matrices():
         u = rng.standard_normal((1, len(W))).round(4)

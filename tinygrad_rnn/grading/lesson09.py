@@ -10,7 +10,6 @@ plain lists; shapes are never square where a transpose or a gate slice could hid
 
 from __future__ import annotations
 
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -20,6 +19,7 @@ from tinygrad_rnn.grading.arrays import array_problem, as_array, from_plain, lat
 from tinygrad_rnn.grading.checks import value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import case_rng, cases
 
 __all__ = ["LESSON"]
 
@@ -57,9 +57,9 @@ def _pair(result: Any, n: int, where: str, names: str) -> tuple[Any, ...]:
 STEP_SHAPES = ((1, 1, 1, 1.0), (2, 3, 4, 0.5), (4, 5, 3, 1.0), (3, 2, 5, 0.8), (1, 4, 2, 2.0))
 
 
-@cache
+@cases
 def _step_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(901)
+    rng = case_rng(901)
     cases = []
     for batch, n_in, hidden, scale in STEP_SHAPES:
         w = _weights(rng, n_in, hidden, scale)
@@ -96,12 +96,12 @@ def judge_lstm_step(case: Case, got: dict[str, Any]) -> str | None:
 FORWARD_SHAPES = ((4, 1, 1, 3, 1.0), (1, 2, 3, 2, 1.0), (6, 3, 2, 4, 0.7), (10, 2, 3, 2, 1.2))
 
 
-@cache
+@cases
 def _forward_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.nn import LSTM
     from tinygrad_rnn.tensor import Tensor
 
-    rng = np.random.default_rng(902)
+    rng = case_rng(902)
     cases = []
     for steps, batch, n_in, hidden, scale in FORWARD_SHAPES:
         w = _weights(rng, n_in, hidden, scale)
@@ -160,11 +160,11 @@ GRAD_NAMES = {"x_t": "dx", "h_prev": "dh_prev", "c_prev": "dc_prev"}
 GRAD_NAMES |= {"W_ih": "dW_ih", "W_hh": "dW_hh", "b_ih": "db"}
 
 
-@cache
+@cases
 def _backward_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.grading.checks import numeric_gradient
 
-    rng = np.random.default_rng(903)
+    rng = case_rng(903)
     cases = []
     for batch, n_in, hidden, scale in BACKWARD_SHAPES:
         values = _weights(rng, n_in, hidden, scale)
@@ -224,7 +224,7 @@ COUNT_CASES += ((6, 3, 3, False), (128, 64, 2, True))
 BIAS_CASES = ((1, 1.0), (3, 2.5), (5, -1.0))
 
 
-@cache
+@cases
 def _count_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.init import lstm_forget_bias_
     from tinygrad_rnn.nn import LSTM
@@ -235,7 +235,7 @@ def _count_cases() -> tuple[Case, ...]:
         label = f"lstm_num_params({n_in}, {hidden}, num_layers={layers}, bias={bias})"
         inputs = {"function": "count", "args": [n_in, hidden, layers, bias]}
         cases.append(Case(inputs, int(expected), label))
-    rng = np.random.default_rng(904)
+    rng = case_rng(904)
     for hidden, value in BIAS_CASES:
         before = rng.standard_normal(4 * hidden).round(4)
         expected = lstm_forget_bias_(before.copy(), value)
@@ -305,11 +305,11 @@ LSTM_BPTT_GRADS = {"xs": "dxs", "h0": "dh0", "c0": "dc0", "W_ih": "dW_ih", "W_hh
 LSTM_BPTT_GRADS["b_ih"] = "db"
 
 
-@cache
+@cases
 def _lstm_bptt_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.grading.checks import numeric_gradient
 
-    rng = np.random.default_rng(905)
+    rng = case_rng(905)
     cases = []
     for steps, batch, n_in, hidden, scale in LSTM_BPTT_SHAPES:
         v = _weights(rng, n_in, hidden, scale)
@@ -415,12 +415,12 @@ def _library_input_grads(xs, u, w, cell) -> np.ndarray:
     return np.sqrt((np.asarray(x.grad, dtype=np.float64) ** 2).sum(axis=(1, 2)))
 
 
-@cache
+@cases
 def _memory_cases() -> tuple[Case, ...]:
     cases = []
     T, n_in, H = MEMORY_STEPS, MEMORY_IN, MEMORY_HIDDEN
     for seed, forget_bias, keeps in MEMORY_RUNS:
-        rng = np.random.default_rng(960 + seed)
+        rng = case_rng(960 + seed)
         s = 1.0 / np.sqrt(H)  # PyTorch's default start for both layers
         xs = rng.standard_normal((T, 1, n_in)).round(4)
         dh_T = rng.standard_normal((1, H)).round(4)

@@ -10,7 +10,6 @@ swapping the roles of ``z`` and ``1 - z``, changes the answer by far more than r
 
 from __future__ import annotations
 
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -20,6 +19,7 @@ from tinygrad_rnn.grading.arrays import array_problem, as_array, from_plain, lat
 from tinygrad_rnn.grading.checks import value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import case_rng, cases
 
 WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
 
@@ -43,11 +43,11 @@ def _tensors(*arrays: np.ndarray) -> list[Any]:
 STEP_SHAPES = ((1, 1, 1, 1.0), (2, 3, 4, 0.8), (4, 5, 3, 1.0), (3, 2, 5, 0.5), (1, 4, 2, 2.0))
 
 
-@cache
+@cases
 def _step_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.nn import GRUState, gru_step
 
-    rng = np.random.default_rng(1001)
+    rng = case_rng(1001)
     cases = []
     for batch, n_in, hidden, scale in STEP_SHAPES:
         w = _weights(rng, n_in, hidden, scale)
@@ -116,7 +116,7 @@ COUNT_CASES = (
 )
 
 
-@cache
+@cases
 def _count_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.nn.recurrent import LAYERS
 
@@ -156,11 +156,11 @@ def judge_recurrent_num_params(case: Case, got: int) -> str | None:
 FORWARD_SHAPES = ((1, 2, 3, 2, 1.0), (4, 1, 1, 3, 1.0), (6, 3, 2, 4, 0.7), (12, 2, 3, 2, 1.5))
 
 
-@cache
+@cases
 def _forward_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.nn import GRU
 
-    rng = np.random.default_rng(1003)
+    rng = case_rng(1003)
     cases = []
     for steps, batch, n_in, hidden, scale in FORWARD_SHAPES:
         w = _weights(rng, n_in, hidden, scale)
@@ -217,12 +217,12 @@ GRU_BPTT_GRADS = {"xs": "dxs", "h0": "dh0", "W_ih": "dW_ih", "W_hh": "dW_hh"}
 GRU_BPTT_GRADS |= {"b_ih": "db_ih", "b_hh": "db_hh"}
 
 
-@cache
+@cases
 def _gru_bptt_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.grading.checks import numeric_gradient
     from tinygrad_rnn.nn import GRU
 
-    rng = np.random.default_rng(1004)
+    rng = case_rng(1004)
     cases = []
     for steps, batch, n_in, hidden, scale in GRU_BPTT_SHAPES:
         v = _weights(rng, n_in, hidden, scale)

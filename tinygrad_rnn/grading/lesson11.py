@@ -12,7 +12,6 @@ be below a fixed target that lesson 0's bigram model does not reach.
 from __future__ import annotations
 
 import math
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -22,13 +21,14 @@ from tinygrad_rnn.grading.arrays import array_problem
 from tinygrad_rnn.grading.checks import close, value_message
 from tinygrad_rnn.grading.probes import WrongType, as_number, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import case_rng, cases
 
 # ---------------------------------------------------------------- 11.1 encode / decode / batches
 
 TEXTS = ("hello, world", "abcab\nba", "the zen of python")
 
 
-@cache
+@cases
 def _codec_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.data.text import CharVocab
 
@@ -63,11 +63,11 @@ def judge_codec(case: Case, got: dict[str, Any]) -> str | None:
 BATCH_SHAPES = ((12, 2, 2), (50, 3, 4), (101, 4, 5), (64, 1, 7), (40, 5, 3))
 
 
-@cache
+@cases
 def _batch_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.generate import batch_streams
 
-    rng = np.random.default_rng(1101)
+    rng = case_rng(1101)
     cases = []
     for length, batch, seq_len in BATCH_SHAPES:
         ids = rng.integers(0, 30, length)
@@ -130,7 +130,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return p / p.sum()
 
 
-@cache
+@cases
 def _sample_cases() -> tuple[Case, ...]:
     cases = []
     for k, (logits, tau) in enumerate(SAMPLE_CASES):
@@ -191,12 +191,12 @@ def judge_sample(case: Case, got: dict[str, Any]) -> str | None:
 NLL_SHAPES = ((3, 4, 0.0), (5, 7, 1.0), (10, 3, 3.0), (4, 30, 2.0), (6, 5, 400.0))
 
 
-@cache
+@cases
 def _nll_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.nn.functional import cross_entropy
     from tinygrad_rnn.tensor import Tensor
 
-    rng = np.random.default_rng(1103)
+    rng = case_rng(1103)
     cases = []
     for n, v, scale in NLL_SHAPES:
         logits = (rng.standard_normal((n, v)) * scale).round(4)
@@ -239,7 +239,7 @@ TARGET_NLL = 1.0
 TRAIN_SECONDS = 8.0
 
 
-@cache
+@cases
 def _train_cases() -> tuple[Case, ...]:
     from tinygrad_rnn.bigram import bigram_counts, bigram_probs, mean_nll
     from tinygrad_rnn.data.text import CharVocab, grammar_text
@@ -375,7 +375,7 @@ def _gen_greedy(model: Any, prompt_ids: list[int], n: int, carry: bool = True) -
     return ids[len(prompt_ids) :]
 
 
-@cache
+@cases
 def _gen_cases() -> tuple[Case, ...]:
     stoi = {ch: i for i, ch in enumerate(GEN_ITOS)}
     prompt = [stoi[ch] for ch in GEN_PROMPT]

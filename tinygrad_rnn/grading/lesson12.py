@@ -11,7 +11,6 @@ state between steps.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -21,6 +20,7 @@ from tinygrad_rnn.grading.arrays import array_problem, as_array
 from tinygrad_rnn.grading.checks import close, value_message
 from tinygrad_rnn.grading.probes import WrongType, as_number, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import case_rng, cases
 
 # ---------------------------------------------------------------- 12.1 sliding_windows
 
@@ -28,9 +28,9 @@ from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 WINDOW_CASES = ((6, 3, 2), (10, 4, 1), (30, 7, 5), (12, 1, 3), (9, 4, 5))
 
 
-@cache
+@cases
 def _window_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(1201)
+    rng = case_rng(1201)
     cases = []
     for length, window, horizon in WINDOW_CASES:
         series = rng.standard_normal(length).round(4)
@@ -66,9 +66,9 @@ def judge_windows(case: Case, got: list[np.ndarray]) -> str | None:
 CONFUSION_CASES = ((10, 2, 0.7), (50, 4, 0.5), (7, 3, 0.0), (100, 5, 0.9), (20, 6, 0.6))
 
 
-@cache
+@cases
 def _confusion_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(1202)
+    rng = case_rng(1202)
     cases = []
     for n, classes, right in CONFUSION_CASES:
         high = classes - 1 if classes == 6 else classes  # class 5 of 6 never occurs
@@ -142,9 +142,9 @@ def _roll(step, x, state, n, feed_back=True, carry=True) -> np.ndarray:
 ROLLOUT_SHAPES = ((1, 3, 5), (4, 2, 8), (2, 5, 1), (3, 4, 12))
 
 
-@cache
+@cases
 def _rollout_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(1203)
+    rng = case_rng(1203)
     cases = []
     for batch, hidden, n in ROLLOUT_SHAPES:
         weights = {

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -30,6 +29,7 @@ from tinygrad_rnn.grading.arrays import array_problem, as_array
 from tinygrad_rnn.grading.checks import fmt
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import case_rng, cases
 
 __all__ = ["LESSON", "make_step", "make_layer"]
 
@@ -88,9 +88,9 @@ def _label(inputs: dict[str, Any]) -> str:
     return f"additive_attention({shapes})"
 
 
-@cache
+@cases
 def _forward_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(1301)
+    rng = case_rng(1301)
     cases = []
     for shape in ATTENTION_SHAPES:
         inputs = _attention_inputs(rng, shape)
@@ -169,9 +169,9 @@ def _key_paths(inputs: dict[str, np.ndarray], grad_context: np.ndarray):
     return keys.grad, values.grad
 
 
-@cache
+@cases
 def _gradient_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(1311)
+    rng = case_rng(1311)
     cases = []
     for shape in ATTENTION_SHAPES[:4]:
         inputs = _attention_inputs(rng, shape)
@@ -243,9 +243,9 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-@cache
+@cases
 def _mask_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(1302)
+    rng = case_rng(1302)
     cases = []
     for batch, n_pos, scale, padding in MASK_SHAPES:
         scores = (rng.standard_normal((batch, n_pos)) * scale).round(4)
@@ -357,9 +357,9 @@ def _beam(step, start: np.ndarray, n_steps: int, width: int, sort: bool = True, 
 BEAM_SHAPES = ((3, 4, 4, 2), (4, 3, 3, 3), (2, 3, 3, 8), (3, 2, 3, 9), (2, 2, 5, 1), (4, 3, 2, 16))
 
 
-@cache
+@cases
 def _beam_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(1303)
+    rng = case_rng(1303)
     cases = []
     for vocab, hidden, n_steps, width in BEAM_SHAPES:
         weights = {
@@ -504,9 +504,9 @@ def _library_bidirectional(forward: dict, backward: dict, x: np.ndarray):
 BIDIRECTIONAL_SHAPES = ((5, 2, 3, 4), (1, 1, 2, 2), (7, 3, 2, 3), (4, 1, 1, 5))
 
 
-@cache
+@cases
 def _bidirectional_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(1304)
+    rng = case_rng(1304)
     cases = []
     for n_steps, batch, n_in, hidden in BIDIRECTIONAL_SHAPES:
         layers = [

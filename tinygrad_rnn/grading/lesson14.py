@@ -22,7 +22,6 @@ its own process (:func:`forward`, held to ``tinygrad_rnn.nn.lstm_step`` by the t
 from __future__ import annotations
 
 import math
-from functools import cache
 from types import ModuleType
 from typing import Any
 
@@ -32,6 +31,7 @@ from tinygrad_rnn.grading.arrays import array_problem, as_array
 from tinygrad_rnn.grading.checks import numeric_gradient, value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.seeding import case_rng, cases
 
 __all__ = ["LESSON", "forward", "surprise_z", "TARGET_NATS", "TRAIN_SECONDS"]
 
@@ -162,9 +162,9 @@ def _step_only_grad(p, x_ids, y_ids, h0, c0, step: int) -> np.ndarray:
     return np.array(numeric_gradient(loss, p["W_hh"].ravel().tolist())).reshape(p["W_hh"].shape)
 
 
-@cache
+@cases
 def _chunk_cases() -> tuple[Case, ...]:
-    rng = np.random.default_rng(1401)
+    rng = case_rng(1401)
     cases = []
     for steps, batch, V, H, scale in CHUNK_SHAPES:
         p = _random_params(rng, V, H, scale)
@@ -367,7 +367,7 @@ def _sample_problem(label, params, itos, prefix, text, temperature, n) -> str | 
     )
 
 
-@cache
+@cases
 def _sample_cases() -> tuple[Case, ...]:
     cases = []
     for seed, H, temperature, n in SAMPLE_CASES:
@@ -469,7 +469,7 @@ def held_out_nats(params: dict[str, np.ndarray], itos: list[str], text: str) -> 
     return _mean_nll(logits, ids[1:, None])
 
 
-@cache
+@cases
 def _train_cases() -> tuple[Case, ...]:
     _, _, bigram = _held_out()
     label = (
@@ -536,7 +536,7 @@ def judge_train(case: Case, got: dict[str, Any]) -> str | None:
     return None
 
 
-@cache
+@cases
 def _trained_sample_cases() -> tuple[Case, ...]:
     label = (
         f"sample(your trained params, itos, {TRAINED_PREFIX!r}, ...) at temperatures "

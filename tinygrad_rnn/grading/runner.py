@@ -38,6 +38,7 @@ from tinygrad_rnn.grading.sandbox import wire
 from tinygrad_rnn.grading.sandbox._child import MEMORY_ENV, memory_limit_mb
 from tinygrad_rnn.grading.sandbox._reaper import PROCESS_LIMIT
 from tinygrad_rnn.grading.sandbox.processes import PACKAGE_ROOT, HandIn, Launcher
+from tinygrad_rnn.grading.seeding import current_seed
 
 __all__ = [
     "CheckResult",
@@ -93,6 +94,7 @@ class GradeReport:
     target: str
     results: list[ExerciseResult]
     file: str | None = None
+    seeded: bool = False  # cases drawn from an instructor's seed (its value is not kept)
 
     @property
     def score(self) -> int:
@@ -126,6 +128,7 @@ class GradeReport:
             "passed": sum(r.passed for r in self.results),
             "total": len(self.results),
             "all_passed": self.all_passed,
+            "seeded": self.seeded,
             "exercises": exercises,
         }
 
@@ -210,7 +213,8 @@ def grade(
     finally:
         if own:
             launcher.close()
-    return GradeReport(target, results, str(file) if file is not None else None)
+    seeded = current_seed() is not None
+    return GradeReport(target, results, str(file) if file is not None else None, seeded)
 
 
 def grade_exercise(
