@@ -15,11 +15,10 @@ from tinygrad_rnn.grading.cli import main
 from tinygrad_rnn.grading.course import (
     PROGRESS_FILE,
     course_rows,
-    pristine_path,
-    pristine_source,
     reset_to_stubs,
+    stub_source,
     write_learner_copy,
-    write_pristine_stubs,
+    write_stub_copy,
 )
 from tinygrad_rnn.grading.processes import Launcher
 from tinygrad_rnn.grading.registry import LESSON_TITLES
@@ -292,7 +291,7 @@ def test_cases_are_seeded() -> None:
 
 def test_grade_command_scorecard_report_and_exit_codes(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "lessons"
-    write_pristine_stubs(folder)  # the shipped stubs, not the learner's lessons/
+    write_stub_copy(folder, LESSONS_DIR)  # the shipped stubs, not the learner's work
     report_path = tmp_path / "out" / "report.json"
     code = main(["grade", "1", "--lessons-dir", str(folder), "--json", str(report_path)])
     out = capsys.readouterr().out
@@ -359,7 +358,7 @@ def test_the_tinygrad_rnn_command_runs_grade(tmp_path: Path) -> None:
 def test_lessons_command_shows_progress(tmp_path: Path, capsys) -> None:
     folder = tmp_path / "lessons"
     shutil.copytree(LESSONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__", ".*"))
-    write_pristine_stubs(folder)  # whatever the learner solved in lessons/ is undone here
+    write_stub_copy(folder, folder)  # whatever the learner solved in lessons/ is undone here
     shutil.copy(SOLUTION_1, folder / "01_neuron_exercises.py")
     assert main(["grade", "1", "--lessons-dir", str(folder), "--no-json"]) == 0
     assert main(["grade", "2.2", "--lessons-dir", str(folder), "--no-json"]) == 1  # a stub
@@ -394,39 +393,38 @@ def test_learner_copy_reproduces_the_shipped_stubs(tmp_path: Path) -> None:
     for lesson in lessons():
         stub = tmp_path / "class" / "lessons" / lesson.exercise_file
         # the docstrings and prose of the shipped file are the solution's here; what must
-        # agree is every function body, so compare against the pristine file's own reset
+        # agree is every function body, so compare against the file's own reset
         assert stub.read_text() == reset_to_stubs(stub.read_text(), lesson), lesson.exercise_file
     with pytest.raises(FileExistsError):
         write_learner_copy(folder, tmp_path / "class")
 
 
-def _shipped_text(name: str) -> str | None:
-    """lessons/<name> as committed when that is a stub file, else the working file when it
-    is one, else None (the learner has worked on it: the check runs in an untouched tree)."""
-    lesson = next(lesson for lesson in lessons() if lesson.exercise_file == name)
-    candidates = []
+@pytest.mark.parametrize("lesson", lessons(), ids=lambda lesson: f"lesson{lesson.number}")
+def test_the_committed_exercise_file_is_its_own_stub_form(lesson) -> None:
+    """stub_source() resets the learner's file; that equals the shipped file only if the
+    committed file is already all stubs, so check the committed one (not the working file)."""
     proc = subprocess.run(
-        ["git", "-C", str(ROOT), "show", f"HEAD:lessons/{name}"],
+        ["git", "-C", str(ROOT), "show", f"HEAD:lessons/{lesson.exercise_file}"],
         capture_output=True,
         text=True,
         check=False,
     )
-    if proc.returncode == 0:
-        candidates.append(proc.stdout)
-    candidates.append((LESSONS_DIR / name).read_text(encoding="utf-8"))
-    return next((text for text in candidates if reset_to_stubs(text, lesson) == text), None)
+    if proc.returncode != 0:
+        pytest.skip("not a git checkout: the committed file cannot be read")
+    assert reset_to_stubs(proc.stdout, lesson) == proc.stdout, lesson.exercise_file
 
 
-@pytest.mark.parametrize("lesson", lessons(), ids=lambda lesson: f"lesson{lesson.number}")
-def test_the_pristine_copy_is_the_shipped_exercise_file(lesson) -> None:
-    pristine = pristine_source(lesson)
-    assert reset_to_stubs(pristine, lesson) == pristine, "the pristine copy holds only stubs"
-    shipped = _shipped_text(lesson.exercise_file)
-    if shipped is None:
-        pytest.skip(f"lessons/{lesson.exercise_file} has been worked on (compared when untouched)")
-    assert shipped == pristine, (
-        f"lessons/{lesson.exercise_file} changed: copy it to {pristine_path(lesson)}"
-    )
+def test_stub_source_undoes_a_solved_file(tmp_path: Path) -> None:
+    lesson = lessons()[1]
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    shutil.copy(ROOT / "tests" / "solutions" / lesson.exercise_file, folder)
+    stub = stub_source(lesson, folder)
+    assert stub == reset_to_stubs(stub, lesson)
+    assert stub != (folder / lesson.exercise_file).read_text()
+    assert "NotImplementedError" in stub
+    with pytest.raises(FileNotFoundError, match=lessons()[2].exercise_file):
+        stub_source(lessons()[2], folder)
 
 
 def test_learner_copy_turns_solutions_back_into_stubs(tmp_path: Path) -> None:

@@ -12,12 +12,13 @@ import pytest
 
 from tinygrad_rnn.grading.classroom import find_hand_ins, grade_class
 from tinygrad_rnn.grading.cli import main
-from tinygrad_rnn.grading.course import PRISTINE_DIR
+from tinygrad_rnn.grading.course import stub_source
+from tinygrad_rnn.grading.registry import lessons
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION_1 = ROOT / "tests" / "solutions" / "01_neuron_exercises.py"
 # the shipped stub, not lessons/ (which the learner may have solved)
-STUB_1 = PRISTINE_DIR / "01_neuron_exercises.py.txt"
+STUB_1 = stub_source(lessons()[1], ROOT / "lessons")
 WRONG_RELU = "\n\ndef relu_slope(z):\n    return 1.0  # wrong for z < 0\n"
 
 
@@ -27,7 +28,7 @@ def hand_ins(tmp_path: Path) -> Path:
     folder = tmp_path / "hand-ins"
     folder.mkdir()
     shutil.copy(SOLUTION_1, folder / "alice.py")
-    shutil.copy(STUB_1, folder / "bob.py")
+    (folder / "bob.py").write_text(STUB_1)
     (folder / "carol.py").write_text(SOLUTION_1.read_text() + WRONG_RELU, encoding="utf-8")
     lessons = folder / "dan" / "lessons"
     lessons.mkdir(parents=True)

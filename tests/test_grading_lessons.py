@@ -1,7 +1,7 @@
 """The grader is honest on every lesson: stubs score 0, solutions score full, bugs are caught.
 
-Adding a lesson's exercises needs no change here: the stubs come from the package's pristine
-copy of ``lessons/`` (never the learner's working files, which may be solved), the
+Adding a lesson's exercises needs no change here: the stubs come the learner's ``lessons/`` reset
+to stubs (``course.stub_source``: solved files count as untouched), the
 solutions from ``tests/solutions/`` (same file names), the bugs from ``tests/bug_zoo/``
 (each file declares ``BUG_FOR = "N.k"`` and optionally ``CAUGHT_BY = "<text the failure
 message must contain>"``).
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tinygrad_rnn.grading import grade, lessons
-from tinygrad_rnn.grading.course import write_pristine_stubs
+from tinygrad_rnn.grading.course import write_stub_copy
 from tinygrad_rnn.grading.processes import Launcher
 from tinygrad_rnn.grading.runner import find_lessons_dir
 
@@ -46,7 +46,7 @@ def launcher():
 def stubs_dir(tmp_path_factory) -> Path:
     """The exercise files as shipped, whatever the learner has written in lessons/."""
     folder = tmp_path_factory.mktemp("stubs") / "lessons"
-    write_pristine_stubs(folder)
+    write_stub_copy(folder, LESSONS_DIR)
     return folder
 
 

@@ -13,14 +13,12 @@ function to its stub: the docstring stays, the body becomes
 ``raise NotImplementedError("Exercise N.k: <todo>")`` from the registry. The committed
 exercise files are exactly such stubs, and a test keeps it that way.
 
-Pristine stubs: ``grading/pristine/`` keeps a copy of every exercise file as the course ships
-it (``NN_name_exercises.py.txt``, plain text so that nothing imports or lints it as a
-module). The learner edits ``lessons/``; anything that needs the untouched stubs (the
-project's own tests, a fresh start) takes them from here with :func:`pristine_source` or
-:func:`write_pristine_stubs`. The copy is part of the package, so it is there in an installed
-copy or an unpacked archive as much as in a git checkout, and it does not change when the
-learner commits their own work. When an exercise file's shipped text changes, its copy here
-changes with it (a test compares them in an untouched checkout).
+Stubs as shipped: :func:`stub_source` gives a lesson's exercise file with every exercise
+function reset to its stub, whatever the learner has written in it. Anything that needs the
+untouched stubs (the project's own tests, a fresh start) takes them from there, so solving
+the exercises in ``lessons/`` never turns a test red. There is no second copy of the files
+to keep in step: the reset form of the learner's file is the shipped file, because the
+committed exercise files are their own reset form (a test checks it).
 """
 
 from __future__ import annotations
@@ -36,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from tinygrad_rnn.grading.registry import LESSON_TITLES, Exercise, Lesson, lessons
-from tinygrad_rnn.grading.runner import GradeReport
+from tinygrad_rnn.grading.runner import GradeReport, find_lessons_dir
 
 __all__ = [
     "PROGRESS_FILE",
@@ -46,16 +44,14 @@ __all__ = [
     "hints_seen",
     "load_progress",
     "mark_hints_seen",
-    "pristine_path",
-    "pristine_source",
     "record_progress",
     "reset_to_stubs",
     "write_learner_copy",
-    "write_pristine_stubs",
+    "stub_source",
+    "write_stub_copy",
 ]
 
 PROGRESS_FILE = ".grade-progress.json"
-PRISTINE_DIR = Path(__file__).resolve().parent / "pristine"
 _SKIP = {"__pycache__", ".ipynb_checkpoints", PROGRESS_FILE}
 
 
@@ -269,31 +265,27 @@ def write_learner_copy(lessons_dir: Path, dest: Path) -> list[Path]:
     return reset
 
 
-# ---------------------------------------------------------------- pristine stubs
+# ---------------------------------------------------------------- stubs as shipped
 
 
-def pristine_path(lesson: Lesson) -> Path:
-    """Where the package keeps the lesson's exercise file as shipped (untouched stubs)."""
-    return PRISTINE_DIR / f"{lesson.exercise_file}.txt"
+def stub_source(lesson: Lesson, lessons_dir: Path | None = None) -> str:
+    """The lesson's exercise file with every exercise back to its stub.
 
-
-def pristine_source(lesson: Lesson) -> str:
-    """The lesson's exercise file as shipped, whatever the learner did to ``lessons/``.
+    It is the learner's own file (in ``lessons_dir``, else the folder the grader finds) run
+    through :func:`reset_to_stubs`: solved or not, the result is the file as shipped, so tests
+    that need untouched stubs never read the learner's work as it is.
 
     Raises:
-        FileNotFoundError: when the package has no copy for the lesson.
+        FileNotFoundError: when the lessons folder has no exercise file for the lesson.
     """
-    path = pristine_path(lesson)
+    path = find_lessons_dir(lessons_dir) / lesson.exercise_file
     if not path.is_file():
-        raise FileNotFoundError(
-            f"no pristine copy of {lesson.exercise_file} at {path}; "
-            f"copy the shipped lessons/{lesson.exercise_file} there"
-        )
-    return path.read_text(encoding="utf-8")
+        raise FileNotFoundError(f"no exercise file {path} for lesson {lesson.number}")
+    return reset_to_stubs(path.read_text(encoding="utf-8"), lesson)
 
 
-def write_pristine_stubs(folder: Path) -> list[Path]:
-    """Write every lesson's untouched exercise file into ``folder`` (replacing what is there).
+def write_stub_copy(folder: Path, lessons_dir: Path | None = None) -> list[Path]:
+    """Write every lesson's :func:`stub_source` into ``folder`` (replacing what is there).
 
     Returns:
         The files written, in lesson order.
@@ -303,6 +295,6 @@ def write_pristine_stubs(folder: Path) -> list[Path]:
     written = []
     for lesson in lessons():
         path = folder / lesson.exercise_file
-        path.write_text(pristine_source(lesson), encoding="utf-8")
+        path.write_text(stub_source(lesson, lessons_dir), encoding="utf-8")
         written.append(path)
     return written
