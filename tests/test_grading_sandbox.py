@@ -357,6 +357,22 @@ return "wrote"
     assert not Path("/dev/shm", name).exists(), "the hand-in's /dev/shm file stayed"
 
 
+@linux_only
+@needs_bwrap
+def test_the_sandbox_root_is_read_only(tmp_path: Path) -> None:
+    # the root of a bubblewrap sandbox is an in-memory folder with no size limit: a hand-in
+    # that could write there would fill the machine's memory outside every limit
+    body = """
+try:
+    with open("/filler", "wb") as fh:
+        fh.write(b"x" * 2**20)
+except OSError as exc:
+    return "refused " + (exc.strerror or type(exc).__name__)
+return "wrote"
+"""
+    assert _attack(tmp_path, body) == "refused Read-only file system"
+
+
 FORKED_HOG = """
 import os, time
 _original_gate_weights = gate_weights
