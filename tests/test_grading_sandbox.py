@@ -620,3 +620,20 @@ def test_a_summary_forged_after_grading_does_not_stand(tmp_path: Path, isolation
     time.sleep(max(0.0, started + 2.0 - time.monotonic()))
     summary = (out / "summary.csv").read_text(encoding="utf-8")
     assert summary != forged and "mallory,mallory,0," in summary, summary
+
+
+def test_a_venv_reached_through_a_symlink_is_seen_under_both_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `.venv -> /elsewhere/venv`: Python runs as .venv/bin/python, so the sandbox must show
+    # the venv under the link's name too (it once failed with "bwrap: execvp ...: No such file")
+    from tinygrad_rnn.grading.sandbox import isolation
+
+    real = Path(sys.prefix).resolve()
+    link = tmp_path / ".venv"
+    link.symlink_to(real, target_is_directory=True)
+    monkeypatch.setattr(sys, "prefix", str(link))
+    monkeypatch.setattr(sys, "exec_prefix", str(link))
+    args = isolation._system_binds()
+    pairs = list(zip(args, args[1:], args[2:], strict=False))
+    assert ("--ro-bind", str(real), str(link)) in pairs

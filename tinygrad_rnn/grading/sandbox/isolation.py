@@ -124,6 +124,13 @@ def _system_binds() -> list[str]:
             continue
         seen.append(path)
         args += ["--ro-bind", str(path), str(path)]
+    # A venv reached through a symbolic link (``.venv -> /elsewhere/venv``) is run by that
+    # name (sys.executable): the same folder appears there too, or Python is not found.
+    for raw in (sys.prefix, sys.exec_prefix):
+        given = Path(os.path.abspath(raw))
+        if given.is_dir() and given != given.resolve() and given not in seen:
+            seen.append(given)
+            args += ["--ro-bind", str(given.resolve()), str(given)]
     return args
 
 
