@@ -8,15 +8,14 @@ for 7.4. Every input is seeded; shapes are never square where a transpose could 
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn.grading.arrays import array_problem, as_array, from_plain, late_by_one, to_plain
-from tinygrad_rnn.grading.checks import numeric_gradient, shape_message, value_message
-from tinygrad_rnn.grading.probes import WrongType, describe
-from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.arrays import array_problem, late_by_one, to_plain
+from tinygrad_rnn.grading.calls import call
+from tinygrad_rnn.grading.checks import numeric_gradient, shape_message
+from tinygrad_rnn.grading.registry import Case, Exercise, Lesson
 from tinygrad_rnn.grading.seeding import case_rng, cases
 
 WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
@@ -70,15 +69,6 @@ def _step_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_rnn_step(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    args = from_plain(inputs, ("x_t", "h_prev", *WEIGHTS))
-    return as_array(learner.rnn_step(*args), "rnn_step")
-
-
-def judge_rnn_step(case: Case, got: Any) -> str | None:
-    return array_problem(case.label, "h_t", case.expected, got)
-
-
 # ---------------------------------------------------------------- 7.2 rnn_forward
 
 #: (T, B, I, H, weight scale)
@@ -99,17 +89,8 @@ def _forward_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_rnn_forward(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    args = from_plain(inputs, ("xs", "h0", *WEIGHTS))
-    return as_array(learner.rnn_forward(*args), "rnn_forward")
-
-
-def judge_rnn_forward(case: Case, got: Any) -> str | None:
-    want, h0 = case.expected["hs"], case.expected["h0"]
-    got = np.asarray(got, dtype=np.float64)
-    return late_by_one(case.label, want, got, h0) or array_problem(
-        case.label, "the hidden states hs", want, got
-    )
+def _states_late(case: Case, got: np.ndarray) -> str | None:
+    return late_by_one(case.label, case.expected["hs"], got, case.expected["h0"])
 
 
 # ---------------------------------------------------------------- 7.3 rnn_bptt
@@ -152,17 +133,6 @@ def _bptt_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_rnn_bptt(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    args = from_plain(inputs, ("xs", "h0", *WEIGHTS, "dhs"))
-    return as_array(learner.rnn_bptt(*args), "rnn_bptt")
-
-
-def judge_rnn_bptt(case: Case, got: Any) -> str | None:
-    return array_problem(
-        case.label, "dW_hh (vs central differences)", case.expected, got, 1e-6, 1e-8
-    )
-
-
 # ---------------------------------------------------------------- 7.4 rnn_num_params
 
 #: (input_size, hidden_size, num_layers, bias)
@@ -187,22 +157,6 @@ def _count_cases() -> tuple[Case, ...]:
         inputs = {"input_size": n_in, "hidden_size": hidden, "num_layers": layers, "bias": bias}
         cases.append(Case(inputs, int(expected), label))
     return tuple(cases)
-
-
-def probe_rnn_num_params(learner: ModuleType, inputs: dict[str, Any]) -> int:
-    count = learner.rnn_num_params(
-        inputs["input_size"],
-        inputs["hidden_size"],
-        num_layers=inputs["num_layers"],
-        bias=inputs["bias"],
-    )
-    if isinstance(count, bool) or not isinstance(count, int | np.integer):
-        raise WrongType(f"rnn_num_params should return an int, got {describe(count)}")
-    return int(count)
-
-
-def judge_rnn_num_params(case: Case, got: int) -> str | None:
-    return None if got == case.expected else value_message(case.label, case.expected, got)
 
 
 # ---------------------------------------------------------------- 7.5 truncated_bptt
@@ -256,18 +210,7 @@ def _tbptt_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_tbptt(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
-    args = from_plain(inputs, ("xs", "h0", *WEIGHTS, "dhs"))
-    result = learner.truncated_bptt(*args, inputs["window"])
-    if not isinstance(result, tuple | list) or len(result) != 2:
-        raise WrongType(f"truncated_bptt should return (grads, h_T), got {describe(result)}")
-    return {
-        "grads": as_array(result[0], "truncated_bptt's grads"),
-        "h_T": as_array(result[1], "truncated_bptt's h_T"),
-    }
-
-
-def judge_tbptt(case: Case, got: dict[str, Any]) -> str | None:
+def _window_mistakes(case: Case, got: dict[str, Any]) -> str | None:
     want, grads = case.expected, np.asarray(got["grads"])
     n = len(want["grads"])
     if grads.shape != want["grads"].shape:
@@ -336,7 +279,15 @@ LESSON = Lesson(
                 "tinygrad_rnn.nn.RNN",
             ),
             rule="write the step yourself",
-            checks=(Check("h_t matches nn.rnn_step", _step_cases, probe_rnn_step, judge_rnn_step),),
+            checks=(
+                call(
+                    "h_t matches nn.rnn_step",
+                    _step_cases,
+                    "rnn_step",
+                    ("x_t", "h_prev", *WEIGHTS),
+                    what="h_t",
+                ),
+            ),
         ),
         Exercise(
             id="7.2",
@@ -371,11 +322,14 @@ LESSON = Lesson(
             ),
             rule="unroll the recurrence yourself",
             checks=(
-                Check(
+                call(
                     "hidden states match the unrolled nn.RNN",
                     _forward_cases,
-                    probe_rnn_forward,
-                    judge_rnn_forward,
+                    "rnn_forward",
+                    ("xs", "h0", *WEIGHTS),
+                    returns="hs",
+                    what="the hidden states hs",
+                    diagnose=_states_late,
                 ),
             ),
         ),
@@ -417,11 +371,14 @@ LESSON = Lesson(
             ),
             rule="backpropagate through time yourself",
             checks=(
-                Check(
+                call(
                     "dW_hh matches central differences",
                     _bptt_cases,
-                    probe_rnn_bptt,
-                    judge_rnn_bptt,
+                    "rnn_bptt",
+                    ("xs", "h0", *WEIGHTS, "dhs"),
+                    what="dW_hh (vs central differences)",
+                    rtol=1e-6,
+                    atol=1e-8,
                 ),
             ),
         ),
@@ -454,11 +411,14 @@ LESSON = Lesson(
             forbidden=("tinygrad_rnn.nn.RNN", "tinygrad_rnn.nn.RNNCell"),
             rule="count the parameters yourself",
             checks=(
-                Check(
+                call(
                     "matches nn.RNN(...).num_parameters()",
                     _count_cases,
-                    probe_rnn_num_params,
-                    judge_rnn_num_params,
+                    "rnn_num_params",
+                    ("input_size:raw", "hidden_size:raw"),
+                    keywords=("num_layers:raw", "bias:raw"),
+                    returns="count:int",
+                    what="the count",
                 ),
             ),
         ),
@@ -484,11 +444,15 @@ LESSON = Lesson(
                 "return np.stack(grads), h.",
             ),
             checks=(
-                Check(
+                call(
                     "each window's dW_hh matches central differences from the carried state",
                     _tbptt_cases,
-                    probe_tbptt,
-                    judge_tbptt,
+                    "truncated_bptt",
+                    ("xs", "h0", *WEIGHTS, "dhs", "window:raw"),
+                    returns=("grads", "h_T"),
+                    rtol={"grads": 1e-6, "h_T": 1e-9},
+                    atol={"grads": 1e-8, "h_T": 1e-12},
+                    diagnose=_window_mistakes,
                 ),
             ),
             forbidden=(
