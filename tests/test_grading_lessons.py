@@ -113,14 +113,7 @@ def _zoo_id(path: Path) -> str:
 
 def test_every_exercise_with_forbidden_calls_has_a_zoo_entry() -> None:
     covered = {_zoo_id(path) for path in FORBIDDEN_ZOO}
-    # Lesson 13 (attention) declares forbidden calls but has no zoo entries yet.
-    needed = {
-        ex.id
-        for lesson in lessons()
-        if lesson.number != 13
-        for ex in lesson.exercises
-        if ex.forbidden
-    }
+    needed = {ex.id for lesson in lessons() for ex in lesson.exercises if ex.forbidden}
     assert needed <= covered, f"no forbidden-call entry for {sorted(needed - covered)}"
 
 

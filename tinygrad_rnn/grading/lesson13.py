@@ -609,7 +609,9 @@ LESSON = Lesson(
                 "tinygrad_rnn.nn.attention.additive_attention",
                 "tinygrad_rnn.nn.attention.AdditiveAttention",
                 "tinygrad_rnn.tensor.Tensor.backward",
+                "tinygrad_rnn.gradcheck.numerical_grad",
             ),
+            rule="compute the attention and its gradient yourself",
         ),
         Exercise(
             id="13.2",
@@ -637,7 +639,12 @@ LESSON = Lesson(
             forbidden=(
                 "tinygrad_rnn.nn.attention.scaled_dot_product_attention",
                 "tinygrad_rnn.nn.attention.additive_attention",
+                "tinygrad_rnn.nn.functional.softmax",
+                "tinygrad_rnn.nn.functional.log_softmax",
+                "tinygrad_rnn.tensor.Tensor.softmax",
+                "tinygrad_rnn.tensor.Tensor.log_softmax",
             ),
+            rule="write the masked softmax yourself",
         ),
         Exercise(
             id="13.3",
@@ -695,6 +702,7 @@ LESSON = Lesson(
                 "tinygrad_rnn.nn.recurrent.GRU",
                 "tinygrad_rnn.nn.recurrent.LSTM",
             ),
+            rule="build the layer from the two one-way layers yourself",
         ),
     ),
 )
