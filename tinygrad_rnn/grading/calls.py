@@ -29,7 +29,10 @@ tuple; ``"window:raw"`` is passed unchanged. ``keywords`` are passed by name the
 ``returns`` names what comes back: one name (``"h_t"``) for a single result, a tuple of names
 (``("grads", "h_T")``) for a tuple of that length. Each name may carry a kind after a colon:
 ``array`` (the default: a numpy array, compared entry by entry), ``number`` (a float) or
-``int`` (a whole number, compared exactly).
+``int`` (a whole number, compared exactly). With ``keyed=True`` the function returns a dict
+holding each of those names as a key instead of a tuple. ``order`` says in which order the
+results are compared, the first that differs speaking (e.g. a cell state before the output
+read from it); by default the order of ``returns``.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from typing import Any
 from tinygrad_rnn.grading.probes import WrongType, as_number, describe
 from tinygrad_rnn.grading.registry import Case, Check
 
-__all__ = ["call", "probe", "as_tuple", "split_name"]
+__all__ = ["call", "probe", "as_tuple", "as_keyed", "split_name"]
 
 KINDS = ("array", "number", "int")
 CONVERSIONS = ("array", "tuple", "raw")
@@ -65,6 +68,23 @@ def as_tuple(result: Any, n: int, where: str, names: str) -> tuple[Any, ...]:
     if not isinstance(result, tuple | list) or len(result) != n:
         raise WrongType(f"{where} should return a tuple {names}, got {describe(result)}")
     return tuple(result)
+
+
+def as_keyed(result: Any, returns: Sequence[Sequence[str]], where: str) -> list[Any]:
+    """The values of ``result`` under each name of ``returns``, if it is a dict holding them.
+
+    Raises:
+        WrongType: for anything else, or a dict without some of the keys.
+    """
+    keys = [name for name, _ in returns]
+    if not isinstance(result, dict):
+        raise WrongType(
+            f"{where} should return a dict with keys {', '.join(keys)}; got {describe(result)}"
+        )
+    missing = [k for k in keys if k not in result]
+    if missing:
+        raise WrongType(f"{where}'s dict has no {', '.join(missing)}")
+    return [result[k] for k in keys]
 
 
 def _argument(value: Any, how: str) -> Any:
@@ -109,6 +129,11 @@ def probe(learner: ModuleType, inputs: dict[str, Any]) -> Any:
     if isinstance(returns[0], str):  # one result: [name, kind]
         name, kind = returns
         return _result(result, kind, fn if name == "result" else f"{fn}'s {name}")
+    if spec.get("keyed"):
+        return {
+            name: _result(item, kind, f"{fn}'s {name}")
+            for (name, kind), item in zip(returns, as_keyed(result, returns, fn), strict=True)
+        }
     names = "(" + ", ".join(name for name, _ in returns) + ")"
     items = as_tuple(result, len(returns), fn, names)
     return {
@@ -149,6 +174,8 @@ def call(
     atol: float | dict[str, float] = 1e-12,
     what: str | dict[str, str] | None = None,
     diagnose: Callable[[Case, Any], str | None] | None = None,
+    keyed: bool = False,
+    order: Sequence[str] | None = None,
 ) -> Check:
     """A check that calls the learner's ``fn`` on each case and compares what it returns.
 
@@ -171,12 +198,24 @@ def call(
         diagnose: ``(case, got) -> str | None``, tried first: a message for a specific mistake.
             ``case`` is the case as the builder made it; ``got`` is what the probe returned
             (a dict by name for a tuple).
+        keyed: the function returns a dict holding each name of ``returns`` (a tuple of
+            names) as a key, not a tuple.
+        order: the names of ``returns`` in the order they are compared; the first result that
+            differs is the one reported (default: the order of ``returns``).
     """
     single = isinstance(returns, str)
     outputs = [split_name(r, "array") for r in ([returns] if single else returns)]
     for out_name, kind in outputs:
         if kind not in KINDS:
             raise ValueError(f"check {name!r}: result {out_name!r} has unknown kind {kind!r}")
+    if keyed and single:
+        raise ValueError(f"check {name!r}: keyed=True needs a tuple of names in returns")
+    compared = outputs
+    if order is not None:
+        kinds = dict(outputs)
+        if sorted(order) != sorted(kinds):
+            raise ValueError(f"check {name!r}: order {order!r} should name each result once")
+        compared = [(out_name, kinds[out_name]) for out_name in order]
     arg_spec = [list(split_name(a, "array")) for a in args]
     kw_spec = [list(split_name(k, "array")) for k in keywords]
     for arg_name, how in arg_spec + kw_spec:
@@ -187,6 +226,7 @@ def call(
         "args": arg_spec,
         "keywords": kw_spec,
         "returns": list(outputs[0]) if single else [list(o) for o in outputs],
+        "keyed": keyed,
     }
 
     @functools.wraps(cases)  # keeps __wrapped__ (the builder) and its cache_clear
@@ -211,7 +251,7 @@ def call(
             if message is not None:
                 return message
         results = {outputs[0][0]: got} if single else got
-        for out_name, kind in outputs:
+        for out_name, kind in compared:
             if isinstance(case.expected, dict):
                 want = case.expected[out_name]
             else:
