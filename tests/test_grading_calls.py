@@ -79,3 +79,57 @@ def test_order_must_name_every_result_once() -> None:
         call("h and c", _cases, "step", ("x",), returns=("h", "c"), order=("c",))
     with pytest.raises(ValueError, match="keyed"):
         call("h", _cases, "step", ("x",), returns="h", keyed=True)
+
+
+def _labels_cases() -> tuple[Case, ...]:
+    x, t = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [2, 0]
+    return (Case({"x": x, "t": t}, {"picked": np.array([3.0, 4.0])}, "pick(x, t)"),)
+
+
+def test_ints_arguments_arrive_as_int64_arrays() -> None:
+    seen = []
+
+    def pick(x, t):
+        seen.append(t.dtype)
+        return x[np.arange(len(t)), t]
+
+    check = call("picked", _labels_cases, "pick", ("x", "t:ints"), returns="picked")
+    (case,) = check.cases()
+    learner = ModuleType("learner")
+    learner.pick = pick
+    assert check.judge(case, check.probe(learner, case.inputs)) is None
+    assert seen == [np.dtype(np.int64)]
+
+
+def test_compare_judges_only_the_named_results() -> None:
+    def c_wrong(x):
+        return 2 * x, 3 * x + 1
+
+    def h_check(**kw):
+        return call("h", _cases, "step", ("x",), returns=("h", "c"), compare=("h",), **kw)
+
+    c_check = call("c", _cases, "step", ("x",), returns=("h", "c"), compare=("c",))
+    assert _grade(h_check(), c_wrong) is None
+    assert (
+        _grade(c_check, c_wrong) == f"{LABEL}: expected 3, got 4 (c[0], first of 2 wrong entries)"
+    )
+    seen = []
+    _grade(h_check(diagnose=lambda case, got: seen.append(sorted(got))), c_wrong)
+    assert seen == [["c", "h"]]  # the results not compared still reach diagnose
+    with pytest.raises(ValueError, match="compare"):
+        call("h", _cases, "step", ("x",), returns=("h", "c"), compare=("z",))
+
+
+def test_quiet_silences_numpy_warnings_and_the_comparison_names_the_inf() -> None:
+    import warnings
+
+    def overflows(x):
+        return np.exp(1000.0 * x), 3 * x
+
+    loud = call("h", _cases, "step", ("x",), returns=("h", "c"))
+    quiet = call("h", _cases, "step", ("x",), returns=("h", "c"), quiet=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeWarning, match="overflow"):
+            _grade(loud, overflows)
+        assert _grade(quiet, overflows) == f"{LABEL}: h holds nan or inf: [inf inf]"

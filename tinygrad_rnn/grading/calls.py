@@ -24,7 +24,10 @@ expected answers stay in the grader's process as always.
 
 Argument names may carry a conversion after a colon: ``"xs"`` (the default) becomes a
 float64 array when it is a list and stays as it is otherwise; ``"shape:tuple"`` becomes a
-tuple; ``"window:raw"`` is passed unchanged. ``keywords`` are passed by name the same way.
+tuple; ``"targets:ints"`` becomes an int64 array (class labels, ids); ``"window:raw"`` is
+passed unchanged. ``keywords`` are passed by name the same way. With ``quiet=True`` numpy's
+floating-point warnings are silenced during the call (an overflow shows as inf or nan in the
+result, which the comparison or a diagnosis names, instead of a warning in the output).
 
 ``returns`` names what comes back: one name (``"h_t"``) for a single result, a tuple of names
 (``("grads", "h_T")``) for a tuple of that length. Each name may carry a kind after a colon:
@@ -32,7 +35,9 @@ tuple; ``"window:raw"`` is passed unchanged. ``keywords`` are passed by name the
 ``int`` (a whole number, compared exactly). With ``keyed=True`` the function returns a dict
 holding each of those names as a key instead of a tuple. ``order`` says in which order the
 results are compared, the first that differs speaking (e.g. a cell state before the output
-read from it); by default the order of ``returns``.
+read from it); by default the order of ``returns``. ``compare`` names the results the
+generic comparison looks at when it is not all of them: two checks on the same call, each
+judging one result (the other still comes back, for ``diagnose``).
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ from tinygrad_rnn.grading.registry import Case, Check
 __all__ = ["call", "probe", "as_tuple", "as_keyed", "split_name"]
 
 KINDS = ("array", "number", "int")
-CONVERSIONS = ("array", "tuple", "raw")
+CONVERSIONS = ("array", "tuple", "ints", "raw")
 
 
 def split_name(entry: str, default: str) -> tuple[str, str]:
@@ -92,6 +97,10 @@ def _argument(value: Any, how: str) -> Any:
         return value
     if how == "tuple":
         return tuple(value)
+    if how == "ints":
+        import numpy as np
+
+        return np.array(value, dtype=np.int64)
     if isinstance(value, list):
         import numpy as np
 
@@ -124,7 +133,13 @@ def probe(learner: ModuleType, inputs: dict[str, Any]) -> Any:
     fn = spec["fn"]
     args = [_argument(values[name], how) for name, how in spec["args"]]
     keywords = {name: _argument(values[name], how) for name, how in spec["keywords"]}
-    result = getattr(learner, fn)(*args, **keywords)
+    if spec.get("quiet"):
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            result = getattr(learner, fn)(*args, **keywords)
+    else:
+        result = getattr(learner, fn)(*args, **keywords)
     returns = spec["returns"]
     if isinstance(returns[0], str):  # one result: [name, kind]
         name, kind = returns
@@ -176,6 +191,8 @@ def call(
     diagnose: Callable[[Case, Any], str | None] | None = None,
     keyed: bool = False,
     order: Sequence[str] | None = None,
+    compare: Sequence[str] | None = None,
+    quiet: bool = False,
 ) -> Check:
     """A check that calls the learner's ``fn`` on each case and compares what it returns.
 
@@ -202,6 +219,9 @@ def call(
             names) as a key, not a tuple.
         order: the names of ``returns`` in the order they are compared; the first result that
             differs is the one reported (default: the order of ``returns``).
+        compare: the names of ``returns`` the generic comparison checks (default: all); the
+            others still come back, e.g. for ``diagnose``.
+        quiet: silence numpy's floating-point warnings during the learner's call.
     """
     single = isinstance(returns, str)
     outputs = [split_name(r, "array") for r in ([returns] if single else returns)]
@@ -216,6 +236,10 @@ def call(
         if sorted(order) != sorted(kinds):
             raise ValueError(f"check {name!r}: order {order!r} should name each result once")
         compared = [(out_name, kinds[out_name]) for out_name in order]
+    if compare is not None:
+        if not compare or not set(compare) <= {out_name for out_name, _ in outputs}:
+            raise ValueError(f"check {name!r}: compare {compare!r} should name some results")
+        compared = [(out_name, kind) for out_name, kind in compared if out_name in compare]
     arg_spec = [list(split_name(a, "array")) for a in args]
     kw_spec = [list(split_name(k, "array")) for k in keywords]
     for arg_name, how in arg_spec + kw_spec:
@@ -227,6 +251,7 @@ def call(
         "keywords": kw_spec,
         "returns": list(outputs[0]) if single else [list(o) for o in outputs],
         "keyed": keyed,
+        "quiet": quiet,
     }
 
     @functools.wraps(cases)  # keeps __wrapped__ (the builder) and its cache_clear
