@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn.grading.arrays import array_problem, as_array, from_plain, late_by_one, to_plain
+from tinygrad_rnn.grading.arrays import array_problem, as_array, late_by_one, to_plain
+from tinygrad_rnn.grading.calls import as_tuple, call
 from tinygrad_rnn.grading.checks import value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
@@ -45,12 +46,6 @@ def _library_step(x_t, h_prev, c_prev, w) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(state.h.data, np.float64), np.asarray(state.c.data, np.float64)
 
 
-def _pair(result: Any, n: int, where: str, names: str) -> tuple[Any, ...]:
-    if not isinstance(result, tuple | list) or len(result) != n:
-        raise WrongType(f"{where} should return a tuple {names}, got {describe(result)}")
-    return tuple(result)
-
-
 # ---------------------------------------------------------------- 9.1 lstm_step
 
 #: (B, I, H, weight scale): I != H and 4H != I so that a transpose or a slice shows
@@ -74,20 +69,6 @@ def _step_cases() -> tuple[Case, ...]:
         inputs = {"x_t": x_t.tolist(), "h_prev": h_prev.tolist(), "c_prev": c_prev.tolist()}
         cases.append(Case(inputs | to_plain(w), {"h_t": h_t, "c_t": c_t}, label))
     return tuple(cases)
-
-
-def probe_lstm_step(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
-    args = from_plain(inputs, ("x_t", "h_prev", "c_prev", *WEIGHTS))
-    h_t, c_t = _pair(learner.lstm_step(*args), 2, "lstm_step", "(h_t, c_t)")
-    return {"h_t": as_array(h_t, "lstm_step's h_t"), "c_t": as_array(c_t, "lstm_step's c_t")}
-
-
-def judge_lstm_step(case: Case, got: dict[str, Any]) -> str | None:
-    for name in ("c_t", "h_t"):
-        problem = array_problem(case.label, name, case.expected[name], got[name])
-        if problem:
-            return problem
-    return None
 
 
 # ---------------------------------------------------------------- 9.2 lstm_forward
@@ -129,26 +110,8 @@ def _forward_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_lstm_forward(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
-    args = from_plain(inputs, ("xs", "h0", "c0", *WEIGHTS))
-    hs, h_T, c_T = _pair(learner.lstm_forward(*args), 3, "lstm_forward", "(hs, h_T, c_T)")
-    return {
-        "hs": as_array(hs, "lstm_forward's hs"),
-        "h_T": as_array(h_T, "lstm_forward's h_T"),
-        "c_T": as_array(c_T, "lstm_forward's c_T"),
-    }
-
-
-def judge_lstm_forward(case: Case, got: dict[str, Any]) -> str | None:
-    want, hs = case.expected["hs"], np.asarray(got["hs"], dtype=np.float64)
-    late = late_by_one(case.label, want, hs)
-    if late:
-        return late
-    for name in ("hs", "h_T", "c_T"):
-        problem = array_problem(case.label, name, case.expected[name], got[name])
-        if problem:
-            return problem
-    return None
+def _states_late(case: Case, got: dict[str, np.ndarray]) -> str | None:
+    return late_by_one(case.label, case.expected["hs"], got["hs"])
 
 
 # ---------------------------------------------------------------- 9.3 lstm_step_backward
@@ -191,28 +154,6 @@ def _backward_cases() -> tuple[Case, ...]:
         inputs = to_plain(values) | {"dh": dh.tolist(), "dc": dc.tolist()}
         cases.append(Case(inputs, expected, label))
     return tuple(cases)
-
-
-def probe_lstm_backward(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
-    args = from_plain(inputs, ("x_t", "h_prev", "c_prev", *WEIGHTS, "dh", "dc"))
-    result = learner.lstm_step_backward(*args)
-    if not isinstance(result, dict):
-        raise WrongType(
-            "lstm_step_backward should return a dict with keys dx, dh_prev, dc_prev, dW_ih, "
-            f"dW_hh, db; got {describe(result)}"
-        )
-    missing = [k for k in GRAD_NAMES.values() if k not in result]
-    if missing:
-        raise WrongType(f"lstm_step_backward's dict has no {', '.join(missing)}")
-    return {k: as_array(result[k], f"lstm_step_backward's {k}") for k in GRAD_NAMES.values()}
-
-
-def judge_lstm_backward(case: Case, got: dict[str, Any]) -> str | None:
-    for key in ("dc_prev", "dh_prev", "dx", "db", "dW_ih", "dW_hh"):
-        problem = array_problem(case.label, key, case.expected[key], got[key], 1e-5, 1e-7)
-        if problem:
-            return problem
-    return None
 
 
 # ---------------------------------------------------------------- 9.4 count, forget bias
@@ -264,7 +205,7 @@ def judge_count(case: Case, got: Any) -> str | None:
         case.label, "the bias array after the call", case.expected, got["in_place"]
     )
     if problem:
-        return problem + " (set entries H:2H in place)"
+        return problem + " (only the forget gate's block of the bias should change, in place)"
     if not got["returned_same"]:
         return f"{case.label}: return the bias array itself (the one you changed in place)"
     return None
@@ -350,21 +291,12 @@ def _lstm_bptt_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_lstm_bptt(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
-    args = from_plain(inputs, ("xs", "h0", "c0", *WEIGHTS, "dhs"))
-    result = learner.lstm_bptt(*args)
-    keys = tuple(LSTM_BPTT_GRADS.values())
-    if not isinstance(result, dict):
-        raise WrongType(
-            f"lstm_bptt should return a dict with keys {', '.join(keys)}; got {describe(result)}"
-        )
-    missing = [k for k in keys if k not in result]
-    if missing:
-        raise WrongType(f"lstm_bptt's dict has no {', '.join(missing)}")
-    return {k: as_array(result[k], f"lstm_bptt's {k}") for k in keys}
+#: the order 9.5's gradients are compared: the carried states' first, the weights' last
+LSTM_BPTT_ORDER = ("dh0", "dc0", "dxs", "db", "dW_ih", "dW_hh")
 
 
-def judge_lstm_bptt(case: Case, got: dict[str, Any]) -> str | None:
+def _bptt_mistakes(case: Case, got: dict[str, np.ndarray]) -> str | None:
+    """dW_hh from the first step only, no cell gradient carried back, a transposed gradient."""
     want = case.expected
     first = want.get("first_step_dW_hh")
     dW_hh = np.asarray(got["dW_hh"])
@@ -379,12 +311,10 @@ def judge_lstm_bptt(case: Case, got: dict[str, Any]) -> str | None:
             f"{case.label}: dc0 is all zeros: the gradient of the cell state must be carried "
             "back from step to step (through the forget gate) all the way to c0"
         )
-    for key in ("dh0", "dc0", "dxs", "db", "dW_ih", "dW_hh"):
-        problem = _transposed(case.label, key, want[key], got[key]) or array_problem(
-            case.label, key, want[key], got[key], 1e-5, 1e-7
-        )
-        if problem:
-            return problem
+    for key in LSTM_BPTT_ORDER:  # a transpose is named where the comparison would stop
+        transposed = _transposed(case.label, key, want[key], got[key])
+        if transposed or array_problem(case.label, key, want[key], got[key], 1e-5, 1e-7):
+            return transposed  # None: the comparison reports the first difference
     return None
 
 
@@ -458,7 +388,7 @@ def probe_memory(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
     xs, dh_T = (np.array(inputs[k], dtype=np.float64) for k in ("xs", "dh_T"))
     rnn = {k: np.array(v, dtype=np.float64) for k, v in inputs["rnn"].items()}
     lstm = {k: np.array(v, dtype=np.float64) for k, v in inputs["lstm"].items()}
-    result = _pair(
+    result = as_tuple(
         learner.first_step_gradients(xs, dh_T, rnn, lstm),
         2,
         "first_step_gradients",
@@ -520,11 +450,12 @@ LESSON = Lesson(
                     "state' in lesson 9."
                 ),
                 (
-                    "The pre-activation is (B, 4H): x_t times W_ih transposed plus b_ih plus "
-                    "h_prev times W_hh transposed plus b_hh. Cut it into four (B, H) blocks in "
-                    "PyTorch's order i, f, g, o. Sigmoid on i, f, o; tanh on g. The new cell is"
-                    " f times the old cell plus i times g; the new state is o times tanh of the"
-                    " new cell."
+                    "One (B, 4H) pre-activation holds all four gates: both affine maps (the "
+                    "weights are (4H, I) and (4H, H), so each is used transposed) and both "
+                    "biases. Cut it into four (B, H) blocks in PyTorch's order i, f, g, o; "
+                    "sigmoid squashes the three gates, tanh the candidate g. The forget gate "
+                    "weighs the old cell, the input gate the candidate, and the output gate "
+                    "reads the new cell out through tanh."
                 ),
                 (
                     "a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh\n"
@@ -542,8 +473,13 @@ LESSON = Lesson(
             ),
             rule="write the step yourself",
             checks=(
-                Check(
-                    "h_t and c_t match nn.lstm_step", _step_cases, probe_lstm_step, judge_lstm_step
+                call(
+                    "h_t and c_t match nn.lstm_step",
+                    _step_cases,
+                    "lstm_step",
+                    ("x_t", "h_prev", "c_prev", *WEIGHTS),
+                    returns=("h_t", "c_t"),
+                    order=("c_t", "h_t"),  # the cell first: h_t is read from it
                 ),
             ),
         ),
@@ -580,11 +516,13 @@ LESSON = Lesson(
             ),
             rule="unroll the LSTM yourself",
             checks=(
-                Check(
+                call(
                     "hs, h_T and c_T match the unrolled nn.LSTM",
                     _forward_cases,
-                    probe_lstm_forward,
-                    judge_lstm_forward,
+                    "lstm_forward",
+                    ("xs", "h0", "c0", *WEIGHTS),
+                    returns=("hs", "h_T", "c_T"),
+                    diagnose=_states_late,
                 ),
             ),
         ),
@@ -603,12 +541,13 @@ LESSON = Lesson(
                     "lesson 9."
                 ),
                 (
-                    "Recompute the forward values i, f, g, o, c_t and tanh(c_t). Then: do is dh"
-                    " times tanh(c_t); the cell's total gradient is dc plus dh times o times "
-                    "the tanh slope at c_t; from it di, df, dg and the gradient to c_prev. "
-                    "Through each gate's slope get the (B, 4H) pre-activation gradient da. The "
-                    "weights: da transposed times x_t and times h_prev; the biases: da summed "
-                    "over the batch; the inputs: da times each weight."
+                    "Recompute the forward values i, f, g, o, c_t and tanh(c_t), then go back "
+                    "through the lines in reverse. The output gate's gradient comes from dh; "
+                    "the cell's total gradient is dc plus dh's route through o and tanh's slope;"
+                    " from that come the gradients of i, f, g and of c_prev. Each gate's slope "
+                    "turns its gradient into one (B, H) block of the (B, 4H) pre-activation "
+                    "gradient, which then gives the weights' gradients ((4H, I) and (4H, H)), "
+                    "the bias's (4H,) and the inputs' ((B, I) and (B, H))."
                 ),
                 (
                     "tc = np.tanh(c_t); dct = dc + dh * o * (1 - tc**2)\n"
@@ -626,11 +565,16 @@ LESSON = Lesson(
             ),
             rule="backpropagate through the step yourself",
             checks=(
-                Check(
+                call(
                     "all six gradients match central differences",
                     _backward_cases,
-                    probe_lstm_backward,
-                    judge_lstm_backward,
+                    "lstm_step_backward",
+                    ("x_t", "h_prev", "c_prev", *WEIGHTS, "dh", "dc"),
+                    returns=tuple(GRAD_NAMES.values()),
+                    keyed=True,
+                    order=("dc_prev", "dh_prev", "dx", "db", "dW_ih", "dW_hh"),
+                    rtol=1e-5,
+                    atol=1e-7,
                 ),
             ),
         ),
@@ -686,11 +630,13 @@ LESSON = Lesson(
                 "Lesson 9, 'The LSTM's graph': the step's backward (9.3) applied from the last "
                 "step to the first, with two gradients travelling back in time, one for h and "
                 "one for c, and the weight gradients summed over the steps.",
-                "Run lstm_forward keeping every h_t and c_t (and h0, c0). Then dh = dc = zeros "
-                "(B, H); for t = T-1 down to 0: the gradient reaching h_t is dhs[t] + dh; call "
-                "the step's backward with it and dc; keep its dx as dxs[t]; add its dW_ih, "
-                "dW_hh, db to running sums; its dh_prev and dc_prev become dh and dc. After the "
-                "loop dh, dc are dh0, dc0.",
+                "Keep every state of the forward pass, h and c, h0 and c0 included. Walk back "
+                "from the last step carrying two (B, H) gradients, for h and for c, zero at "
+                "the start. At each step the gradient reaching h_t is its own loss term plus "
+                "the carried one; 9.3's backward of that step gives the step's input gradient, "
+                "its shares of the weight gradients (summed over the steps) and the two "
+                "gradients carried to the step before. What is carried past the first step "
+                "belongs to h0 and c0.",
                 "Worked answer: hs, cs = [h0], [c0] from the forward pass; for t in reversed("
                 "range(T)): g = lstm_step_backward(xs[t], hs[t], cs[t], W_ih, W_hh, b_ih, b_hh, "
                 "dhs[t] + dh, dc); dxs[t] = g['dx']; dW_ih += g['dW_ih']; dW_hh += g['dW_hh']; "
@@ -698,11 +644,17 @@ LESSON = Lesson(
                 "dh0 = dh and dc0 = dc.",
             ),
             checks=(
-                Check(
+                call(
                     "every gradient matches central differences",
                     _lstm_bptt_cases,
-                    probe_lstm_bptt,
-                    judge_lstm_bptt,
+                    "lstm_bptt",
+                    ("xs", "h0", "c0", *WEIGHTS, "dhs"),
+                    returns=tuple(LSTM_BPTT_GRADS.values()),
+                    keyed=True,
+                    order=LSTM_BPTT_ORDER,
+                    rtol=1e-5,
+                    atol=1e-7,
+                    diagnose=_bptt_mistakes,
                 ),
             ),
             timeout=20.0,
@@ -725,9 +677,11 @@ LESSON = Lesson(
                 "backpropagate the same loss on h_T through both models with your own BPTT "
                 "and measure how much gradient reaches each input.",
                 "Only h_T is scored, so the gradient arriving from the loss is dh_T at the last "
-                "step and zero at the others. For the LSTM, 9.5's lstm_bptt with dhs = zeros "
-                "except dhs[-1] = dh_T gives dxs; for the RNN, the 7.3 loop with "
-                "dx_t = delta_t @ W_ih. Each norm is np.sqrt(np.sum(dx_t ** 2)).",
+                "step and zero at the others. For the LSTM, 9.5's lstm_bptt on such a (T, B, H)"
+                " gradient gives every input's gradient; for the RNN, 7.3's backward loop, "
+                "also sending each step's delta back through W_ih to that step's (B, I) input. "
+                "Each model's result is (T,): the norm of one step's input gradient over all "
+                "its entries.",
                 "Worked answer: RNN: hs from rnn_forward; g = dh_T; for t from T-1 down to 0: "
                 "delta = g * (1 - hs[t]**2); rnn[t] = norm(delta @ W_ih); g = delta @ W_hh. "
                 "LSTM: dhs = np.zeros((T, B, H)); dhs[-1] = dh_T; dxs = lstm_bptt(xs, zeros, "
