@@ -13,13 +13,14 @@ from typing import Any
 import numpy as np
 
 from tinygrad_rnn.grading.arrays import array_problem
-from tinygrad_rnn.grading.checks import numeric_gradient, value_message
+from tinygrad_rnn.grading.calls import call
+from tinygrad_rnn.grading.checks import numeric_gradient
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 from tinygrad_rnn.grading.seeding import case_rng, cases
 
 # Inputs travel to the learner's process as JSON, so cases hold lists (``.tolist()``), and
-# probes turn them back into arrays.
+# probes (calls.call's among them) turn them back into arrays.
 RTOL = 1e-7
 ATOL = 1e-9
 
@@ -29,15 +30,6 @@ def _array_problem(
 ) -> str | None:
     """:func:`~tinygrad_rnn.grading.arrays.array_problem` with this lesson's tolerances."""
     return array_problem(label, what, expected, got, rtol, atol)
-
-
-def _as_array(obj: Any, where: str) -> np.ndarray:
-    """The learner's result as an ndarray (numpy scalars count as 0-d arrays)."""
-    if isinstance(obj, np.ndarray | np.generic):
-        return np.asarray(obj)
-    if type(obj).__name__ == "Tensor":
-        raise WrongType(f"{where} should return a numpy array, got a Tensor; return its .data")
-    raise WrongType(f"{where} should return a numpy array, got {describe(obj)}")
 
 
 def _numeric(f, arrays: list[np.ndarray]) -> list[np.ndarray]:
@@ -84,17 +76,6 @@ def _unbroadcast_cases() -> tuple[Case, ...]:
         label = f"unbroadcast(grad of shape {out_shape}, shape={in_shape})"
         cases.append(Case({"grad": grad.tolist(), "shape": list(in_shape)}, expected, label))
     return tuple(cases)
-
-
-def probe_unbroadcast(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    grad = np.array(inputs["grad"], dtype=np.float64)
-    shape = tuple(inputs["shape"])
-    out = _as_array(learner.unbroadcast(grad.copy(), shape), "unbroadcast")
-    return np.asarray(out, dtype=np.float64).reshape(out.shape)
-
-
-def judge_unbroadcast(case: Case, got: Any) -> str | None:
-    return _array_problem(case.label, "the result", case.expected, got)
 
 
 # ---------------------------------------------------------------- 4.2 linear_forward
@@ -156,8 +137,8 @@ def judge_linear_grads(case: Case, got: dict[str, Any]) -> str | None:
         return problem
     if not got["grads"]:
         return (
-            f"{case.label}: the output is not connected to x, W and b in the graph; build it "
-            "with Tensor operations (@, .T, +) instead of computing on .data"
+            f"{case.label}: the output is not connected to x, W and b in the graph: it was "
+            "computed outside it (on .data or with numpy), where backward() cannot follow"
         )
     label = f"{case.label} with loss = sum(r * output)"
     for name, expected in case.expected["grads"].items():
@@ -236,32 +217,14 @@ def _matmul_cases() -> tuple[Case, ...]:
         B = rng.standard_normal((k, m)).round(3)
         dC = rng.standard_normal((n, m)).round(3)
         dA, dB = _numeric(lambda a, b, dC=dC: float(np.sum(dC * (a @ b))), [A, B])
-        label = f"matmul_backward(A {A.shape}, B {B.shape}, dC {dC.shape})"
+        label = (
+            f"matmul_backward(A {A.shape}, B {B.shape}, dC {dC.shape}) "
+            "with loss = sum(dC * (A @ B))"
+        )
         cases.append(
             Case({"A": A.tolist(), "B": B.tolist(), "dC": dC.tolist()}, {"dA": dA, "dB": dB}, label)
         )
     return tuple(cases)
-
-
-def probe_matmul_backward(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
-    arrays = [np.array(inputs[n], dtype=np.float64) for n in ("A", "B", "dC")]
-    result = learner.matmul_backward(*arrays)
-    if not isinstance(result, tuple | list) or len(result) != 2:
-        raise WrongType(f"matmul_backward should return a pair (dA, dB), got {describe(result)}")
-    dA = _as_array(result[0], "the dA of matmul_backward")
-    dB = _as_array(result[1], "the dB of matmul_backward")
-    return {"dA": dA.astype(np.float64), "dB": dB.astype(np.float64)}
-
-
-def judge_matmul_backward(case: Case, got: dict[str, Any]) -> str | None:
-    label = f"{case.label} with loss = sum(dC * (A @ B))"
-    for name in ("dA", "dB"):
-        problem = _array_problem(
-            label, f"{name} (vs central differences)", case.expected[name], got[name], 1e-6, 1e-7
-        )
-        if problem:
-            return problem
-    return None
 
 
 # ---------------------------------------------------------------- 4.4 softmax_cross_entropy
@@ -299,7 +262,7 @@ def _xent_cases() -> tuple[Case, ...]:
             (grad,) = _numeric(lambda z, t=targets: _xent_loss(z, t), [logits])
         else:  # at 1000s a step of 1e-6 is lost in rounding: the library's backward instead
             grad = _xent_grad(logits, targets)
-        expected = {"loss": _xent_loss(logits, targets), "grad": grad}
+        expected = {"loss": _xent_loss(logits, targets), "dlogits": grad}
         label = (
             f"softmax_cross_entropy(logits {logits.shape} up to "
             f"{np.abs(logits).max():g} in size, targets={targets.tolist()})"
@@ -308,44 +271,13 @@ def _xent_cases() -> tuple[Case, ...]:
     return tuple(out)
 
 
-def probe_softmax_cross_entropy(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
-    logits = np.array(inputs["logits"], dtype=np.float64)
-    targets = np.array(inputs["targets"], dtype=np.int64)
-    with np.errstate(all="ignore"):  # an unstable answer should show as inf/nan, not warn
-        result = learner.softmax_cross_entropy(logits.copy(), targets.copy())
-    if not isinstance(result, tuple | list) or len(result) != 2:
-        raise WrongType(
-            f"softmax_cross_entropy should return a pair (loss, dlogits), got {describe(result)}"
-        )
-    loss, grad = result
-    loss_array = np.asarray(loss, dtype=np.float64) if np.ndim(loss) == 0 else None
-    if loss_array is None or not isinstance(loss, float | int | np.generic | np.ndarray):
-        raise WrongType(
-            f"the loss of softmax_cross_entropy should be a float, got {describe(loss)}"
-        )
-    return {"loss": float(loss_array), "grad": _as_array(grad, "the dlogits").astype(np.float64)}
-
-
-def judge_xent_loss(case: Case, got: dict[str, Any]) -> str | None:
-    expected, loss = case.expected["loss"], got["loss"]
-    if not np.isfinite(loss):
-        return (
-            f"{case.label}: the loss is {loss}: exp overflowed. Subtract each row's "
-            "maximum before exponentiating"
-        )
-    if np.isclose(loss, expected, rtol=1e-9, atol=1e-10):
+def _overflowed(case: Case, got: dict[str, Any]) -> str | None:
+    """An unstable loss (the call runs quiet, so an overflow arrives as inf or nan)."""
+    if np.isfinite(got["loss"]):
         return None
-    return value_message(case.label, expected, loss, "the mean loss")
-
-
-def judge_xent_grad(case: Case, got: dict[str, Any]) -> str | None:
-    return _array_problem(
-        case.label,
-        "dlogits (vs central differences of the loss)",
-        case.expected["grad"],
-        got["grad"],
-        1e-5,
-        1e-7,
+    return (
+        f"{case.label}: the loss is {got['loss']}: exp overflowed. Subtract each row's "
+        "maximum before exponentiating"
     )
 
 
@@ -384,11 +316,14 @@ LESSON = Lesson(
             forbidden=("tinygrad_rnn.function.unbroadcast",),
             rule="write the gradient's sum yourself",
             checks=(
-                Check(
+                call(
                     "result matches the library",
                     _unbroadcast_cases,
-                    probe_unbroadcast,
-                    judge_unbroadcast,
+                    "unbroadcast",
+                    ("grad", "shape:tuple"),
+                    what="the result",
+                    rtol=RTOL,
+                    atol=ATOL,
                 ),
             ),
         ),
@@ -453,20 +388,25 @@ LESSON = Lesson(
                     "matrix product and its gradient' in lesson 4."
                 ),
                 (
-                    "A is (n, k), B is (k, m), dC is (n, m). dA must be (n, k): the only "
-                    "product of dC and B with that shape uses B transposed on the right. dB "
-                    "must be (k, m): A transposed on the left of dC."
+                    "A is (n, k), B is (k, m), dC is (n, m). dA must have A's shape and dB "
+                    "B's shape. Each is a product of dC with the other factor: write the shapes"
+                    " side by side and find the order, and which factor to transpose, for which"
+                    " the inner sizes meet and the outer ones come out right."
                 ),
                 "return dC @ B.T, A.T @ dC",
             ),
             forbidden=("tinygrad_rnn.tensor.Tensor.backward",),
             rule="derive the gradients yourself",
             checks=(
-                Check(
+                call(
                     "dA and dB match central differences",
                     _matmul_cases,
-                    probe_matmul_backward,
-                    judge_matmul_backward,
+                    "matmul_backward",
+                    ("A", "B", "dC"),
+                    returns=("dA", "dB"),
+                    what={"dA": "dA (vs central differences)", "dB": "dB (vs central differences)"},
+                    rtol=1e-6,
+                    atol=1e-7,
                 ),
             ),
         ),
@@ -487,8 +427,10 @@ LESSON = Lesson(
                 (
                     "With z the logits minus the row maximum: the log-sum-exp of a row is log "
                     "of the sum of exp(z); the loss of row n is that minus z at the target. The"
-                    " gradient for the logits is softmax(z) minus the one-hot target, divided "
-                    "by the number of rows N (the loss is a mean)."
+                    " gradient has the shape of the logits. Differentiate one row's loss by one"
+                    " logit: the log-sum-exp gives one term for every entry, minus z at the "
+                    "target a second term for the target's entry only. The loss is a mean over"
+                    " the N rows, so the gradient carries that too."
                 ),
                 (
                     "z = logits - logits.max(axis=1, keepdims=True)\n"
@@ -509,17 +451,30 @@ LESSON = Lesson(
             ),
             rule="write the loss and its gradient yourself",
             checks=(
-                Check(
+                call(
                     "the loss matches the library, also for huge logits",
                     _xent_cases,
-                    probe_softmax_cross_entropy,
-                    judge_xent_loss,
+                    "softmax_cross_entropy",
+                    ("logits", "targets:ints"),
+                    returns=("loss:number", "dlogits"),
+                    compare=("loss",),
+                    what={"loss": "the mean loss"},
+                    rtol=1e-9,
+                    atol=1e-10,
+                    diagnose=_overflowed,
+                    quiet=True,
                 ),
-                Check(
+                call(
                     "the gradient matches central differences (the library at huge logits)",
                     _xent_cases,
-                    probe_softmax_cross_entropy,
-                    judge_xent_grad,
+                    "softmax_cross_entropy",
+                    ("logits", "targets:ints"),
+                    returns=("loss:number", "dlogits"),
+                    compare=("dlogits",),
+                    what={"dlogits": "dlogits (vs central differences of the loss)"},
+                    rtol=1e-5,
+                    atol=1e-7,
+                    quiet=True,
                 ),
             ),
         ),
