@@ -366,7 +366,7 @@ print(f"lesson ran in {time.perf_counter() - lesson_start:.1f} s")
 # | 11.1 | `encode`, `decode` and `lm_batches`: text to ids and shifted (input, target) chunks | From text to numbers; Truncated BPTT |
 # | 11.2 | `sample_with_temperature(logits, temperature, rng)`: one draw | Sampling with temperature |
 # | 11.3 | `nll_and_perplexity(logits, targets)`: nats per character and perplexity | The loss |
-# | 11.4 | `train_language_model(text, seconds)`: a model that beats a target loss in time | Training |
+# | 11.4 | `train_language_model(text, steps)`: a model that beats a target loss within a budget of steps | Training |
 # | 11.5 | `generate_text(model, itos, prompt, n, temperature, rng)`: text drawn from a model | Sampling with temperature |
 #
 # Then the capstone, `lessons/14_capstone_exercises.py` (`tinygrad-rnn grade 14`): your own

@@ -15,7 +15,7 @@ and you would learn nothing).
 | 11.1 | 2      | ``encode``, ``decode``, ``lm_batches``: ids and shifted training chunks |
 | 11.2 | 2      | ``sample_with_temperature``: draw the next character's id               |
 | 11.3 | 2      | ``nll_and_perplexity``: nats per character and perplexity from logits   |
-| 11.4 | 3      | ``train_language_model``: beat a target loss within a time budget       |
+| 11.4 | 3      | ``train_language_model``: beat a target loss within a budget of steps   |
 | 11.5 | 2      | ``generate_text``: sample text from a model, with temperature           |
 """
 
@@ -139,14 +139,15 @@ def nll_and_perplexity(logits: np.ndarray, targets: np.ndarray) -> tuple[float, 
     raise NotImplementedError("Exercise 11.3: return (mean nats per character, perplexity)")
 
 
-def train_language_model(text: str, seconds: float) -> tuple[Any, Any]:
-    r"""Exercise 11.4 (3 points): train a character model on ``text`` in at most ``seconds``.
+def train_language_model(text: str, steps: int) -> tuple[Any, Any]:
+    r"""Exercise 11.4 (3 points): train a character model on ``text`` in at most ``steps`` steps.
 
     The grader gives you sentences of the small generated grammar
     (``tinygrad_rnn.data.grammar_text``) and then scores your model on other sentences of
     the same grammar: the held-out loss must be **below 1.0 nats per character** (the
-    bigram model of lesson 0 scores about 1.7 there). Stop training when ``seconds`` have
-    passed (``time.perf_counter()``); the grader's time limit is a little longer.
+    bigram model of lesson 0 scores about 1.7 there). Train for at most ``steps`` steps,
+    one ``backward()`` each: the grader counts your ``backward()`` calls (and gives the whole
+    exercise a generous time limit too).
 
     Build the vocabulary with ``tinygrad_rnn.data.CharVocab.from_text(text)`` and the model
     with ``tinygrad_rnn.generate.CharLM`` (an LSTM or GRU of 64 hidden units and an
@@ -156,7 +157,7 @@ def train_language_model(text: str, seconds: float) -> tuple[Any, Any]:
 
     Args:
         text: the training text.
-        seconds: the training-time budget.
+        steps: the budget of training steps (each one chunk, one ``backward()``, one update).
 
     Returns:
         ``(model, vocab)``: the trained ``CharLM`` (called as ``model(ids (T, B), state)``
@@ -165,7 +166,7 @@ def train_language_model(text: str, seconds: float) -> tuple[Any, Any]:
     Explained in: lesson 11, the training loop at the top and "Training".
     """
     raise NotImplementedError(
-        "Exercise 11.4: return (model, vocab) trained on text within the time given"
+        "Exercise 11.4: return (model, vocab) trained on text in at most the given number of steps"
     )
 
 

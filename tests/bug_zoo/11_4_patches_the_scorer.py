@@ -14,6 +14,6 @@ CAUGHT_BY = "held-out loss"
 tinygrad_rnn.generate.evaluate_nll = lambda *args, **kwargs: 0.01
 
 
-def train_language_model(text, seconds):
+def train_language_model(text, steps):
     vocab = CharVocab.from_text(text)
     return CharLM(len(vocab), 16, 64, rng=0), vocab

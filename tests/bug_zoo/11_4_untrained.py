@@ -7,6 +7,6 @@ BUG_FOR = "11.4"
 CAUGHT_BY = "held-out loss"
 
 
-def train_language_model(text, seconds):
+def train_language_model(text, steps):
     vocab = CharVocab.from_text(text)
     return CharLM(len(vocab), 16, 64, rng=0), vocab

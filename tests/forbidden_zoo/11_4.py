@@ -5,7 +5,7 @@ from tinygrad_rnn.generate import train_char_lm
 FORBIDDEN_FOR = "11.4"
 
 
-def train_language_model(text, seconds):
+def train_language_model(text, steps):
     result = train_char_lm(
         text,
         embed_dim=16,
@@ -13,7 +13,6 @@ def train_language_model(text, seconds):
         batch_size=16,
         seq_len=32,
         lr=0.02,
-        steps=300,
-        max_seconds=seconds * 0.8,
+        steps=steps,
     )
     return result.model, result.vocab
