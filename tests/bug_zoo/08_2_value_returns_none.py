@@ -3,7 +3,7 @@
 import numpy as np
 
 BUG_FOR = "8.2"
-CAUGHT_BY = "should return a float"
+CAUGHT_BY = "should return a number"
 
 
 def clip_by_norm(grads, max_norm):

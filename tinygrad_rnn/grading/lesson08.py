@@ -16,18 +16,13 @@ from typing import Any
 import numpy as np
 
 from tinygrad_rnn.grading.arrays import array_problem, as_array
+from tinygrad_rnn.grading.calls import as_tuple, call
 from tinygrad_rnn.grading.checks import fmt, value_message
-from tinygrad_rnn.grading.probes import WrongType, describe
+from tinygrad_rnn.grading.probes import WrongType, as_number, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 from tinygrad_rnn.grading.seeding import case_rng, cases
 
 __all__ = ["LESSON"]
-
-
-def _as_float(obj: Any, where: str) -> float:
-    if isinstance(obj, bool) or not isinstance(obj, int | float | np.floating | np.integer):
-        raise WrongType(f"{where} should return a float, got {describe(obj)}")
-    return float(obj)
 
 
 def _float_problem(label: str, what: str, expected: float, got: float, rtol: float = 1e-9):
@@ -87,7 +82,7 @@ def probe_norms(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
     norms = as_array(learner.grad_norms([g.copy() for g in grads]), "grad_norms")
     # the factor is judged on the reference norms, so that one mistake is reported once
     reference = np.array([math.sqrt(float(np.sum(g * g))) for g in grads])
-    factor = _as_float(learner.per_step_factor(reference.copy()), "per_step_factor")
+    factor = as_number(learner.per_step_factor(reference.copy()), "per_step_factor")
     return {"norms": norms, "factor": factor}
 
 
@@ -144,7 +139,7 @@ def probe_clip(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
     grads = [np.array(g, dtype=np.float64) for g in inputs["grads"]]
     function = inputs["function"]
     total = getattr(learner, function)(grads, inputs["limit"])
-    total = _as_float(total, f"{function} (the total norm before clipping)")
+    total = as_number(total, f"{function} (the total norm before clipping)")
     return {"total": total, "grads": grads}
 
 
@@ -161,8 +156,8 @@ def judge_clip(case: Case, got: dict[str, Any]) -> str | None:
     untouched = all(np.array_equal(a, b) for a, b in zip(got["grads"], want["before"], strict=True))
     if changed and untouched:
         return (
-            f"{case.label}: the arrays in the list were not changed; clip them in place "
-            "(g *= scale, or np.clip(g, lo, hi, out=g)), do not make new ones"
+            f"{case.label}: the arrays in the list were not changed; clip them in place, "
+            "writing into the arrays you were given, not into new ones"
         )
     for k, (expected, g) in enumerate(zip(want["grads"], got["grads"], strict=True)):
         problem = array_problem(case.label, f"gradient {k} after clipping", expected, g, 1e-5, 1e-9)
@@ -197,13 +192,7 @@ def _radius_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_radius(learner: ModuleType, inputs: dict[str, Any]) -> float:
-    return _as_float(
-        learner.spectral_radius(np.array(inputs["W"], dtype=np.float64)), "spectral_radius"
-    )
-
-
-def judge_radius(case: Case, got: float) -> str | None:
+def _singular_value(case: Case, got: float) -> str | None:
     W = np.array(case.inputs["W"])
     if math.isclose(got, float(np.linalg.norm(W, 2)), rel_tol=1e-9) and not math.isclose(
         got, case.expected, rel_tol=1e-9
@@ -211,7 +200,7 @@ def judge_radius(case: Case, got: float) -> str | None:
         return value_message(
             case.label, case.expected, got, "that is the largest singular value, not |eigenvalue|"
         )
-    return _float_problem(case.label, "the largest |eigenvalue|", case.expected, got, 1e-7)
+    return None
 
 
 def _tanh_states(xs, W_ih, W_hh, b, h0) -> np.ndarray:
@@ -260,16 +249,6 @@ def _jacobian_cases() -> tuple[Case, ...]:
         inputs = {"W_hh": W_hh.tolist(), "hs": hs.tolist()}
         cases.append(Case(inputs, np.array(norms), label))
     return tuple(cases)
-
-
-def probe_jacobian(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    W_hh = np.array(inputs["W_hh"], dtype=np.float64)
-    hs = np.array(inputs["hs"], dtype=np.float64)
-    return as_array(learner.jacobian_norms(W_hh, hs), "jacobian_norms")
-
-
-def judge_jacobian(case: Case, got: Any) -> str | None:
-    return array_problem(case.label, "the norms", case.expected, got, 1e-6, 1e-9)
 
 
 # ---------------------------------------------------------------- 8.4 orthogonal, identity
@@ -332,7 +311,8 @@ def judge_init(case: Case, got: dict[str, Any]) -> str | None:
             return (
                 f"{label}: entry {tuple(int(i) for i in worst)} averages {fmt(float(mean[worst]))}"
                 f" over the draws; for a uniformly random orthogonal matrix every entry averages"
-                f" 0 (within ±{bound:.3f} here). Multiply each column j of Q by sign(R[j, j])"
+                f" 0 (within ±{bound:.3f} here): the signs of Q's columns are left as the QR "
+                "routine chose them, not fixed with sign(R[j, j])"
             )
         if np.any(np.abs(variance - 1.0 / n) > 0.08):
             return (
@@ -446,19 +426,15 @@ def probe_train_step(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, A
     params = {k: np.array(v, dtype=np.float64) for k, v in inputs["params"].items()}
     xs, h0, ys = (np.array(inputs[k], dtype=np.float64) for k in ("xs", "h0", "ys"))
     result = learner.rnn_train_step(params, xs, h0, ys, inputs["lr"], inputs["max_norm"])
-    if not isinstance(result, tuple | list) or len(result) != 3:
-        raise WrongType(
-            f"rnn_train_step should return (loss, norm, new_params), got {describe(result)}"
-        )
-    loss, norm, new = result
+    loss, norm, new = as_tuple(result, 3, "rnn_train_step", "(loss, norm, new_params)")
     if not isinstance(new, dict) or any(k not in new for k in TRAIN_WEIGHTS):
         raise WrongType(
             "rnn_train_step's new_params should be a dict with W_ih, W_hh, b_ih, b_hh; "
             f"got {describe(new)}"
         )
     return {
-        "loss": _as_float(loss, "rnn_train_step's loss"),
-        "norm": _as_float(norm, "rnn_train_step's norm"),
+        "loss": as_number(loss, "rnn_train_step's loss"),
+        "norm": as_number(norm, "rnn_train_step's norm"),
         "new": {k: as_array(new[k], f"rnn_train_step's new_params[{k!r}]") for k in TRAIN_WEIGHTS},
     }
 
@@ -534,20 +510,18 @@ def _direction_cases() -> tuple[Case, ...]:
 def probe_directions(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
     grads = [np.array(g, dtype=np.float64) for g in inputs["grads"]]
     before = [g.copy() for g in grads]
-    result = _pair_of_floats(learner.clipping_directions(grads, inputs["threshold"]))
-    unchanged = all(np.array_equal(a, b) for a, b in zip(grads, before, strict=True))
-    return {"cos_norm": result[0], "cos_value": result[1], "unchanged": unchanged}
-
-
-def _pair_of_floats(result: Any) -> tuple[float, float]:
-    if not isinstance(result, tuple | list) or len(result) != 2:
-        raise WrongType(
-            f"clipping_directions should return (cos_norm, cos_value), got {describe(result)}"
-        )
-    return (
-        _as_float(result[0], "clipping_directions's cos_norm"),
-        _as_float(result[1], "clipping_directions's cos_value"),
+    result = as_tuple(
+        learner.clipping_directions(grads, inputs["threshold"]),
+        2,
+        "clipping_directions",
+        "(cos_norm, cos_value)",
     )
+    unchanged = all(np.array_equal(a, b) for a, b in zip(grads, before, strict=True))
+    return {
+        "cos_norm": as_number(result[0], "clipping_directions's cos_norm"),
+        "cos_value": as_number(result[1], "clipping_directions's cos_value"),
+        "unchanged": unchanged,
+    }
 
 
 def judge_directions(case: Case, got: dict[str, Any]) -> str | None:
@@ -623,7 +597,7 @@ def probe_growth(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
         raise WrongType(
             f"predict_growth should return 'vanish' or 'explode', got {describe(verdict)}"
         )
-    factor = _as_float(learner.measure_growth(W.copy(), u, inputs["steps"]), "measure_growth")
+    factor = as_number(learner.measure_growth(W.copy(), u, inputs["steps"]), "measure_growth")
     return {"verdict": verdict, "factor": factor}
 
 
@@ -667,10 +641,10 @@ LESSON = Lesson(
                     "of the change. See 'The gradient through time is a product' in lesson 8."
                 ),
                 (
-                    "grad_norms: the Frobenius norm of each array over all its entries, in a "
-                    "float64 array of length T. per_step_factor: the ratio of the first norm to"
-                    " the last, taken to the power one over the number of steps between them, T"
-                    " - 1."
+                    "grad_norms: one number per array, its Frobenius norm over all its entries,"
+                    " collected in a float64 array (T,). per_step_factor: a geometric mean: the "
+                    "change from the last norm to the first, spread evenly over the T - 1 steps "
+                    "between them."
                 ),
                 (
                     "grad_norms: return np.array([np.sqrt(np.sum(g * g)) for g in grads])\n"
@@ -709,11 +683,11 @@ LESSON = Lesson(
                     "'Exploding gradients' and 'Four remedies' in lesson 8."
                 ),
                 (
-                    "By norm: compute the total norm over all arrays first; when it is above "
-                    "max_norm, multiply every array in place by max_norm over the norm (plus a "
-                    "tiny 1e-6 in the denominator, as the library does). By value: clamp each "
-                    "array with an out= argument so the same memory changes. Both return the "
-                    "norm before clipping."
+                    "By norm: the total norm over all the arrays first; only when it is above "
+                    "max_norm, scale every array in place by one common factor that brings the "
+                    "total down to max_norm (the library adds a tiny 1e-6 to the norm in that "
+                    "factor). By value: clamp each array's entries with an out= argument so the "
+                    "same memory changes. Both return the norm before clipping."
                 ),
                 (
                     "norm = sqrt(sum over arrays of (g ** 2).sum())\n"
@@ -751,12 +725,12 @@ LESSON = Lesson(
                     "big is W_hh? The spectral radius' in lesson 8."
                 ),
                 (
-                    "spectral_radius: the largest absolute value among the eigenvalues, which "
-                    "may be complex. jacobian_norms: the Jacobian of one step is the diagonal "
-                    "of one minus h_t squared times W_hh. Start from the identity at the last "
-                    "step (norm 1) and multiply on the right by one more step's Jacobian as you"
-                    " go back; record the matrix 2-norm of each product, then put the list in "
-                    "time order."
+                    "spectral_radius: the largest size among the eigenvalues, which may be "
+                    "complex. jacobian_norms: one step's (H, H) Jacobian is W_hh with each row "
+                    "scaled by tanh's slope at the new state. Start from the identity at the "
+                    "last step (norm 1) and take one more step's Jacobian into the product, on "
+                    "the right, as you go back; record the matrix 2-norm of each product, then "
+                    "put the (T + 1,) norms in time order."
                 ),
                 (
                     "spectral_radius: return float(np.max(np.abs(np.linalg.eigvals(W))))\n"
@@ -768,17 +742,24 @@ LESSON = Lesson(
                 ),
             ),
             checks=(
-                Check(
+                call(
                     "spectral_radius matches the eigenvalues",
                     _radius_cases,
-                    probe_radius,
-                    judge_radius,
+                    "spectral_radius",
+                    ("W",),
+                    returns="result:number",
+                    what="the largest |eigenvalue|",
+                    rtol=1e-7,
+                    diagnose=_singular_value,
                 ),
-                Check(
+                call(
                     "jacobian_norms match central differences of h_T",
                     _jacobian_cases,
-                    probe_jacobian,
-                    judge_jacobian,
+                    "jacobian_norms",
+                    ("W_hh", "hs"),
+                    what="the norms",
+                    rtol=1e-6,
+                    atol=1e-9,
                 ),
             ),
         ),
@@ -799,10 +780,11 @@ LESSON = Lesson(
                     "in lesson 8."
                 ),
                 (
-                    "Draw an (n, n) standard normal matrix with rng, take its QR decomposition "
-                    "and multiply each column of Q by the sign of the matching diagonal entry "
-                    "of R: without that step the draw is not uniform. Scale by gain. The "
-                    "identity start is gain times the identity matrix."
+                    "Draw an (n, n) standard normal matrix from rng and take its QR "
+                    "decomposition. Q is orthogonal, but the signs of its columns are whatever "
+                    "the routine chose, which makes the draw not uniform: the diagonal of R "
+                    "tells you how to fix each column. Scale by gain. The identity start needs "
+                    "no randomness, only gain."
                 ),
                 (
                     "A = rng.standard_normal((n, n)); Q, R = np.linalg.qr(A)\n"
@@ -832,11 +814,13 @@ LESSON = Lesson(
                 "every weight's gradient by backpropagation through time, measure all the "
                 "gradients together, scale them down only when they are too large, then take "
                 "the step.",
-                "Forward: hs from h0; loss = 0.5 * sum((hs - ys)**2) / B, so the gradient "
-                "reaching hs[t] directly is (hs[t] - ys[t]) / B. Backward as in 7.3, now for "
-                "all four arrays: delta_t = g_t * (1 - h_t**2); dW_ih += delta_t.T @ x_t, "
-                "dW_hh += delta_t.T @ h_{t-1}, db_ih and db_hh += delta_t.sum(0). Then one "
-                "total norm over the four arrays, clip_by_norm (8.2), and p - lr * g.",
+                "Forward: the states hs (T, B, H) from h0; the loss is half the summed squared "
+                "error over every entry, divided by the batch size B, so each state's own "
+                "error over B is the gradient reaching it from the loss. Backward as in 7.3, "
+                "now for all four arrays: each step's delta (B, H) pairs with that step's input"
+                " for W_ih (H, I), with the state before it for W_hh (H, H), and sums over the "
+                "batch for both biases (H,). Then one total norm over the four arrays, 8.2's "
+                "clip_by_norm, and one gradient-descent step for each array.",
                 "Worked answer: hs = rnn_forward(...); g = zeros; for t from T-1 down to 0: "
                 "g = (hs[t] - ys[t]) / B + g; delta = g * (1 - hs[t]**2); accumulate the four "
                 "gradients with prev = h0 if t == 0 else hs[t-1]; g = delta @ W_hh. grads = "
@@ -872,10 +856,10 @@ LESSON = Lesson(
                 "Lesson 8, 'Four remedies': compare the direction of the gradient before and "
                 "after each kind of clipping, with the cosine of the angle between them (1: the "
                 "same direction). Clip copies, never the arrays you are given.",
-                "Flatten all arrays into one vector (np.concatenate of each .ravel()); make two "
-                "copies of the list, clip one with clip_by_norm and one with clip_by_value "
-                "(8.2) at the threshold, flatten those too; the cosine of a and b is "
-                "a @ b / (norm(a) * norm(b)).",
+                "Flatten all the arrays into one long vector. Make two copies of the list, "
+                "clip one by norm and one by value (8.2) at the threshold, and flatten those "
+                "too. The cosine between two vectors is their dot product divided by both of "
+                "their lengths.",
                 "Worked answer: flat = lambda gs: np.concatenate([g.ravel() for g in gs]); "
                 "by_norm = [g.copy() for g in grads]; clip_by_norm(by_norm, threshold); "
                 "by_value = [g.copy() for g in grads]; clip_by_value(by_value, threshold); "
@@ -906,10 +890,11 @@ LESSON = Lesson(
                 "time is a product': predict from the one number the lesson says decides, "
                 "then check the prediction by carrying a gradient back through many steps "
                 "and seeing how its size changes per step.",
-                "predict_growth: the spectral radius (8.3) against 1. measure_growth: at the "
-                "fixed point h = 0 every step's Jacobian is W_hh (tanh's slope is 1 there), so "
-                "carry g = u back steps times with g = g @ W_hh; the factor is "
-                "(norm(g) / norm(u)) ** (1 / steps).",
+                "predict_growth: compare the spectral radius (8.3) with 1. measure_growth: at "
+                "the fixed point h = 0 every step's Jacobian is W_hh (tanh's slope is 1 "
+                "there), so carrying the row vector u (1, H) back one step is one product with "
+                "W_hh. After all the steps, the per-step factor is the geometric mean of the "
+                "growth of the norm, as in 8.1.",
                 "Worked answer: predict_growth: return 'vanish' if spectral_radius(W_hh) < 1 "
                 "else 'explode'. measure_growth: g = u.copy(); for _ in range(steps): "
                 "g = g @ W_hh; return float((np.linalg.norm(g) / np.linalg.norm(u)) ** "
