@@ -8,9 +8,11 @@ reference. All inputs are seeded, so a failure can be reproduced.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from tinygrad_rnn.grading.calls import call
 from tinygrad_rnn.grading.checks import (
     close,
     first_gradient_error,
@@ -116,7 +118,7 @@ def _slope_cases(activation: str) -> tuple[Case, ...]:
     rng = random.Random(102)
     points = list(SLOPE_POINTS) + [round(rng.uniform(-6, 6), 4) for _ in range(6)]
     return tuple(
-        Case(z, _library_slope(activation, z), f"{activation}_slope({z!r})") for z in points
+        Case({"z": z}, _library_slope(activation, z), f"{activation}_slope({z!r})") for z in points
     )
 
 
@@ -135,24 +137,32 @@ def _tanh_cases() -> tuple[Case, ...]:
     return _slope_cases("tanh")
 
 
-def probe_relu_slope(learner: ModuleType, z: float) -> float:
-    return as_number(learner.relu_slope(z), f"relu_slope({z!r})")
+def _slope(
+    activation: str,
+    cases: Callable[[], tuple[Case, ...]],
+    diagnose: Callable[[Case, float], str | None] | None = None,
+) -> Check:
+    """The check of one slope: ``<activation>_slope(z)`` is a float close to the engine's."""
+    name = f"{activation}_slope"
+    # what="": the message is "expected X, got Y", the case label already names the slope
+    return call(
+        name,
+        cases,
+        name,
+        ("z:raw",),
+        returns="result:number",
+        what="",
+        rtol=1e-7,
+        atol=1e-10,
+        diagnose=diagnose,
+    )
 
 
-def probe_sigmoid_slope(learner: ModuleType, z: float) -> float:
-    return as_number(learner.sigmoid_slope(z), f"sigmoid_slope({z!r})")
-
-
-def probe_tanh_slope(learner: ModuleType, z: float) -> float:
-    return as_number(learner.tanh_slope(z), f"tanh_slope({z!r})")
-
-
-def judge_slope(case: Case, got: float) -> str | None:
-    if close(got, case.expected, rtol=1e-7, atol=1e-10):
+def _corner(case: Case, got: float) -> str | None:
+    """ReLU at z = 0, where the slope is a convention."""
+    if case.inputs["z"] != 0.0 or close(got, case.expected, rtol=1e-7, atol=1e-10):
         return None
-    note = ""
-    if case.inputs == 0.0 and case.label.startswith("relu"):
-        note = "this course takes the slope at the corner z = 0 to be 0"
+    note = "this course takes the slope at the corner z = 0 to be 0"
     return value_message(case.label, case.expected, got, note)
 
 
@@ -310,9 +320,9 @@ LESSON = Lesson(
                     "weight. See 'Weighted sum, bias, activation' in lesson 1."
                 ),
                 (
-                    "Start the sum from the bias b, add w[i] * x[i] for every input i, then "
-                    "call the activation method the name asks for (relu, sigmoid or tanh) on "
-                    "the sum; 'linear' means no activation. Every step must be a Value "
+                    "Start the sum from the bias b and add each weight times its input, then "
+                    "apply the activation the name asks for (Value has relu, sigmoid and tanh "
+                    "methods); 'linear' means no activation. Every step must be a Value "
                     "operation."
                 ),
                 (
@@ -357,19 +367,24 @@ LESSON = Lesson(
                 ),
                 (
                     "ReLU: 1 for z > 0 and 0 otherwise (0 at z = 0 too, as the engine does). "
-                    "Sigmoid: s * (1 - s) with s the sigmoid of z. Tanh: 1 - t * t with t the "
-                    "tanh of z. Use the math module and return plain floats."
+                    "Sigmoid and tanh: the docstrings give each slope through the activation's "
+                    "own output, so compute that output at z first with the math module. The "
+                    "catch is z = -800: math.exp(-z) overflows there, so for negative z use the"
+                    " equal form of the sigmoid that exponentiates z itself. Return plain "
+                    "floats."
                 ),
                 (
                     "relu_slope: return 1.0 if z > 0 else 0.0\n"
-                    "sigmoid_slope: s = 1 / (1 + math.exp(-z)); return s * (1 - s)\n"
+                    "sigmoid_slope: s = 1 / (1 + math.exp(-z)) if z >= 0 else "
+                    "math.exp(z) / (1 + math.exp(z))\n"
+                    "               return s * (1 - s)\n"
                     "tanh_slope: t = math.tanh(z); return 1 - t * t"
                 ),
             ),
             checks=(
-                Check("relu_slope", _relu_cases, probe_relu_slope, judge_slope),
-                Check("sigmoid_slope", _sigmoid_cases, probe_sigmoid_slope, judge_slope),
-                Check("tanh_slope", _tanh_cases, probe_tanh_slope, judge_slope),
+                _slope("relu", _relu_cases, diagnose=_corner),
+                _slope("sigmoid", _sigmoid_cases),
+                _slope("tanh", _tanh_cases),
             ),
         ),
         Exercise(
