@@ -5,7 +5,10 @@ by step on the same gradients (6.1, 6.2); the formulas of :mod:`tinygrad_rnn.ini
 shape of the normal distribution, checked statistically on large seeded draws (6.3); the
 Tensor engine's backward pass through the same deep network (6.4). Every input is seeded.
 
-The array helpers here (:func:`array_problem`, :func:`as_array`) are shared with lesson 7.
+The array helpers (:func:`~tinygrad_rnn.grading.arrays.array_problem`, ``as_array``) and
+:func:`~tinygrad_rnn.grading.calls.as_tuple` are the ones every array lesson shares. No check
+here is a single call: 6.1 and 6.2 run several steps, 6.3 judges statistics of draws, 6.4 a
+list of one gradient per layer.
 """
 
 from __future__ import annotations
@@ -17,18 +20,13 @@ from typing import Any
 import numpy as np
 
 from tinygrad_rnn.grading.arrays import array_problem, as_array
+from tinygrad_rnn.grading.calls import as_tuple
 from tinygrad_rnn.grading.checks import shape_message, value_message
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 from tinygrad_rnn.grading.seeding import case_rng, cases
 
 __all__ = ["LESSON"]
-
-
-def _pair(result: Any, n: int, where: str, names: str) -> tuple[Any, ...]:
-    if not isinstance(result, tuple | list) or len(result) != n:
-        raise WrongType(f"{where} should return a tuple {names}, got {describe(result)}")
-    return tuple(result)
 
 
 def _grads(rng: np.random.Generator, shape: tuple[int, ...], steps: int, scale: float):
@@ -86,7 +84,7 @@ def probe_sgd_momentum(learner: ModuleType, inputs: dict[str, Any]) -> dict[str,
         result = learner.sgd_momentum_step(
             theta.copy(), grad, None if buf is None else buf.copy(), lr, inputs["momentum"]
         )
-        theta, buf = _pair(result, 2, "sgd_momentum_step", "(theta, buf)")
+        theta, buf = as_tuple(result, 2, "sgd_momentum_step", "(theta, buf)")
         theta = as_array(theta, "the theta returned by sgd_momentum_step")
         buf = as_array(buf, "the buf returned by sgd_momentum_step")
         thetas.append(theta)
@@ -172,7 +170,7 @@ def probe_adam(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
             beta2=inputs["beta2"],
             eps=inputs["eps"],
         )
-        theta, m, v = _pair(result, 3, "adam_step", "(theta, m, v)")
+        theta, m, v = as_tuple(result, 3, "adam_step", "(theta, m, v)")
         theta = as_array(theta, "the theta returned by adam_step")
         m = as_array(m, "the m returned by adam_step")
         v = as_array(v, "the v returned by adam_step")
@@ -368,9 +366,10 @@ LESSON = Lesson(
                     "buffer, not the latest gradient. See 'Momentum: a heavy ball' in lesson 6."
                 ),
                 (
-                    "Two lines: first the new buffer is momentum times the old buffer plus the "
-                    "gradient (the learning rate is not in the buffer); then the parameters "
-                    "move by the learning rate times that new buffer, against it."
+                    "Two updates, in this order: first the buffer, which weighs the old buffer "
+                    "down by the momentum factor and takes in the new gradient (the learning "
+                    "rate stays out of it); then the parameters, which step against the new "
+                    "buffer, scaled by the learning rate. Both keep theta's shape."
                 ),
                 ("buf = momentum * buf + grad\ntheta = theta - lr * buf\nreturn theta, buf"),
             ),
@@ -399,11 +398,11 @@ LESSON = Lesson(
                     "parameter' in lesson 6."
                 ),
                 (
-                    "m and v are exponential averages with beta1 and beta2 (the new gradient "
-                    "gets weight 1 - beta). The bias correction divides them by 1 - beta**t "
-                    "with t counting from 1. The step is lr times corrected m over the root of "
-                    "corrected v plus eps (eps outside the root). Return the uncorrected m and "
-                    "v."
+                    "m and v are exponential moving averages, of the gradient with beta1 and of "
+                    "its square with beta2. The bias correction undoes their start at zero and "
+                    "depends on the step count t, which starts at 1. The step divides the "
+                    "corrected m by the root of the corrected v, with eps added outside the "
+                    "root, and scales by lr. Return the uncorrected m and v."
                 ),
                 (
                     "m = beta1 * m + (1 - beta1) * grad\n"
@@ -441,10 +440,11 @@ LESSON = Lesson(
                     " See 'Initialisation: keep the signal's size' in lesson 6."
                 ),
                 (
-                    "For a weight of shape (fan_out, fan_in): Xavier's variance is 2 / (fan_in "
-                    "+ fan_out), Kaiming's is 2 / fan_in. The normal draw takes a standard "
-                    "deviation, the square root of the variance. Draw with rng.normal so the "
-                    "grader's seed decides the numbers."
+                    "A weight of shape (fan_out, fan_in): both schemes set the variance from "
+                    "the fans, Xavier from their average, Kaiming from fan_in with ReLU's gain "
+                    "of 2. The normal draw takes a standard deviation, the square root of that "
+                    "variance, and the shape. Draw from the rng you are given so the grader's "
+                    "seed decides the numbers."
                 ),
                 (
                     "fan_out, fan_in = shape\n"
@@ -484,10 +484,13 @@ LESSON = Lesson(
                     "lesson 6."
                 ),
                 (
-                    "Forward: h_0 is x and h_l is the activation of h_{l-1} @ W_l.T. Backward, "
-                    "from the last layer down with g the gradient at h_l (grad_out at the top):"
-                    " delta is g times the activation's slope at layer l; dW_l is delta.T @ "
-                    "h_{l-1}; the gradient passed down is delta @ W_l."
+                    "Forward: keep every layer's output, from h_0 = x (B, n_0) to h_L (B, n_L); "
+                    "each layer multiplies by its weight (n_l, n_{l-1}), transposed, then "
+                    "applies the activation. Backward from the top, with the gradient at h_l "
+                    "(grad_out first): the activation's slope, read from h_l, turns it into "
+                    "delta (B, n_l); W_l's gradient pairs delta with the layer's input h_{l-1} "
+                    "into (n_l, n_{l-1}); the gradient passed down goes back through W_l to "
+                    "(B, n_{l-1})."
                 ),
                 (
                     "hs = [x]\n"
