@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_rnn.kernels._numba import njit
+from tinygrad_rnn.kernels.blas import gemm
 
 __all__ = ["recurrent_matmul"]
 
@@ -78,7 +79,7 @@ def recurrent_matmul(a, b, out, loops):
     (:data:`~tinygrad_rnn.kernels.recurrent_jit.LOOPS_MAX_WORK`).
     """
     if not loops:
-        np.dot(a, b, out)
+        gemm(a, b, out, False, False, False)  # numpy's BLAS (see kernels.blas)
         return
     n_rows = a.shape[0]
     for i in range(0, n_rows - 1, 2):

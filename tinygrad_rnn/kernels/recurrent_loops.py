@@ -7,7 +7,7 @@ Two levels, so that one piece of compiled arithmetic serves two drivers:
   the state (forward), or turn the gradient reaching ``h_t`` into gradients of the gate
   pre-activations (backward).
 * ``*_sequence`` functions run the whole time loop compiled: the recurrent product
-  (:func:`recurrent_matmul`: compiled loops, or ``np.dot`` through BLAS), then the step.
+  (:func:`recurrent_matmul`: compiled loops, or numpy's BLAS), then the step.
   :mod:`tinygrad_rnn.kernels.recurrent_jit` may instead drive the steps from Python with numpy's
   matmul for big batches (see ``recurrent_jit`` for why).
 * ``*_layer_*`` functions run a whole layer, input products included (see below).
@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_rnn.kernels._numba import njit
+from tinygrad_rnn.kernels.blas import gemm
 from tinygrad_rnn.kernels.products_jit import recurrent_matmul
 
 # error_model="numpy": no ZeroDivisionError check in divisions, which would otherwise
@@ -259,7 +260,7 @@ def gru_backward_sequence(grad_out, h, gates, hn, w_hh, loops, grad_xw, dhw, dh,
 # tiny LSTM layer's forward and backward take ~50 and ~70 us in compiled code, and the
 # numpy calls, allocations and checks around them as much again. These functions run a
 # whole layer, input matmuls included, as ONE compiled call per direction. Their products
-# are ``np.dot`` (BLAS) calls, the same arithmetic recurrent_jit does with numpy's matmul.
+# call numpy's own BLAS (kernels.blas), the library numpy's matmul uses outside.
 #
 # Memory: a forward pass keeps every array it makes (states, gates, projections) in one
 # flat buffer ``buf`` that the caller takes from the buffer pool, and the backward pass
@@ -273,7 +274,7 @@ def project_inputs(x, w_ih, b_ih, xw):
     """``xw`` (T, B, G*H) = ``x @ W_ih.T + b_ih`` for all steps: one product, then the bias."""
     n_rows = x.shape[0] * x.shape[1]
     xw2 = xw.reshape(n_rows, xw.shape[2])
-    np.dot(x.reshape(n_rows, x.shape[2]), w_ih.T, xw2)
+    gemm(x.reshape(n_rows, x.shape[2]), w_ih, xw2, False, True, False)
     for r in range(n_rows):
         row = xw2[r]
         for k in range(row.shape[0]):
@@ -296,7 +297,9 @@ def weight_grad(da, h, out):
     """``out`` (K, H) = ``sum_t da[t].T @ h[t]`` as ONE product: ``da`` (T, B, K) and ``h``
     (T+1, B, H)."""
     n_rows = da.shape[0] * da.shape[1]
-    np.dot(da.reshape(n_rows, da.shape[2]).T, h[:-1].reshape(n_rows, h.shape[2]), out)
+    gemm(
+        da.reshape(n_rows, da.shape[2]), h[:-1].reshape(n_rows, h.shape[2]), out, True, False, False
+    )
 
 
 @njit(**_JIT)
@@ -305,10 +308,10 @@ def input_grads(da, x, w_ih, dx, dw_ih, db):
     unless ``dx`` is empty (the first layer's data needs no gradient)."""
     n_rows = x.shape[0] * x.shape[1]
     da2 = da.reshape(n_rows, da.shape[2])
-    np.dot(da2.T, x.reshape(n_rows, x.shape[2]), dw_ih)
+    gemm(da2, x.reshape(n_rows, x.shape[2]), dw_ih, True, False, False)
     column_sums(da2, db)
     if dx.size:
-        np.dot(da2, w_ih, dx.reshape(n_rows, x.shape[2]))
+        gemm(da2, w_ih, dx.reshape(n_rows, x.shape[2]), False, False, False)
 
 
 @njit(**_JIT)
