@@ -9,8 +9,6 @@ to pay off, so the compiled time loops of :mod:`tinygrad_rnn.kernels.recurrent_l
 
 from __future__ import annotations
 
-import numpy as np
-
 from tinygrad_rnn.kernels._numba import njit
 from tinygrad_rnn.kernels.blas import gemm
 
