@@ -133,3 +133,23 @@ def test_quiet_silences_numpy_warnings_and_the_comparison_names_the_inf() -> Non
         with pytest.raises(RuntimeWarning, match="overflow"):
             _grade(loud, overflows)
         assert _grade(quiet, overflows) == f"{LABEL}: h holds nan or inf: [inf inf]"
+
+
+def _mask_cases() -> tuple[Case, ...]:
+    inputs = {"x": [1.0, 2.0, 3.0], "valid": [True, False, True]}
+    return (Case(inputs, np.array([1.0, 0.0, 3.0]), "keep(x, valid)"),)
+
+
+def test_bools_arguments_arrive_as_boolean_masks() -> None:
+    seen = []
+
+    def keep(x, valid):
+        seen.append(valid.dtype)
+        return np.where(~valid, 0.0, x)  # ~ of a float array raises TypeError
+
+    check = call("kept", _mask_cases, "keep", ("x", "valid:bools"), what="the kept entries")
+    (case,) = check.cases()
+    learner = ModuleType("learner")
+    learner.keep = keep
+    assert check.judge(case, check.probe(learner, case.inputs)) is None
+    assert seen == [np.dtype(bool)]

@@ -24,10 +24,11 @@ expected answers stay in the grader's process as always.
 
 Argument names may carry a conversion after a colon: ``"xs"`` (the default) becomes a
 float64 array when it is a list and stays as it is otherwise; ``"shape:tuple"`` becomes a
-tuple; ``"targets:ints"`` becomes an int64 array (class labels, ids); ``"window:raw"`` is
-passed unchanged. ``keywords`` are passed by name the same way. With ``quiet=True`` numpy's
-floating-point warnings are silenced during the call (an overflow shows as inf or nan in the
-result, which the comparison or a diagnosis names, instead of a warning in the output).
+tuple; ``"targets:ints"`` becomes an int64 array (class labels, ids); ``"valid:bools"`` a
+boolean array (a mask); ``"window:raw"`` is passed unchanged. ``keywords`` are passed by
+name the same way. With ``quiet=True`` numpy's floating-point warnings are silenced during
+the call (an overflow shows as inf or nan in the result, which the comparison or a diagnosis
+names, instead of a warning in the output).
 
 ``returns`` names what comes back: one name (``"h_t"``) for a single result, a tuple of names
 (``("grads", "h_T")``) for a tuple of that length. Each name may carry a kind after a colon:
@@ -53,7 +54,7 @@ from tinygrad_rnn.grading.registry import Case, Check
 __all__ = ["call", "probe", "as_tuple", "as_keyed", "split_name"]
 
 KINDS = ("array", "number", "int")
-CONVERSIONS = ("array", "tuple", "ints", "raw")
+CONVERSIONS = ("array", "tuple", "ints", "bools", "raw")
 
 
 def split_name(entry: str, default: str) -> tuple[str, str]:
@@ -101,6 +102,10 @@ def _argument(value: Any, how: str) -> Any:
         import numpy as np
 
         return np.array(value, dtype=np.int64)
+    if how == "bools":
+        import numpy as np
+
+        return np.array(value, dtype=bool)
     if isinstance(value, list):
         import numpy as np
 
