@@ -257,9 +257,9 @@ LESSON = Lesson(
                 ),
                 (
                     "Turn the text into ids first (vocab.encode). Start from a V x V table of "
-                    "zeros and, for each position t from 0 to T - 2, add one at row ids[t], "
-                    "column ids[t+1]. An empty or one-character text has no pairs: the table "
-                    "stays all zeros."
+                    "zeros, then visit each neighbouring pair once and add one in the row of "
+                    "the first character's id and the column of the second's. An empty or "
+                    "one-character text has no pairs: the table stays all zeros."
                 ),
                 (
                     "ids = vocab.encode(text); counts = np.zeros((len(vocab), len(vocab)), "
@@ -327,13 +327,16 @@ LESSON = Lesson(
                     " pair. See 'Measuring the model: negative log-likelihood' in lesson 0."
                 ),
                 (
-                    "Encode the text, then for each pair (current id a, next id b) take "
-                    "-math.log(probs[a][b]) and divide the total by the number of pairs, T - 1."
-                    " It is nats because the log is natural, not base 2."
+                    "Encode the text, then for each pair (current id a, next id b) look up the "
+                    "model's probability in row a, column b, add up minus its natural log (nats,"
+                    " not base 2), and average over the T - 1 pairs. math.log(0) is an error, "
+                    "not infinity: a pair of probability 0 makes the answer math.inf."
                 ),
                 (
                     "ids = vocab.encode(text)\n"
                     "pairs = list(zip(ids, ids[1:]))\n"
+                    "if any(probs[a][b] == 0 for a, b in pairs):\n"
+                    "    return math.inf\n"
                     "return sum(-math.log(probs[a][b]) for a, b in pairs) / len(pairs)"
                 ),
             ),
