@@ -142,12 +142,12 @@ def judge_sin_forward(case: Case, got: dict[str, Any]) -> str | None:
         found = "its input is another node" if n == 1 else f"it has {n} inputs"
         return (
             f"{case.label}: the output must remember its input: out._prev should be (a,), "
-            f"but {found}; make it with Value(math.sin(a.data), a, None, 'sin')"
+            f"but {found}; the Value you return is made without a as its input"
         )
     if got["has_backward"] is not True:
         return (
             f"{case.label}: out._backward is None, so backward() cannot pass gradient "
-            "through sin; set out._backward = sin_backward"
+            "through sin: the output does not know its backward rule"
         )
     return None
 
@@ -498,7 +498,8 @@ LESSON = Lesson(
                     "Take the order from your 2.3. Interior nodes (those with inputs) start "
                     "from a gradient of 0, leaves keep theirs (they accumulate across calls). "
                     "The root's gradient is 1. Then walk the order from the end to the start "
-                    "and call each node's _backward."
+                    "and let each node's _backward rule pass its gradient on: the rule is "
+                    "given the node itself, and a leaf has none (None)."
                 ),
                 (
                     "order = topological_order(root)\n"
@@ -506,7 +507,8 @@ LESSON = Lesson(
                     "    if node._prev: node.grad = 0.0\n"
                     "root.grad = 1.0\n"
                     "for node in reversed(order):\n"
-                    "    node._backward()"
+                    "    if node._backward is not None:\n"
+                    "        node._backward(node)"
                 ),
             ),
             forbidden=(
