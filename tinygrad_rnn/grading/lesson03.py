@@ -291,7 +291,7 @@ def judge_sgd_data(case: Case, got: dict[str, Any]) -> str | None:
             if close(g, case.inputs["data"][k], rtol=1e-12, atol=1e-12):
                 note = "unchanged: update p.data of the Values you were given, in place"
             elif close(g, 2 * case.inputs["data"][k] - e, rtol=1e-12, atol=1e-12):
-                note = "that is a step up the gradient; descent subtracts lr * grad"
+                note = "that is a step up the gradient; descent steps against it"
             return value_message(f"{case.label}, params[{k}].data", e, g, note)
     return None
 
@@ -429,9 +429,11 @@ LESSON = Lesson(
                     "is the network?' in lesson 3."
                 ),
                 (
-                    "Hinge: for each pair the penalty is the ReLU of 1 minus target times score"
-                    " (targets are -1 or +1). Squared error: (score minus target) squared. Sum "
-                    "the penalties as Values and divide by the number of examples."
+                    "Hinge: with targets -1 or +1, target times score is the example's margin;"
+                    " its penalty is 0 once the margin reaches 1 and grows by one per unit "
+                    "below that, which one of Value's activations gives you. Squared error: "
+                    "the difference of score and target, squared. Sum the penalties as Values "
+                    "and divide by the number of examples."
                 ),
                 (
                     "hinge: return sum((1 - y * s).relu() for s, y in zip(scores, targets)) / "
