@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn.grading.checks import shape_message, value_message
+from tinygrad_rnn.grading.arrays import array_problem
+from tinygrad_rnn.grading.calls import as_tuple
+from tinygrad_rnn.grading.checks import value_message
 from tinygrad_rnn.grading.probes import WrongType, as_number, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 from tinygrad_rnn.grading.seeding import case_rng, cases
@@ -93,6 +95,9 @@ def _run_kernel(learner: ModuleType, name: str, *args: Any) -> Any:
         raise _numba_error(name, exc) from None
 
 
+# The kernels are graded in their own dtype, so their results travel with it: _array and
+# _compare keep the dtype that arrays.as_array would turn into float64; past the dtype check,
+# arrays.array_problem compares shape and values as for every other lesson.
 def _array(obj: Any, where: str) -> np.ndarray:
     if not isinstance(obj, np.ndarray):
         raise WrongType(f"{where} should be a numpy array, got {describe(obj)}")
@@ -109,22 +114,11 @@ def _compare(label: str, what: str, expected: np.ndarray, got: dict[str, Any]) -
     if got["dtype"] != str(expected.dtype):
         return (
             f"{label}: {what} should have dtype {expected.dtype} (the dtype of the input), "
-            f"got {got['dtype']}; np.empty_like(x) or np.zeros(..., dtype=x.dtype) keep it"
+            f"got {got['dtype']}; make the outputs in the input's dtype"
         )
-    if tuple(got["shape"]) != expected.shape:
-        return shape_message(label, what, expected.shape, tuple(got["shape"]))
-    values = np.array(got["values"], dtype=np.float64).reshape(expected.shape)
-    reference = expected.astype(np.float64)
-    bad = ~np.isclose(values, reference, **TOL[str(expected.dtype)])
-    if bad.any():
-        where = tuple(int(i) for i in np.argwhere(bad)[0])
-        return value_message(
-            label,
-            float(reference[where]),
-            float(values[where]),
-            f"{what}[{', '.join(map(str, where))}], first of {int(bad.sum())} wrong entries",
-        )
-    return None
+    values = np.array(got["values"], dtype=np.float64).reshape(got["shape"])
+    tol = TOL[str(expected.dtype)]
+    return array_problem(label, what, expected.astype(np.float64), values, **tol)
 
 
 # ---------------------------------------------------------------- 5.1 tanh_fused
@@ -158,11 +152,9 @@ def _tanh_cases() -> tuple[Case, ...]:
 def probe_tanh_fused(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
     x = np.array(inputs["x"], dtype=inputs["dtype"])
     g = np.array(inputs["grad_out"], dtype=inputs["dtype"])
-    result = _run_kernel(learner, "tanh_fused", x, g)
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise WrongType(f"tanh_fused should return a pair (y, grad_x), got {describe(result)}")
-    y = _array(result[0], "the y of tanh_fused")
-    grad_x = _array(result[1], "the grad_x of tanh_fused")
+    y, grad_x = as_tuple(_run_kernel(learner, "tanh_fused", x, g), 2, "tanh_fused", "(y, grad_x)")
+    y = _array(y, "the y of tanh_fused")
+    grad_x = _array(grad_x, "the grad_x of tanh_fused")
     return {"y": _plain(y), "grad_x": _plain(grad_x)}
 
 
@@ -291,10 +283,9 @@ LESSON = Lesson(
                     "See 'Three ways to run one elementwise operation' in lesson 5."
                 ),
                 (
-                    "Make two empty arrays like x (same shape and dtype). Loop over every index"
-                    " i of x: the output at i is the tanh of x[i], the gradient at i is "
-                    "grad_out[i] times one minus that output squared. Compute the tanh once and"
-                    " use it twice."
+                    "Two output arrays with x's shape and dtype, filled in one loop over the "
+                    "indices: at each index compute the tanh once, store it as the output and "
+                    "use it again for the gradient there, grad_out's entry times tanh's slope."
                 ),
                 (
                     "y = np.empty_like(x); grad_x = np.empty_like(x)\n"
@@ -367,10 +358,10 @@ LESSON = Lesson(
                     "loop wins' in lesson 5."
                 ),
                 (
-                    "Start from a (num_rows, D) table of zeros in grad_out's dtype. Loop over n"
-                    " in the batch and over d in the D columns: add grad_out[n, d] to the table"
-                    " at row indices[n], column d. Fancy-index assignment would drop the "
-                    "repeats."
+                    "Start from a (num_rows, D) table of zeros in grad_out's dtype. Loop over "
+                    "the N rows of grad_out and its D columns, adding each entry into the table"
+                    " row that its index names (add, never assign). Fancy-index assignment "
+                    "would drop the repeats."
                 ),
                 (
                     "out = np.zeros((num_rows, grad_out.shape[1]), dtype=grad_out.dtype)\n"
