@@ -99,9 +99,9 @@ def judge_derivative_step(case: Case, got: float) -> str | None:
     e = case.expected
     if close(got, e["central"], rtol=1e-9, atol=1e-12):
         return None
-    note = f"(f(x+h) - f(x-h)) / 2h with this h; the true slope is {fmt(e['true'])}"
+    note = f"the central difference with this h; the true slope is {fmt(e['true'])}"
     if close(got, e["one_sided"], rtol=1e-9, atol=1e-12):
-        note += "; you computed the one-sided (f(x+h) - f(x)) / h"
+        note += "; you computed the one-sided (f(x+h) - f(x)) / h, stepping only forward"
     return value_message(case.label, e["central"], got, note)
 
 
