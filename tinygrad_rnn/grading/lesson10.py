@@ -10,15 +10,13 @@ swapping the roles of ``z`` and ``1 - z``, changes the answer by far more than r
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from tinygrad_rnn.grading.arrays import array_problem, as_array, from_plain, late_by_one, to_plain
-from tinygrad_rnn.grading.checks import value_message
-from tinygrad_rnn.grading.probes import WrongType, describe
-from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
+from tinygrad_rnn.grading.arrays import array_problem, from_plain, late_by_one, to_plain
+from tinygrad_rnn.grading.calls import call
+from tinygrad_rnn.grading.registry import Case, Exercise, Lesson
 from tinygrad_rnn.grading.seeding import case_rng, cases
 
 WEIGHTS = ("W_ih", "W_hh", "b_ih", "b_hh")
@@ -61,11 +59,6 @@ def _step_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_gru_step(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    args = from_plain(inputs, ("x_t", "h_prev", *WEIGHTS))
-    return as_array(learner.gru_step(*args), "gru_step")
-
-
 def _gru_variants(inputs: dict[str, Any]) -> dict[str, np.ndarray]:
     """The two classic mix-ups, computed in numpy, to name them when a learner makes one."""
     x_t, h_prev, W_ih, W_hh, b_ih, b_hh = from_plain(inputs, ("x_t", "h_prev", *WEIGHTS))
@@ -82,23 +75,23 @@ def _gru_variants(inputs: dict[str, Any]) -> dict[str, np.ndarray]:
     }
 
 
-def judge_gru_step(case: Case, got: Any) -> str | None:
+def _named_mixup(case: Case, got: np.ndarray) -> str | None:
+    """The comparison's message, with the mix-up named when ``got`` is one of the two."""
     problem = array_problem(case.label, "h_t", case.expected, got)
     if problem is None:
         return None
-    got = np.asarray(got, dtype=np.float64)
     notes = {
-        "swapped z": "z is the share of the OLD state kept: h_t = (1 - z) * n + z * h_prev",
+        "swapped z": "z is the share of the OLD state that is kept, not the candidate's",
         "reset before the product": (
-            "PyTorch's reset gate multiplies (h_prev @ W_hn.T + b_hn), after the product "
-            "and its bias, not h_prev before it"
+            "PyTorch's reset gate multiplies the recurrent n-block after its matrix product "
+            "and bias, not h_prev before the product"
         ),
     }
     # the named mix-ups need the case's inputs: the judge sees only the case
     for name, value in _gru_variants(case.inputs).items():
         if value.shape == got.shape and np.allclose(value, got, atol=1e-9):
             return f"{problem}. It matches the {name} mistake: {notes[name]}"
-    return problem
+    return None
 
 
 # ---------------------------------------------------------------- 10.2 recurrent_num_params
@@ -133,23 +126,6 @@ def _count_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_recurrent_num_params(learner: ModuleType, inputs: dict[str, Any]) -> int:
-    count = learner.recurrent_num_params(
-        inputs["kind"],
-        inputs["input_size"],
-        inputs["hidden_size"],
-        num_layers=inputs["num_layers"],
-        bias=inputs["bias"],
-    )
-    if isinstance(count, bool) or not isinstance(count, int | np.integer):
-        raise WrongType(f"recurrent_num_params should return an int, got {describe(count)}")
-    return int(count)
-
-
-def judge_recurrent_num_params(case: Case, got: int) -> str | None:
-    return None if got == case.expected else value_message(case.label, case.expected, got)
-
-
 # ---------------------------------------------------------------- 10.3 gru_forward
 
 #: (T, B, I, H, weight scale)
@@ -180,17 +156,8 @@ def _forward_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_gru_forward(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    args = from_plain(inputs, ("xs", "h0", *WEIGHTS))
-    return as_array(learner.gru_forward(*args), "gru_forward")
-
-
-def judge_gru_forward(case: Case, got: Any) -> str | None:
-    want, h0 = case.expected["hs"], case.expected["h0"]
-    got = np.asarray(got, dtype=np.float64)
-    return late_by_one(case.label, want, got, h0) or array_problem(
-        case.label, "the hidden states hs", want, got
-    )
+def _states_late(case: Case, got: np.ndarray) -> str | None:
+    return late_by_one(case.label, case.expected["hs"], got, case.expected["h0"])
 
 
 # ---------------------------------------------------------------- 10.4 gru_bptt
@@ -215,6 +182,8 @@ def _np_gru(xs, h0, w, W_hh_at=None) -> np.ndarray:
 GRU_BPTT_SHAPES = ((1, 2, 3, 2, 1.0), (3, 1, 1, 2, 1.0), (5, 2, 4, 3, 0.8), (6, 3, 2, 2, 1.1))
 GRU_BPTT_GRADS = {"xs": "dxs", "h0": "dh0", "W_ih": "dW_ih", "W_hh": "dW_hh"}
 GRU_BPTT_GRADS |= {"b_ih": "db_ih", "b_hh": "db_hh"}
+#: the order the gradients are compared in: the state's first (every other one depends on it)
+GRU_BPTT_ORDER = ("dh0", "dxs", "db_ih", "db_hh", "dW_ih", "dW_hh")
 
 
 @cases
@@ -263,21 +232,7 @@ def _gru_bptt_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_gru_bptt(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, Any]:
-    args = from_plain(inputs, ("xs", "h0", *WEIGHTS, "dhs"))
-    result = learner.gru_bptt(*args)
-    keys = tuple(GRU_BPTT_GRADS.values())
-    if not isinstance(result, dict):
-        raise WrongType(
-            f"gru_bptt should return a dict with keys {', '.join(keys)}; got {describe(result)}"
-        )
-    missing = [k for k in keys if k not in result]
-    if missing:
-        raise WrongType(f"gru_bptt's dict has no {', '.join(missing)}")
-    return {k: as_array(result[k], f"gru_bptt's {k}") for k in keys}
-
-
-def judge_gru_bptt(case: Case, got: dict[str, Any]) -> str | None:
+def _bptt_mistakes(case: Case, got: dict[str, Any]) -> str | None:
     want = case.expected
     first = want.get("first_step_dW_hh")
     dW_hh = np.asarray(got["dW_hh"])
@@ -294,18 +249,15 @@ def judge_gru_bptt(case: Case, got: dict[str, Any]) -> str | None:
     ):
         return (
             f"{case.label}: db_hh equals db_ih, but the candidate's part of b_hh sits inside "
-            "r * (h_prev @ W_hn.T + b_hn): its gradient is the one of b_ih's part times r"
+            "the reset gate's product, so in that block the two bias gradients differ"
         )
-    for key in ("dh0", "dxs", "db_ih", "db_hh", "dW_ih", "dW_hh"):
+    for key in GRU_BPTT_ORDER:
         shape = np.shape(got[key])
         if len(shape) == 2 and shape != want[key].shape and shape == want[key].shape[::-1]:
             return (
                 f"{case.label}: {key} has shape {shape}, the transpose of {want[key].shape}: "
                 "a gradient has the shape of the array it belongs to"
             )
-        problem = array_problem(case.label, key, want[key], got[key], 1e-5, 1e-7)
-        if problem:
-            return problem
     return None
 
 
@@ -333,7 +285,8 @@ LESSON = Lesson(
                     "W_hh^T + b_hh separately, each (B, 3H), and cut each into r, z, n blocks "
                     "in that order. r and z are sigmoids of the sum of their two blocks. The "
                     "candidate is tanh of the input n-block plus r times the recurrent n-block."
-                    " The new state is (1 - z) times the candidate plus z times h_prev."
+                    " The new state blends the candidate and h_prev with z: mind which of the "
+                    "two z weighs."
                 ),
                 (
                     "gi = x_t @ W_ih.T + b_ih; gh = h_prev @ W_hh.T + b_hh; H = h_prev.shape[1]"
@@ -350,7 +303,16 @@ LESSON = Lesson(
                 "tinygrad_rnn.nn.GRU",
             ),
             rule="write the step yourself",
-            checks=(Check("h_t matches nn.gru_step", _step_cases, probe_gru_step, judge_gru_step),),
+            checks=(
+                call(
+                    "h_t matches nn.gru_step",
+                    _step_cases,
+                    "gru_step",
+                    ("x_t", "h_prev", *WEIGHTS),
+                    what="h_t",
+                    diagnose=_named_mixup,
+                ),
+            ),
         ),
         Exercise(
             id="10.2",
@@ -384,11 +346,14 @@ LESSON = Lesson(
             ),
             rule="count the parameters yourself",
             checks=(
-                Check(
+                call(
                     "matches nn.RNN/LSTM/GRU(...).num_parameters()",
                     _count_cases,
-                    probe_recurrent_num_params,
-                    judge_recurrent_num_params,
+                    "recurrent_num_params",
+                    ("kind:raw", "input_size:raw", "hidden_size:raw"),
+                    keywords=("num_layers:raw", "bias:raw"),
+                    returns="result:int",
+                    what="the count",
                 ),
             ),
         ),
@@ -424,11 +389,14 @@ LESSON = Lesson(
             ),
             rule="unroll the GRU yourself",
             checks=(
-                Check(
+                call(
                     "hidden states match the unrolled nn.GRU",
                     _forward_cases,
-                    probe_gru_forward,
-                    judge_gru_forward,
+                    "gru_forward",
+                    ("xs", "h0", *WEIGHTS),
+                    returns="hs",
+                    what="the hidden states hs",
+                    diagnose=_states_late,
                 ),
             ),
         ),
@@ -443,13 +411,15 @@ LESSON = Lesson(
                 "the update blend, the candidate and the two gates, applied from the last "
                 "step to the first with the state's gradient carried back and the weight "
                 "gradients summed over the steps.",
-                "Keep gi, gh, r, z, n and h_prev of every step. Going back, with dh the "
-                "gradient reaching h_t (dhs[t] + carried): dn = dh * (1 - z), dz = dh * "
-                "(h_prev - n); through tanh and the sigmoids to dgi (B, 3H) = [dr', dz', dn'] "
-                "and dgh = [dr', dz', dn' * r], since the reset gate multiplies gh's n-block; "
-                "dr = dn' * gh_n. Then dx = dgi @ W_ih and the carried gradient is dh * z + "
-                "dgh @ W_hh; dW_ih += dgi.T @ x_t, dW_hh += dgh.T @ h_prev, and the biases "
-                "get dgi and dgh summed over the batch.",
+                "Keep gi, gh, r, z, n and h_prev of every step. Going back, the gradient "
+                "reaching h_t is dhs[t] plus what step t+1 carried. Through the blend it "
+                "splits into the candidate, the update gate and the old state; through tanh "
+                "and the sigmoids it becomes a (B, 3H) gradient for gi and one for gh, equal "
+                "except in the n-block, where the reset gate multiplies gh (and r gets its "
+                "gradient from gh's n-block). From those two: dx_t (B, I) through W_ih, the "
+                "carried (B, H) through W_hh plus the direct path through z, the weight "
+                "gradients (3H, I) and (3H, H) and the biases (3H,) summed over the batch and "
+                "the steps.",
                 "Worked answer, inside the loop from t = T-1 down to 0: dh = dhs[t] + carry; "
                 "dn = dh * (1 - z); dz = dh * (h_prev - n); da_n = dn * (1 - n**2); da_z = dz "
                 "* z * (1 - z); da_r = da_n * gh[:, 2H:] * r * (1 - r); dgi = concat([da_r, "
@@ -458,11 +428,17 @@ LESSON = Lesson(
                 "db_hh += dgh.sum(0); carry = dh * z + dgh @ W_hh. Finally dh0 = carry.",
             ),
             checks=(
-                Check(
+                call(
                     "every gradient matches central differences",
                     _gru_bptt_cases,
-                    probe_gru_bptt,
-                    judge_gru_bptt,
+                    "gru_bptt",
+                    ("xs", "h0", *WEIGHTS, "dhs"),
+                    returns=tuple(GRU_BPTT_GRADS.values()),
+                    keyed=True,
+                    order=GRU_BPTT_ORDER,
+                    rtol=1e-5,
+                    atol=1e-7,
+                    diagnose=_bptt_mistakes,
                 ),
             ),
             timeout=20.0,
