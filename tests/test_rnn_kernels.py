@@ -87,7 +87,8 @@ def pool_everything(monkeypatch):
 @pytest.fixture(params=["numba-loops", "numba-blas", "python"])
 def stepping(request, monkeypatch):
     """Run a test with each driver of the time loop: compiled with the recurrent matmul as
-    plain loops or as BLAS ``np.dot``, or driven from Python with numpy's matmul."""
+    plain loops or as BLAS (numpy's, through kernels.blas), or driven from Python with
+    numpy's matmul."""
     mode = request.param
     monkeypatch.setattr(nb, "STEPPING", mode.split("-")[0])
     monkeypatch.setattr(nb, "LOOPS_MAX_WORK", 2**40 if mode == "numba-loops" else -1)
@@ -416,8 +417,10 @@ def test_errors_name_the_op_and_shapes(impl):
 def test_stepping_auto_picks_by_size_and_rejects_typos(monkeypatch):
     assert not nb._python_loop(1, 128, 32) and nb._small(1, 128, 32)  # compiled, loops
     assert not nb._python_loop(8, 256, 64) and nb._small(8, 256, 64)
-    assert nb._python_loop(64, 2048, 512)  # large: numpy matmul per step
-    assert not nb._small(64, 2048, 512)  # (compiled anyway with STEPPING="numba": BLAS)
+    assert not nb._python_loop(64, 2048, 512)  # large: compiled too, numpy's BLAS inside
+    assert not nb._small(64, 2048, 512)
+    monkeypatch.setattr(nb, "STEPPING", "python")
+    assert nb._python_loop(1, 128, 32)
     monkeypatch.setattr(nb, "STEPPING", "fast")
     with pytest.raises(ValueError, match="STEPPING must be"):
         nb._python_loop(1, 1, 1)
