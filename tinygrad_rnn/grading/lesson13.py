@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_rnn.grading.arrays import array_problem, as_array
+from tinygrad_rnn.grading.calls import as_tuple, call
 from tinygrad_rnn.grading.checks import fmt
 from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
@@ -51,12 +52,6 @@ def _library_attention(query, keys, w_query, w_key, w_score) -> tuple[np.ndarray
             _t(query), _t(keys), _t(keys), _t(w_query), _t(w_key), _t(w_score)
         )
     return context.data, weights.data
-
-
-def _pair(result: Any, where: str, names: str) -> tuple[Any, Any]:
-    if not isinstance(result, tuple | list) or len(result) != 2:
-        raise WrongType(f"{where} should return a pair {names}, got {describe(result)}")
-    return result[0], result[1]
 
 
 # ---------------------------------------------------------------- 13.1 additive attention
@@ -109,26 +104,15 @@ def _forward_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_attention(learner: ModuleType, inputs: dict[str, Any]) -> list[np.ndarray]:
-    args = {k: np.array(v, dtype=np.float64) for k, v in inputs.items()}
-    context, weights = _pair(
-        learner.additive_attention(**args), "additive_attention", "(context, weights)"
-    )
-    return [as_array(context, "the context"), as_array(weights, "the weights")]
-
-
-def judge_attention(case: Case, got: list[np.ndarray]) -> str | None:
-    want = case.expected
-    context, weights = got
+def _batch_axis(case: Case, got: dict[str, np.ndarray]) -> str | None:
+    want, weights = case.expected, got["weights"]
     if weights.shape == want["weights"].shape and want["weights"].shape[0] > 1:
         if np.allclose(weights, want["batch axis"], atol=1e-9):
             return (
                 f"{case.label}: the softmax ran over the batch axis; it must run over the "
                 "input positions (axis 1), so that each sequence's weights sum to 1"
             )
-    return array_problem(case.label, "the weights", want["weights"], weights) or array_problem(
-        case.label, "the context", want["context"], context
-    )
+    return None
 
 
 def _numeric_grads(inputs: dict[str, np.ndarray], grad_context: np.ndarray, h: float = 1e-6):
@@ -185,44 +169,21 @@ def _gradient_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_gradient(learner: ModuleType, inputs: dict[str, Any]) -> dict[str, np.ndarray]:
-    args = {k: np.array(v, dtype=np.float64) for k, v in inputs.items()}
-    grads = learner.additive_attention_backward(**args)
-    if not isinstance(grads, dict) or set(grads) != set(GRAD_NAMES):
-        raise WrongType(
-            "additive_attention_backward should return a dict with the keys "
-            f"{', '.join(GRAD_NAMES)}, got {describe(grads)}"
-        )
-    return {name: as_array(grads[name], f"the gradient of {name}") for name in GRAD_NAMES}
-
-
-def judge_gradient(case: Case, got: dict[str, np.ndarray]) -> str | None:
-    want = case.expected
-    for name in GRAD_NAMES:
-        mine, numeric = got[name], want[name]
-        if mine.shape != numeric.shape:
-            return (
-                f"{case.label}: the gradient of {name} has shape {mine.shape}, not {numeric.shape}"
-            )
-        if np.allclose(mine, numeric, rtol=1e-5, atol=1e-7):
-            continue
-        if name == "keys":
-            if np.allclose(mine, want["scores path"], rtol=1e-5, atol=1e-7):
-                return (
-                    f"{case.label}: the gradient of keys misses the path through the values: "
-                    "the keys are also mixed into the context (c = sum_j a_j k_j), which adds "
-                    "a_j * grad_context to each key"
-                )
-            if np.allclose(mine, want["values path"], rtol=1e-5, atol=1e-7):
-                return (
-                    f"{case.label}: the gradient of keys has only the path through the values; "
-                    "the keys also shape the scores (W_k k_j inside the tanh)"
-                )
-        where = tuple(int(i) for i in np.argwhere(~np.isclose(mine, numeric, 1e-5, 1e-7))[0])
+def _one_key_path(case: Case, got: dict[str, np.ndarray]) -> str | None:
+    """The keys' gradient with one of its two paths only (the values', or the scores')."""
+    want, mine = case.expected, got["keys"]
+    if mine.shape != want["keys"].shape or np.allclose(mine, want["keys"], 1e-5, 1e-7):
+        return None
+    if np.allclose(mine, want["scores path"], rtol=1e-5, atol=1e-7):
         return (
-            f"{case.label}: the gradient of {name} is wrong at {list(where)}: analytic "
-            f"(yours) {fmt(float(mine[where]))}, numeric (central difference) "
-            f"{fmt(float(numeric[where]))}"
+            f"{case.label}: the gradient of keys misses the path through the values: the keys "
+            "are also mixed into the context (c = sum_j a_j k_j), and that use adds to their "
+            "gradient too"
+        )
+    if np.allclose(mine, want["values path"], rtol=1e-5, atol=1e-7):
+        return (
+            f"{case.label}: the gradient of keys has only the path through the values; "
+            "the keys also shape the scores (W_k k_j inside the tanh)"
         )
     return None
 
@@ -259,7 +220,7 @@ def _mask_cases() -> tuple[Case, ...]:
         else:
             valid = index < lengths[:, None]
         expected = {
-            "right": _softmax(np.where(valid, scores, -np.inf)),
+            "result": _softmax(np.where(valid, scores, -np.inf)),
             "after": _softmax(scores) * valid,
             "zero": _softmax(np.where(valid, scores, 0.0)),
         }
@@ -268,15 +229,9 @@ def _mask_cases() -> tuple[Case, ...]:
     return tuple(cases)
 
 
-def probe_mask(learner: ModuleType, inputs: dict[str, Any]) -> np.ndarray:
-    scores = np.array(inputs["scores"], dtype=np.float64)
-    valid = np.array(inputs["valid"], dtype=bool)
-    return as_array(learner.masked_softmax(scores, valid), "masked_softmax")
-
-
-def judge_mask(case: Case, got: np.ndarray) -> str | None:
+def _mask_mistakes(case: Case, got: np.ndarray) -> str | None:
     want = case.expected
-    if got.shape == want["right"].shape and not np.allclose(got, want["right"], atol=1e-12):
+    if got.shape == want["result"].shape and not np.allclose(got, want["result"], atol=1e-12):
         valid = np.array(case.inputs["valid"])
         if not valid.all() and np.allclose(got, want["after"], atol=1e-12):
             return (
@@ -289,7 +244,7 @@ def judge_mask(case: Case, got: np.ndarray) -> str | None:
                 f"{case.label}: padded positions got a score of 0, which still gives them "
                 "weight; give them -inf (weight exactly 0)"
             )
-    return array_problem(case.label, "the weights", want["right"], got, atol=1e-12)
+    return None
 
 
 # ---------------------------------------------------------------- 13.3 beam search
@@ -394,7 +349,7 @@ def probe_beam(learner: ModuleType, inputs: dict[str, Any]) -> list[list[Any]]:
         )
     plain = []
     for item in result:
-        tokens, score = _pair(item, "each beam", "(tokens, score)")
+        tokens, score = as_tuple(item, 2, "each beam", "(tokens, score)")
         try:
             tokens = [int(v) for v in tokens]
             score = float(score)
@@ -534,7 +489,7 @@ def _bidirectional_cases() -> tuple[Case, ...]:
 def probe_bidirectional(learner: ModuleType, inputs: dict[str, Any]) -> list[np.ndarray]:
     x = np.array(inputs["x"], dtype=np.float64)
     result = learner.bidirectional(make_layer(inputs["forward"]), make_layer(inputs["backward"]), x)
-    output, final = _pair(result, "bidirectional", "(output, final)")
+    output, final = as_tuple(result, 2, "bidirectional", "(output, final)")
     return [as_array(output, "the output"), as_array(final, "the final states")]
 
 
@@ -554,7 +509,7 @@ def judge_bidirectional(case: Case, got: list[np.ndarray]) -> str | None:
             if np.allclose(reverse_half, want["read forwards"], atol=1e-9):
                 return (
                     f"{case.label}: the backward layer read x from the first step; give it "
-                    "the sequence reversed in time (x[::-1])"
+                    "the sequence reversed in time"
                 )
     return array_problem(case.label, "the output", want["output"], output) or array_problem(
         case.label, "the final states", want["final"], final
@@ -582,26 +537,41 @@ LESSON = Lesson(
                 "of each sequence (not across the batch), then a weighted sum of the keys. "
                 "Backward: walk the same steps in reverse; the keys get gradient twice, as "
                 "values in the context and through the scores.",
-                "With hidden = tanh(q W_q^T [:, None] + k W_k^T) (B, S, A) and scores = hidden "
-                "@ w: dweights = einsum('bd,bsd->bs', g, keys); the softmax's backward is "
-                "dscores = a * (dweights - sum(a * dweights)); dpre = dscores[..., None] * w * "
-                "(1 - hidden**2).",
+                "Recompute hidden (B, S, A), the scores (B, S) and the weights a (B, S). Going "
+                "back from g (B, Dk): each weight gets a dot product of g with its key, and "
+                "each key a first share a_j g; the softmax's backward (lesson 4, one sequence "
+                "at a time) turns the weights' gradient into the scores'; through w and the "
+                "tanh's slope it reaches the pre-activation (B, S, A), which feeds W_q and the "
+                "query (summed over the positions: q is shared) and W_k and the keys' second "
+                "share.",
                 "grad keys = a[..., None] * g[:, None] + dpre @ W_k; grad W_k = "
                 "einsum('bsa,bsk->ak', dpre, keys); grad q = dpre.sum(1) @ W_q; grad W_q = "
                 "dpre.sum(1).T @ q; grad w = einsum('bs,bsa->a', dscores, hidden).",
             ),
             checks=(
-                Check(
+                call(
                     "weights and context match the library",
                     _forward_cases,
-                    probe_attention,
-                    judge_attention,
+                    "additive_attention",
+                    (),
+                    keywords=GRAD_NAMES,
+                    returns=("context", "weights"),
+                    order=("weights", "context"),
+                    what={"context": "the context", "weights": "the weights"},
+                    diagnose=_batch_axis,
                 ),
-                Check(
+                call(
                     "gradients match central differences",
                     _gradient_cases,
-                    probe_gradient,
-                    judge_gradient,
+                    "additive_attention_backward",
+                    (),
+                    keywords=(*GRAD_NAMES, "grad_context"),
+                    returns=GRAD_NAMES,
+                    keyed=True,
+                    rtol=1e-5,
+                    atol=1e-7,
+                    what={k: f"the gradient of {k}" for k in GRAD_NAMES},
+                    diagnose=_one_key_path,
                 ),
             ),
             timeout=10.0,
@@ -629,11 +599,14 @@ LESSON = Lesson(
                 "keepdims=True)); return e / e.sum(axis=1, keepdims=True).",
             ),
             checks=(
-                Check(
+                call(
                     "padded weights are 0 and each row sums to 1",
                     _mask_cases,
-                    probe_mask,
-                    judge_mask,
+                    "masked_softmax",
+                    ("scores", "valid:bools"),
+                    what="the weights",
+                    atol=1e-12,
+                    diagnose=_mask_mistakes,
                 ),
             ),
             forbidden=(
