@@ -240,7 +240,7 @@ def judge_init(case: Case, got: dict[str, Any]) -> str | None:
     if not got["same_seed_same"]:
         return (
             f"{label}: two generators with the same seed gave different weights; draw from "
-            "the rng argument (rng.normal(...)), not from np.random"
+            "the rng argument, not from np.random"
         )
     if not got["other_seed_differs"]:
         return f"{label}: generators with different seeds gave the same weights"
