@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from tinygrad_rnn.grading.arrays import array_problem
+from tinygrad_rnn.grading.calls import call
 from tinygrad_rnn.grading.checks import close, value_message
-from tinygrad_rnn.grading.probes import WrongType, as_number, describe
+from tinygrad_rnn.grading.probes import WrongType, describe
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 from tinygrad_rnn.grading.seeding import case_rng, cases
 
@@ -208,30 +209,16 @@ def _nll_cases() -> tuple[Case, ...]:
             f"nll_and_perplexity(logits {logits.shape} of scale {scale}, targets {targets.shape})"
         )
         inputs = {"logits": logits.tolist(), "targets": targets.tolist()}
-        cases.append(Case(inputs, (nll, math.exp(nll)), label))
+        cases.append(Case(inputs, {"nll": nll, "perplexity": math.exp(nll)}, label))
     return tuple(cases)
 
 
-def probe_nll(learner: ModuleType, inputs: dict[str, Any]) -> list[float]:
-    result = learner.nll_and_perplexity(
-        np.array(inputs["logits"], dtype=np.float64), np.array(inputs["targets"], dtype=np.int64)
-    )
-    if not isinstance(result, tuple | list) or len(result) != 2:
-        raise WrongType(
-            f"nll_and_perplexity should return a tuple (nll, perplexity), got {describe(result)}"
+def _in_bits(case: Case, got: dict[str, float]) -> str | None:
+    nll, got_nll = case.expected["nll"], got["nll"]
+    if not close(got_nll, nll, 1e-9, 1e-12) and close(got_nll, nll / math.log(2), 1e-9, 1e-12):
+        return value_message(
+            case.label, nll, got_nll, "that is bits: use the natural logarithm (nats)"
         )
-    return [as_number(result[0], "nll_and_perplexity's nll"), as_number(result[1], "perplexity")]
-
-
-def judge_nll(case: Case, got: list[float]) -> str | None:
-    (nll, ppl), (got_nll, got_ppl) = case.expected, got
-    if not close(got_nll, nll, 1e-9, 1e-12):
-        note = ""
-        if close(got_nll, nll / math.log(2), 1e-9, 1e-12):
-            note = "that is bits: use the natural logarithm (nats)"
-        return value_message(case.label, nll, got_nll, note or "the mean NLL in nats")
-    if not close(got_ppl, ppl, 1e-9, 1e-12):
-        return value_message(case.label, ppl, got_ppl, "the perplexity, exp(mean NLL)")
     return None
 
 
@@ -619,7 +606,20 @@ LESSON = Lesson(
                 "tinygrad_rnn.generate.perplexity",
             ),
             rule="compute the loss yourself",
-            checks=(Check("matches cross_entropy in float64", _nll_cases, probe_nll, judge_nll),),
+            checks=(
+                call(
+                    "matches cross_entropy in float64",
+                    _nll_cases,
+                    "nll_and_perplexity",
+                    ("logits", "targets:ints"),
+                    returns=("nll:number", "perplexity:number"),
+                    what={
+                        "nll": "the mean NLL in nats",
+                        "perplexity": "the perplexity, exp(mean NLL)",
+                    },
+                    diagnose=_in_bits,
+                ),
+            ),
         ),
         Exercise(
             id="11.4",
@@ -673,9 +673,10 @@ LESSON = Lesson(
                 "Lesson 11, 'Sampling with temperature': the model reads the prompt once, then "
                 "each new character is drawn from the logits of the last step and fed back in, "
                 "with the state the model returned, so that it remembers what it wrote.",
-                "logits, state = model(ids of the prompt as a (T, 1) array); n times: k = "
-                "sample_with_temperature(logits.data[-1, 0], temperature, rng); keep itos[k]; "
-                "logits, state = model(np.array([[k]]), state).",
+                "Run the model once on the whole prompt, as ids of shape (T, 1), and keep the "
+                "state it returns. Then n times: draw an id from the last row of the logits "
+                "with your sample_with_temperature, keep its character, and let the model read "
+                "only that id, shape (1, 1), from the state it gave you last.",
                 "Worked answer: stoi = {ch: i for i, ch in enumerate(itos)}; logits, state = "
                 "model(np.array([[stoi[ch]] for ch in prompt])); out = []; for _ in range(n): "
                 "k = sample_with_temperature(logits.data[-1, 0], temperature, rng); "
