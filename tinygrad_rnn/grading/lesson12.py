@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from tinygrad_rnn.grading.arrays import array_problem, as_array
+from tinygrad_rnn.grading.calls import call
 from tinygrad_rnn.grading.checks import close, value_message
-from tinygrad_rnn.grading.probes import WrongType, as_number, describe
+from tinygrad_rnn.grading.probes import as_number
 from tinygrad_rnn.grading.registry import Case, Check, Exercise, Lesson
 from tinygrad_rnn.grading.seeding import case_rng, cases
 
@@ -40,24 +41,8 @@ def _window_cases() -> tuple[Case, ...]:
         future = series[index + window + np.arange(horizon)]  # (N, K)
         label = f"sliding_windows(series of length {length}, window={window}, horizon={horizon})"
         inputs = {"series": series.tolist(), "window": window, "horizon": horizon}
-        cases.append(Case(inputs, (past, future), label))
+        cases.append(Case(inputs, {"past": past, "future": future}, label))
     return tuple(cases)
-
-
-def probe_windows(learner: ModuleType, inputs: dict[str, Any]) -> list[np.ndarray]:
-    result = learner.sliding_windows(
-        np.array(inputs["series"], dtype=np.float64), inputs["window"], inputs["horizon"]
-    )
-    if not isinstance(result, tuple | list) or len(result) != 2:
-        raise WrongType(f"sliding_windows should return (past, future), got {describe(result)}")
-    return [as_array(result[0], "sliding_windows' past"), as_array(result[1], "its future")]
-
-
-def judge_windows(case: Case, got: list[np.ndarray]) -> str | None:
-    (past, future), (got_past, got_future) = case.expected, got
-    return array_problem(case.label, "past", past, got_past) or array_problem(
-        case.label, "future", future, got_future
-    )
 
 
 # ---------------------------------------------------------------- 12.2 accuracy + confusion
@@ -217,7 +202,13 @@ LESSON = Lesson(
                 ),
             ),
             checks=(
-                Check("pairs match the definition", _window_cases, probe_windows, judge_windows),
+                call(
+                    "pairs match the definition",
+                    _window_cases,
+                    "sliding_windows",
+                    ("series", "window:raw", "horizon:raw"),
+                    returns=("past", "future"),
+                ),
             ),
         ),
         Exercise(
