@@ -305,6 +305,9 @@ class _Recurrent(Module):
                 zeros = np.zeros((1, batch, self.hidden_size), dtype=inp.dtype)
                 zero = _FUSED_ZERO_STATES[key] = Tensor(zeros, dtype=inp.dtype)
             states = (zero,) * len(self.state_type._fields)
+        if self.num_layers == 1 and self.num_directions == 1:  # most layers: no loops
+            out, final = self._fused_direction(inp, 0, 0, states, 0)
+            return out, self.state_type(*final)
         finals = []
         # the time-reversed order as an index array: the fused op gets a fresh contiguous
         # copy, and the backward of the indexing op reverses the gradient back
