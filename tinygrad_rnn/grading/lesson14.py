@@ -588,13 +588,14 @@ LESSON = Lesson(
                 "Lesson 9's step and its backward, lesson 4's softmax cross-entropy: run the "
                 "steps forward keeping what the backward needs, then walk back from the last "
                 "step carrying two gradients, one for h and one for c.",
-                "Forward: for t in range(T): a = W_ih.T[x_ids[t]] + biases + h @ W_hh.T "
-                "(B, 4H), the gates, c, h; logits = h @ W_out.T + b_out (B, V). The loss is the "
-                "mean over all T * B predictions, so dlogits = (softmax - one_hot(y)) / (T * B). "
-                "Backward: for t from T - 1 down to 0, dh = dlogits[t] @ W_out + (carried dh); "
-                "da (B, 4H) stacked i, f, g, o; dW_hh += da.T @ h_{t-1}; dW_ih gets da added "
-                "into the columns of the characters read (np.add.at); carried dh = da @ W_hh, "
-                "carried dc = dc_total * f.",
+                "Forward, per step: the pre-activations (B, 4H) from the columns of W_ih for "
+                "the characters read plus the recurrent part and the biases, the gates in the "
+                "order i, f, g, o, then c, h and the logits (B, V); keep them all. The loss is "
+                "the mean over all T * B predictions, which scales the logits' gradient. "
+                "Backward, from the last step: the gradient reaching h_t comes from its logits "
+                "and from step t+1, and c_t's from step t+1; one step's backward gives a (B, 4H) "
+                "gradient that feeds W_hh, the columns of W_ih of the characters read (repeated "
+                "ones add up) and the biases, and the two gradients carried to step t-1.",
                 "Worked answer: lesson 9's lstm_step_backward inside a loop from the last step "
                 "to the first, with dh_t = dlogits[t] @ W_out + dh_carried and dc_t = "
                 "dc_carried; add every step's dW_ih, dW_hh, db into running totals "
