@@ -29,9 +29,10 @@ import os
 
 import llvmlite.binding as llvm
 import numpy as np
-from numba import carray, cfunc, types
 
-from tinygrad_rnn.kernels._numba import njit
+from tinygrad_rnn.kernels._numba import njit, numba
+
+carray, cfunc, types = numba.carray, numba.cfunc, numba.types
 
 __all__ = ["BACKEND", "gemm", "find_numpy_blas"]
 
