@@ -12,7 +12,11 @@ import numpy as np
 import pytest
 
 from tinygrad_rnn.kernels import blas
-from tinygrad_rnn.kernels._numba import njit
+from tinygrad_rnn.kernels._numba import njit, numba
+
+compiled_only = pytest.mark.skipif(
+    numba.config.DISABLE_JIT, reason="numba is switched off: no compiled BLAS call"
+)
 
 
 @njit(cache=False)
@@ -50,10 +54,12 @@ def test_non_contiguous_operand_is_refused() -> None:
         _gemm(a, np.ones((4, 2)), np.empty((3, 2)), False, False, False)
 
 
+@compiled_only
 def test_backend_is_named() -> None:
     assert "OpenBLAS" in blas.BACKEND or "np.dot" in blas.BACKEND
 
 
+@compiled_only
 def test_the_fallback_gives_the_same_layer_gradients() -> None:
     """With ``TINYGRAD_RNN_BLAS=numba`` the products go through ``np.dot``: same numbers."""
     script = textwrap.dedent(

@@ -94,7 +94,7 @@ def test_compact_mode_folds_layout_ops_and_keeps_the_states():
     compact = graph.draw(loss).source  # unrolled Tensor graph: compact by default
     labels = _node_labels(compact)
     assert "permute" not in labels and "getitem" not in labels and "reshape" not in labels
-    assert 'label=T' in compact and 'label="[ ]"' in compact  # folded into the arrows
+    assert "label=T" in compact and 'label="[ ]"' in compact  # folded into the arrows
     for state in ("h_1", "h_2", "h_3"):
         assert any(label.startswith(state) for label in labels if "|" in label), state
     for step in ("t=1", "t=2", "t=3"):

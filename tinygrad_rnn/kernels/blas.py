@@ -101,6 +101,8 @@ if _FOUND is not None:
         llvm.add_symbol(f"tinygrad_rnn_{_kind}gemm", _address)
     #: Which BLAS the compiled products use (``TINYGRAD_RNN_BLAS=numba`` forces the fallback).
     BACKEND = f"numpy's OpenBLAS ({os.path.basename(_FOUND[0])})"
+elif numba.config.DISABLE_JIT:  # nothing is compiled: gemm below is numpy's matmul
+    BACKEND = "numpy's matmul (numba is switched off)"
 else:  # compiled (and cached) only when they are needed
     _gemm_by_dot_jit = njit(inline="always", cache=True)(_gemm_by_dot)
 
@@ -155,3 +157,17 @@ def gemm(a, b, out, trans_a, trans_b, accumulate):
             _ROW_MAJOR, ta, tb, m, n, k, tp(1.0), a.ctypes, lda, b.ctypes, ldb, beta,
             out.ctypes, ldc,
         )  # fmt: skip
+
+
+if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: no compiled call exists, numpy does it
+    BACKEND = "numpy's matmul (numba is switched off)"
+
+    def gemm(a, b, out, trans_a, trans_b, accumulate):  # noqa: F811
+        """``out = op(a) @ op(b)`` (``+=`` if ``accumulate``), by numpy's matmul."""
+        if not (a.flags.c_contiguous and b.flags.c_contiguous and out.flags.c_contiguous):
+            raise ValueError("gemm: every operand must be C-contiguous")
+        product = (a.T if trans_a else a) @ (b.T if trans_b else b)
+        if accumulate:
+            out += product
+        else:
+            out[...] = product
