@@ -88,3 +88,30 @@ def test_the_fallback_gives_the_same_layer_gradients() -> None:
     fast = [float(v) for v in runs[""][1].split()]
     slow = [float(v) for v in runs["numba"][1].split()]
     np.testing.assert_allclose(fast, slow, rtol=1e-12)
+
+
+def _has_avx512() -> bool:
+    try:
+        with open("/proc/cpuinfo") as info:
+            return " avx512f" in info.read()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(blas.find_numpy_blas() is None, reason="numpy ships no OpenBLAS here")
+def test_the_blas_kernel_decides_who_multiplies_in_the_compiled_loop() -> None:
+    """numpy's OpenBLAS names its kernel; an AVX-512 one takes every recurrent product."""
+    script = (
+        "from tinygrad_rnn.kernels import blas, recurrent_jit as rj; "
+        "print(blas.CORE, blas.WIDE_KERNEL, rj.LOOPS_MAX_WORK)"
+    )
+    kernels = {"Haswell": ("False", str(2**20))}
+    if _has_avx512():  # forcing an AVX-512 kernel elsewhere would crash
+        kernels["SkylakeX"] = ("True", "-1")
+    for core, (wide, threshold) in kernels.items():
+        env = dict(os.environ, OPENBLAS_CORETYPE=core)
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.split() == [core, wide, threshold], done.stdout

@@ -34,7 +34,7 @@ from tinygrad_rnn.kernels._numba import njit, numba
 
 carray, cfunc, types = numba.carray, numba.cfunc, numba.types
 
-__all__ = ["BACKEND", "gemm", "find_numpy_blas"]
+__all__ = ["BACKEND", "CORE", "WIDE_KERNEL", "gemm", "find_numpy_blas", "numpy_blas_core"]
 
 # The CBLAS constants: row-major order, and "use as is" / "transpose".
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
@@ -72,6 +72,28 @@ def find_numpy_blas() -> tuple[str, dict[str, int]] | None:
                 continue
             return path, {kind: int(ptr.value) for kind, ptr in found.items()}
     return None
+
+
+def numpy_blas_core() -> str:
+    """The name of the kernel numpy's OpenBLAS chose for this processor (``"Haswell"``,
+    ``"SkylakeX"``, ...; ``OPENBLAS_CORETYPE`` overrides its choice), or ``""``."""
+    found = find_numpy_blas()
+    if found is None:
+        return ""
+    lib = ctypes.CDLL(found[0])
+    for name in ("scipy_openblas_get_corename64_", "openblas_get_corename64_"):
+        getter = getattr(lib, name, None)
+        if getter is not None:
+            getter.restype = ctypes.c_char_p
+            return (getter() or b"").decode("ascii", "replace").strip()
+    return ""
+
+
+#: numpy's OpenBLAS kernel (see :func:`numpy_blas_core`).
+CORE = numpy_blas_core()
+#: True when that kernel uses AVX-512: then BLAS beats the compiled loops' own products at
+#: every layer size measured (see ``LOOPS_MAX_WORK`` in recurrent_jit).
+WIDE_KERNEL = CORE.lower() in ("skylakex", "cooperlake", "sapphirerapids")
 
 
 def _gemm_by_dot(dtype, trans_a, trans_b, m, n, k, a, b, c, beta):

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinygrad_rnn.kernels import blas
 from tinygrad_rnn.kernels import recurrent_loops as jit
 from tinygrad_rnn.kernels.buffers import pool
 from tinygrad_rnn.kernels.contract import (
@@ -77,16 +78,17 @@ __all__ = [
 #: who runs the time loop: "auto" or "numba" (the compiled loop), or "python"
 STEPPING = "auto"
 
-# Threshold on one step's recurrent matmul, in multiply-adds (B * G*H * H), measured on this
-# machine: up to LOOPS_MAX_WORK the compiled loop multiplies with its own loops
-# (products_jit.recurrent_matmul) instead of calling BLAS. They matched or beat BLAS at every
-# size up to there (an LSTM at T=1000, B=8, H=64: 32 ms instead of 50 with scipy's BLAS).
-# Python stepping was the default from 2**20 on while the compiled products went through
-# numba's np.dot (scipy's BLAS); with numpy's BLAS inside, the compiled loop was 5 % faster at
-# the medium size (LSTM T=50, B=32, I=64, H=128: 13.3 ms against 14.0, GRU 10.0 against 10.7,
-# RNN 3.4 against 3.7, one process, alternating) and even at the large one (T=100, B=64,
-# I=256, H=512: LSTM 725 against 722 ms, GRU 616 against 617, RNN 184 against 187).
-LOOPS_MAX_WORK = 2**20
+# Threshold on one step's recurrent matmul, in multiply-adds (B * G*H * H): up to
+# LOOPS_MAX_WORK the compiled loop multiplies with its own loops
+# (products_jit.recurrent_matmul) instead of calling numpy's BLAS. Which one wins depends on
+# the kernel numpy's OpenBLAS runs (blas.CORE), measured on one core, forward and backward of
+# a layer, the two alternating in one process:
+# - an AVX2 kernel (Haswell, Zen): the own loops win up to about 2**20 (LSTM T=200, B=8, I=32,
+#   H=64: 2.97 ms against 3.25; T=50, B=16, H=128: 5.0 against 5.4; tiny T=100, B=1, H=32:
+#   0.085 against 0.155), BLAS from the medium size on (B=32, H=128);
+# - an AVX-512 kernel (SkylakeX and later): BLAS wins or ties at every size (B=8, H=64: 1.60
+#   against 2.33 ms; the medium RNN 1.34 against 1.88; B=1: within 4 %), so it does all of it.
+LOOPS_MAX_WORK = -1 if blas.WIDE_KERNEL else 2**20
 
 
 def _python_loop(batch, gh, hidden):
