@@ -372,6 +372,19 @@ def main(argv=None):
         if core is not None
         else f"not pinned; sgemm peak {peak:.1f} GFLOP/s"
     )
+    try:  # an older tree (--tree) may have no kernels.blas
+        from tinygrad_rnn.kernels import blas
+
+        core, backend = blas.CORE or "unknown", blas.BACKEND
+    except ImportError:
+        core, backend = "unknown", "numba's np.dot (this tree has no kernels.blas)"
+    console.print(f"numpy's BLAS kernel: {core}; compiled products: {backend}")
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        console.print(
+            f"[yellow]OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} forces that kernel; "
+            "run with `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE` to time the one numpy "
+            "would pick for this processor[/yellow]"
+        )
     table = Table(
         title=f"recurrent layer training step, float32, one core ({args.stat} ms)",
         caption=f"GF/s: GFLOP/s of the layer's matrix products; peak: of {peak:.1f} GFLOP/s "
