@@ -371,7 +371,10 @@ LESSON = Lesson(
                     "rate stays out of it); then the parameters, which step against the new "
                     "buffer, scaled by the learning rate. Both keep theta's shape."
                 ),
-                ("buf = momentum * buf + grad\ntheta = theta - lr * buf\nreturn theta, buf"),
+                (
+                    "buf = grad.copy() if buf is None else momentum * buf + grad\n"
+                    "theta = theta - lr * buf\nreturn theta, buf"
+                ),
             ),
             forbidden=("tinygrad_rnn.optim.SGD",),
             rule="write the momentum step yourself",
@@ -493,6 +496,10 @@ LESSON = Lesson(
                     "(B, n_{l-1})."
                 ),
                 (
+                    "act = {'tanh': np.tanh, 'sigmoid': lambda v: 1 / (1 + np.exp(-v)),\n"
+                    "       'relu': lambda v: np.maximum(v, 0.0)}[activation]\n"
+                    "slope = {'tanh': lambda h: 1 - h**2, 'sigmoid': lambda h: h * (1 - h),\n"
+                    "         'relu': lambda h: (h > 0).astype(h.dtype)}[activation]\n"
                     "hs = [x]\n"
                     "for W in weights: hs.append(act(hs[-1] @ W.T))\n"
                     "g, grads = grad_out, [None] * len(weights)\n"

@@ -787,7 +787,7 @@ LESSON = Lesson(
                     "no randomness, only gain."
                 ),
                 (
-                    "A = rng.standard_normal((n, n)); Q, R = np.linalg.qr(A)\n"
+                    "orthogonal: A = rng.standard_normal((n, n)); Q, R = np.linalg.qr(A)\n"
                     "return gain * Q * np.sign(np.diag(R))\n"
                     "identity: return gain * np.eye(n)"
                 ),

@@ -550,6 +550,9 @@ LESSON = Lesson(
                     "the bias's (4H,) and the inputs' ((B, I) and (B, H))."
                 ),
                 (
+                    "a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh; H = h_prev.shape[1]\n"
+                    "i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2*H]), sigmoid(a[:, 3*H:])\n"
+                    "g = np.tanh(a[:, 2*H:3*H]); c_t = f * c_prev + i * g\n"
                     "tc = np.tanh(c_t); dct = dc + dh * o * (1 - tc**2)\n"
                     "da = np.concatenate([dct * g * i * (1 - i), dct * c_prev * f * (1 - f),\n"
                     "    dct * i * (1 - g**2), dh * tc * o * (1 - o)], axis=1)\n"

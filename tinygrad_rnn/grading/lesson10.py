@@ -289,6 +289,7 @@ LESSON = Lesson(
                     "two z weighs."
                 ),
                 (
+                    "sigmoid = lambda v: 1 / (1 + np.exp(-v))\n"
                     "gi = x_t @ W_ih.T + b_ih; gh = h_prev @ W_hh.T + b_hh; H = h_prev.shape[1]"
                     "\n"
                     "r = sigmoid(gi[:, :H] + gh[:, :H]); z = sigmoid(gi[:, H:2*H] + gh[:, "

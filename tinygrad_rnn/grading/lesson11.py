@@ -597,7 +597,7 @@ LESSON = Lesson(
                     "m = logits.max(axis=1, keepdims=True)\n"
                     "lse = (m + np.log(np.exp(logits - m).sum(axis=1, keepdims=True)))[:, 0]\n"
                     "nll = float(np.mean(lse - logits[np.arange(len(targets)), targets]))\n"
-                    "return nll, math.exp(nll)"
+                    "return nll, float(np.exp(nll))"
                 ),
             ),
             forbidden=(

@@ -596,7 +596,7 @@ LESSON = Lesson(
                 "is 0; then subtract each row's maximum (over the real scores) so that large "
                 "scores do not overflow.",
                 "s = np.where(valid, scores, -np.inf); e = np.exp(s - s.max(axis=1, "
-                "keepdims=True)); return e / e.sum(axis=1, keepdims=True).",
+                "keepdims=True)); return e / e.sum(axis=1, keepdims=True)",
             ),
             checks=(
                 call(
