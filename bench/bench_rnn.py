@@ -375,10 +375,10 @@ def main(argv=None):
     try:  # an older tree (--tree) may have no kernels.blas
         from tinygrad_rnn.kernels import blas
 
-        core, backend = blas.CORE or "unknown", blas.BACKEND
+        blas_core, backend = blas.CORE or "unknown", blas.BACKEND
     except ImportError:
-        core, backend = "unknown", "numba's np.dot (this tree has no kernels.blas)"
-    console.print(f"numpy's BLAS kernel: {core}; compiled products: {backend}")
+        blas_core, backend = "unknown", "numba's np.dot (this tree has no kernels.blas)"
+    console.print(f"numpy's BLAS kernel: {blas_core}; compiled products: {backend}")
     if os.environ.get("OPENBLAS_CORETYPE"):
         console.print(
             f"[yellow]OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} forces that kernel; "

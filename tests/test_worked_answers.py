@@ -100,7 +100,7 @@ def unknown_names(stub: ast.Module, name: str, body: str) -> set[str]:
             (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
         elif isinstance(node, ast.arg):
             bound.add(node.arg)
-        elif isinstance(node, (ast.FunctionDef, ast.Lambda)) and hasattr(node, "name"):
+        elif isinstance(node, ast.FunctionDef):
             bound.add(node.name)
     return loaded - bound - params - _module_names(stub) - set(dir(builtins))
 

@@ -74,10 +74,10 @@ def find_numpy_blas() -> tuple[str, dict[str, int]] | None:
     return None
 
 
-def numpy_blas_core() -> str:
+def numpy_blas_core(found: tuple[str, dict[str, int]] | None) -> str:
     """The name of the kernel numpy's OpenBLAS chose for this processor (``"Haswell"``,
-    ``"SkylakeX"``, ...; ``OPENBLAS_CORETYPE`` overrides its choice), or ``""``."""
-    found = find_numpy_blas()
+    ``"SkylakeX"``, ...; ``OPENBLAS_CORETYPE`` overrides its choice), or ``""``; ``found``
+    is what :func:`find_numpy_blas` returned."""
     if found is None:
         return ""
     lib = ctypes.CDLL(found[0])
@@ -89,8 +89,9 @@ def numpy_blas_core() -> str:
     return ""
 
 
+_NUMPY_BLAS = find_numpy_blas()
 #: numpy's OpenBLAS kernel (see :func:`numpy_blas_core`).
-CORE = numpy_blas_core()
+CORE = numpy_blas_core(_NUMPY_BLAS)
 #: True when that kernel uses AVX-512: then BLAS beats the compiled loops' own products at
 #: every layer size measured (see ``LOOPS_MAX_WORK`` in recurrent_jit).
 WIDE_KERNEL = CORE.lower() in ("skylakex", "cooperlake", "sapphirerapids")
@@ -115,16 +116,16 @@ def _gemm_by_dot(dtype, trans_a, trans_b, m, n, k, a, b, c, beta):
         c_arr += start
 
 
-_FOUND = find_numpy_blas() if os.environ.get("TINYGRAD_RNN_BLAS", "") != "numba" else None
+_FOUND = _NUMPY_BLAS if os.environ.get("TINYGRAD_RNN_BLAS", "") != "numba" else None
 
-if _FOUND is not None:
+if numba.config.DISABLE_JIT:  # nothing is compiled: gemm below is numpy's matmul
+    #: Which BLAS the compiled products use (``TINYGRAD_RNN_BLAS=numba`` forces the fallback).
+    BACKEND = "numpy's matmul (numba is switched off)"
+elif _FOUND is not None:
     llvm.load_library_permanently(_FOUND[0])
     for _kind, _address in _FOUND[1].items():
         llvm.add_symbol(f"tinygrad_rnn_{_kind}gemm", _address)
-    #: Which BLAS the compiled products use (``TINYGRAD_RNN_BLAS=numba`` forces the fallback).
     BACKEND = f"numpy's OpenBLAS ({os.path.basename(_FOUND[0])})"
-elif numba.config.DISABLE_JIT:  # nothing is compiled: gemm below is numpy's matmul
-    BACKEND = "numpy's matmul (numba is switched off)"
 else:  # compiled (and cached) only when they are needed
     _gemm_by_dot_jit = njit(inline="always", cache=True)(_gemm_by_dot)
 
@@ -182,7 +183,6 @@ def gemm(a, b, out, trans_a, trans_b, accumulate):
 
 
 if numba.config.DISABLE_JIT:  # NUMBA_DISABLE_JIT=1: no compiled call exists, numpy does it
-    BACKEND = "numpy's matmul (numba is switched off)"
 
     def gemm(a, b, out, trans_a, trans_b, accumulate):  # noqa: F811
         """``out = op(a) @ op(b)`` (``+=`` if ``accumulate``), by numpy's matmul."""
