@@ -183,6 +183,55 @@ def test_read_only_package_sends_the_cache_to_a_user_folder(tmp_path):
     assert out.stdout.split() == [expected, expected]
 
 
+def test_an_edited_kernel_source_drops_the_cached_kernels_and_nothing_else(tmp_path):
+    from tinygrad_rnn.kernels._numba import STAMP_NAME, drop_stale_kernels
+
+    sources, cache = tmp_path / "kernels", tmp_path / "cache"
+    sources.mkdir()
+    (sources / "loops.py").write_text("x = 1\n")
+    (sources / "helpers.py").write_text("y = 2\n")
+
+    def fill():
+        cache.mkdir(exist_ok=True)
+        names = ["loops.step-10.py311.nbi", "loops.step-10.py311.1.nbc", "helpers.f-3.py311.nbi"]
+        names += ["other.g-2.py311.nbi", "notes.txt", "loops.pyc"]  # not this package's kernels
+        for name in names:
+            (cache / name).write_text("cached")
+        return names
+
+    def left():
+        return sorted(p.name for p in cache.iterdir() if p.name != STAMP_NAME)
+
+    kept = sorted(["other.g-2.py311.nbi", "notes.txt", "loops.pyc"])
+    fill()
+    assert drop_stale_kernels(str(sources), str(cache)) == 3  # no stamp yet: nothing trusted
+    assert left() == kept
+    fill()
+    assert drop_stale_kernels(str(sources), str(cache)) == 0  # same sources: all kept
+    assert len(left()) == 6
+    (sources / "helpers.py").write_text("y = 3\n")  # an inlined helper changes...
+    assert drop_stale_kernels(str(sources), str(cache)) == 3  # ...so its callers' code goes too
+    assert left() == kept
+
+
+def test_the_kernel_cache_folder_is_where_numba_writes(tmp_path):
+    code = (
+        "import numpy as np\n"
+        "from tinygrad_rnn.kernels import elementwise_jit\n"
+        "from tinygrad_rnn.kernels._numba import kernel_cache_dir\n"
+        "elementwise_jit.relu_forward(np.zeros(3))\n"
+        "print(kernel_cache_dir())\n"
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    env.pop("NUMBA_DISABLE_JIT", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    folder = Path(out.stdout.split()[-1])
+    assert folder.parent == tmp_path
+    assert any(p.name.startswith("elementwise_jit.relu_forward") for p in folder.iterdir())
+
+
 def test_warmup_compiles_every_kernel_and_names_the_cache(capsys):
     from tinygrad_rnn.kernels._numba import cache_location
     from tinygrad_rnn.kernels.warmup import warmup
