@@ -378,3 +378,52 @@ def test_a_backward_with_the_wrong_number_or_shape_of_gradients_is_explained():
         TwoInOneOut.apply(a, a).sum().backward()
     with pytest.raises(ShapeError, match=r"wrongshape backward: gradient of shape \(5,\)"):
         WrongShape.apply(a).backward()
+
+
+# ----------------------------------------------------------------------- several outputs
+class _SumAndProduct(Function):
+    """Two outputs, ``a + b`` and ``a * b``; records the gradients its backward got."""
+
+    seen: list = []
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a + b, a * b
+
+    def backward(self, grad_sum, grad_product=None):
+        _SumAndProduct.seen.append(grad_product is None)
+        a, b = self.saved_tensors
+        if grad_product is None:
+            return grad_sum, grad_sum
+        return grad_sum + grad_product * b, grad_sum + grad_product * a
+
+
+@given(shapes(min_dims=1), seeds)
+@FAST
+def test_a_function_with_two_outputs_gets_the_gradient_of_each(shape, seed):
+    a, b = random_array(seed, shape), random_array(seed + 1, shape)
+    check(lambda x, y: _SumAndProduct.apply(x, y)[0], a, b)  # the second output unused
+    check(lambda x, y: _SumAndProduct.apply(x, y)[1], a, b)  # only the second one used
+    check(lambda x, y: _SumAndProduct.apply(x, y)[0] * _SumAndProduct.apply(x, y)[1], a, b)
+
+
+def test_a_second_output_is_a_node_after_the_first_and_none_when_unused():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Tensor([3.0, 5.0], requires_grad=True)
+    total, product = _SumAndProduct.apply(x, y)
+    assert product._op == "_sumandproduct[1]" and product._prev == (total,)
+    _SumAndProduct.seen.clear()
+    total.sum().backward()
+    assert _SumAndProduct.seen == [True]  # backward got None for the unused product
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+    x.grad = y.grad = None
+    product.sum().backward()  # only the second output: the first one's gradient is zeros
+    assert _SumAndProduct.seen == [True, False]
+    np.testing.assert_array_equal(x.grad, [3.0, 5.0])
+    np.testing.assert_array_equal(y.grad, [1.0, 2.0])
+    from tinygrad_rnn.function import no_grad
+
+    with no_grad():
+        plain = _SumAndProduct.apply(x, y)
+    assert [t.requires_grad for t in plain] == [False, False]
+    assert all(t._prev == () for t in plain)

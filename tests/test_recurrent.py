@@ -98,6 +98,28 @@ def test_fused_equals_unrolled(kernels, kind, num_layers, with_state, batch_firs
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-10, err_msg=key)
 
 
+@pytest.mark.parametrize(
+    "kind, used", [(k, u) for k in ("lstm", "gru", "rnn_tanh") for u in ("h", "out")] + [("lstm", "c")]
+)
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_fused_equals_unrolled_when_the_loss_uses_one_output(kernels, kind, used, num_layers):
+    # a fused op's outputs are every h, then the final state's fields; a loss may use one alone
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(5, 2, 3))
+    grads = []
+    for fused in (True, False):
+        layer = LAYERS[kind](input_size=3, hidden_size=4, num_layers=num_layers, fused=fused,
+                             rng=1, dtype=F64)  # fmt: skip
+        out, final = layer(Tensor(x, dtype=F64))
+        picked = out if used == "out" else getattr(final, used)
+        weights = np.linspace(-1, 1, picked.size).reshape(picked.shape)
+        (picked * Tensor(weights, dtype=F64)).sum().backward()
+        grads.append([p.grad for _, p in layer.named_parameters()])
+    for a, b in zip(*grads, strict=True):
+        assert np.abs(a).max() > 0
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+
+
 @pytest.mark.parametrize("kind", ["lstm", "gru", "rnn_tanh"])
 def test_fused_equals_unrolled_without_bias(kind):
     rng = np.random.default_rng(1)

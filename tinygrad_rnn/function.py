@@ -5,7 +5,10 @@ numpy arrays and returns the output array; ``backward`` gets the gradient of the
 returns one gradient per input (or ``None`` for an input that needs none). Whatever
 ``forward`` wants to reuse in ``backward`` it keeps with :meth:`Function.save_for_backward`
 (arrays) or as attributes on ``self``. ``self.needs_input_grad`` says which inputs want a
-gradient, so ``backward`` can skip work nobody will read.
+gradient, so ``backward`` can skip work nobody will read. A ``forward`` that returns a tuple
+of arrays makes a Function with several outputs (the fused LSTM layer hands back its hidden
+states and its final cell state): ``apply`` returns one Tensor per output and ``backward``
+gets one gradient per output, ``None`` for a later output that nothing used.
 
 :meth:`Function.apply` turns a forward call into a graph node: a
 :class:`~tinygrad_rnn.tensor.Tensor` whose ``_prev`` are the inputs that require a gradient,
@@ -92,6 +95,7 @@ __all__ = [
     "IndexRangeError",
     "unbroadcast",
     "backward_through_function",
+    "backward_through_outputs",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",
@@ -265,7 +269,46 @@ def backward_through_function(node: Any) -> None:
     ctx = node._ctx
     if ctx.versions != tuple(map(_VERSION, ctx.parents)):
         raise _changed_in_place(ctx)
-    grads = ctx.backward(grad_out)
+    _hand_out(ctx, ctx.backward(grad_out), grad_out)
+
+
+def backward_through_outputs(node: Any) -> None:
+    """The ``_backward`` of the first output of a Function with several outputs.
+
+    The other outputs' nodes run first (each is made from the first one, so it comes later
+    in the graph) and leave their gradients in ``ctx.extra_grads``; this calls
+    ``ctx.backward(grad_first, *extra_grads)``, ``None`` standing for an output nothing
+    flowed into, and zeros for the first output when only the others were used.
+    """
+    ctx = node._ctx
+    extra = ctx.extra_grads
+    ctx.extra_grads = [None] * len(extra)  # ready for another backward pass
+    grad_out = node.grad
+    if grad_out is None:
+        if all(g is None for g in extra):
+            return
+        grad_out = np.zeros_like(node.data)
+    if ctx.versions != tuple(map(_VERSION, ctx.parents)):
+        raise _changed_in_place(ctx)
+    _hand_out(ctx, ctx.backward(grad_out, *extra), grad_out)
+
+
+def _extra_output_backward(index: int) -> Any:
+    """The ``_backward`` of output ``index + 1`` of a Function: it hands its gradient to the
+    first output's driver (:func:`backward_through_outputs`), which runs after it."""
+
+    def hand_over(node: Any) -> None:
+        if node.grad is not None:
+            node._ctx.extra_grads[index] = node.grad
+
+    return hand_over
+
+
+_EXTRA_OUTPUT_BACKWARDS: list[Any] = []
+
+
+def _hand_out(ctx: Function, grads: Any, grad_out: np.ndarray) -> None:
+    """Add the gradients a ``backward`` returned into its inputs' ``.grad``."""
     if type(grads) is not tuple:
         grads = (grads,)
     if len(grads) != len(ctx.parents):
@@ -342,9 +385,11 @@ class Function:
         saved_tensors: the arrays given to :meth:`save_for_backward`.
         versions: each input's ``_version`` at forward time; backward refuses to run if one
             has changed since (the input was edited in place, e.g. by an optimizer).
+        extra_grads: for a Function with several outputs, the gradients of outputs 2, 3, ...
+            collected during a backward pass (see :meth:`apply`).
     """
 
-    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "versions")
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "versions", "extra_grads")
 
     #: The op's name, cached from :meth:`op_name` when the subclass is defined.
     op_label = "function"
@@ -391,7 +436,10 @@ class Function:
             **kwargs: constant settings passed to ``forward`` (an axis, a shape, ...).
 
         Returns:
-            A Tensor; it requires grad when any input does and grad mode is on.
+            A Tensor; it requires grad when any input does and grad mode is on. When
+            ``forward`` returns a tuple of arrays, a tuple of Tensors: ``backward`` is then
+            called with one gradient per output, ``None`` for the second and later outputs
+            nothing flowed into (see :func:`backward_through_outputs`).
         """
         ctx = cls.__new__(cls)
         # the loops over the inputs are maps (they run in C): apply runs once per op
@@ -407,6 +455,9 @@ class Function:
             if message is None:
                 raise
             raise ShapeError(message) from None
+        extra = ()
+        if type(out) is tuple:  # several outputs: the first is the node, the rest follow it
+            out, *extra = out
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if _anomaly_enabled:
@@ -423,7 +474,34 @@ class Function:
                 node._ctx = ctx
                 node._prev = tuple(compress(inputs, needs))
                 node._backward = backward_through_function
-        return node
+        if not extra:
+            return node
+        return (node, *_extra_outputs(cls, ctx, node, extra, arrays))
+
+
+def _extra_outputs(cls: type, ctx: Function, first: Any, outputs: list, in_arrays: tuple) -> list:
+    """Nodes for outputs 2, 3, ... of one Function call: each is made from the first output
+    (so backward reaches it first) and hands its gradient back to ``ctx``."""
+    nodes = []
+    for k, array in enumerate(outputs):
+        if type(array) is not np.ndarray:
+            array = np.asarray(array)
+        if _anomaly_enabled:
+            _check_finite(cls.op_label, array, in_arrays, "")
+        extra = _new_tensor(array)
+        extra._op = f"{cls.op_label}[{k + 1}]"
+        if first.requires_grad:
+            while len(_EXTRA_OUTPUT_BACKWARDS) <= k:
+                _EXTRA_OUTPUT_BACKWARDS.append(_extra_output_backward(len(_EXTRA_OUTPUT_BACKWARDS)))
+            extra.requires_grad = True
+            extra._ctx = ctx
+            extra._prev = (first,)
+            extra._backward = _EXTRA_OUTPUT_BACKWARDS[k]
+        nodes.append(extra)
+    if first.requires_grad:
+        ctx.extra_grads = [None] * len(outputs)
+        first._backward = backward_through_outputs
+    return nodes
 
 
 _DATA, _REQUIRES_GRAD = attrgetter("data"), attrgetter("requires_grad")

@@ -23,12 +23,11 @@ In float32 the numba kernels use a fast rational ``tanh`` (error ~3e-7, float32'
 rounding size); float64 is exact, and the tests hold these ops equal to the unrolled graph
 of :mod:`tinygrad_rnn.nn.cells` to 1e-10.
 
-A Function returns one array. The RNN and GRU ops return the hidden states ``(T, B, H)``
-(the final hidden state is the last row). The LSTM must also hand back the final *cell*
-state :math:`c_T`, so its one output is ``(T + 1, B, H)``: the hidden states
-:math:`h_1 \ldots h_T`, then :math:`c_T` as one more row. The layer slices the two apart
-with ordinary indexing ops, and autograd brings their gradients back into one array of the
-same shape, whose last row is :math:`\partial L/\partial c_T`.
+Each op is a Function with several outputs, like the layer it serves: the hidden states
+``(T, B, H)``, then the final state, ``(1, B, H)`` per field: :math:`h_T` (a view of the
+last row of the first output) and, for the LSTM, :math:`c_T`. Their backward gets one
+gradient per output, ``None`` for a final state nothing used (as in most training loops);
+a gradient that reaches :math:`h_T` is added to the last row of the first output's.
 
 Example:
     >>> import numpy as np
@@ -40,9 +39,9 @@ Example:
     ...               for s in [(H, I), (H, H)])
     >>> zero_b = Tensor(np.zeros(H), dtype=np.float64)
     >>> zero_h = Tensor(np.zeros((1, B, H)), dtype=np.float64)  # (num_layers, B, H)
-    >>> out = FusedRNN.apply(x, w_ih, w_hh, zero_b, zero_b, zero_h, nonlinearity="tanh")
-    >>> out.shape
-    (4, 2, 5)
+    >>> out, h_T = FusedRNN.apply(x, w_ih, w_hh, zero_b, zero_b, zero_h, nonlinearity="tanh")
+    >>> out.shape, h_T.shape
+    ((4, 2, 5), (1, 2, 5))
     >>> out.sum().backward()
     >>> w_hh.grad.shape
     (5, 5)
@@ -54,7 +53,6 @@ import numpy as np
 
 from tinygrad_rnn import kernels
 from tinygrad_rnn.function import Function
-from tinygrad_rnn.kernels.buffers import pool
 
 __all__ = ["FusedRNN", "FusedLSTM", "FusedGRU"]
 
@@ -78,6 +76,16 @@ class _FusedLayer(Function):
         self.layer = layer
         self.state_shape = states[0].shape  # (L, B, H)
         return [s[layer] for s in states]
+
+    @staticmethod
+    def _merge_final_h(grad_out, grad_hT):
+        """``grad_out`` with the final state's gradient added to its last row (a copy: the
+        array given may be shared)."""
+        if grad_hT is None:
+            return grad_out
+        grad_out = grad_out.copy()
+        grad_out[-1] += grad_hT[0]
+        return grad_out
 
     def _grads(self, g, n_states: int) -> tuple:
         """The op's input gradients, in input order, from a ``LayerGrads``."""
@@ -104,7 +112,8 @@ class FusedRNN(_FusedLayer):
 
     Inputs: ``x`` (T, B, I), ``w_ih`` (H, I), ``w_hh`` (H, H), ``b_ih`` (H,), ``b_hh`` (H,),
     ``h0`` (L, B, H); settings ``layer`` (which row of ``h0``) and ``nonlinearity``
-    (``"tanh"`` or ``"relu"``). Output: (T, B, H).
+    (``"tanh"`` or ``"relu"``). Outputs: the hidden states (T, B, H) and :math:`h_T`
+    (1, B, H).
     """
 
     __slots__ = ()
@@ -116,9 +125,10 @@ class FusedRNN(_FusedLayer):
     def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, layer=0, nonlinearity="tanh"):
         (h0_l,) = self._begin((h0,), layer)
         out, self.cache = self.impl.rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0_l, nonlinearity)
-        return out  # (T, B, H)
+        return out, out[-1:]  # (T, B, H), (1, B, H)
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, grad_hT=None):
+        grad_out = self._merge_final_h(grad_out, grad_hT)
         g = self.impl.rnn_layer_backward(grad_out, self.cache, self.needs_input_grad[0])
         return self._grads(g, 1)
 
@@ -127,9 +137,9 @@ class FusedLSTM(_FusedLayer):
     r"""One LSTM layer over a sequence (gates i, f, g, o as in PyTorch).
 
     Inputs: ``x`` (T, B, I), ``w_ih`` (4H, I), ``w_hh`` (4H, H), ``b_ih`` (4H,),
-    ``b_hh`` (4H,), ``h0`` (L, B, H), ``c0`` (L, B, H); setting ``layer``. Output:
-    (T + 1, B, H): the hidden states :math:`h_1 \ldots h_T` in rows ``0 .. T-1`` and the
-    final cell state :math:`c_T` in row ``T``.
+    ``b_hh`` (4H,), ``h0`` (L, B, H), ``c0`` (L, B, H); setting ``layer``. Outputs: the
+    hidden states :math:`h_1 \ldots h_T` (T, B, H), then the final states :math:`h_T` and
+    :math:`c_T` (1, B, H) each.
     """
 
     __slots__ = ()
@@ -141,15 +151,12 @@ class FusedLSTM(_FusedLayer):
     def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, c0, layer=0):
         h0_l, c0_l = self._begin((h0, c0), layer)
         out, c_T, self.cache = self.impl.lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0_l, c0_l)
-        n_steps = out.shape[0]
-        both = pool.empty((n_steps + 1, *out.shape[1:]), out.dtype)
-        both[:n_steps] = out
-        both[n_steps] = c_T
-        return both  # (T + 1, B, H): h_1 .. h_T, then c_T
+        return out, out[-1:], c_T[None]  # (T, B, H), (1, B, H), (1, B, H)
 
-    def backward(self, grad_both):
-        n_steps = grad_both.shape[0] - 1
-        grad_out, grad_cT = grad_both[:n_steps], grad_both[n_steps]  # (T, B, H), (B, H)
+    def backward(self, grad_out, grad_hT=None, grad_cT=None):
+        grad_out = self._merge_final_h(grad_out, grad_hT)
+        if grad_cT is not None:
+            grad_cT = grad_cT[0]  # (B, H)
         g = self.impl.lstm_layer_backward(grad_out, grad_cT, self.cache, self.needs_input_grad[0])
         return self._grads(g, 2)
 
@@ -158,7 +165,8 @@ class FusedGRU(_FusedLayer):
     r"""One GRU layer over a sequence (gates r, z, n as in PyTorch).
 
     Inputs: ``x`` (T, B, I), ``w_ih`` (3H, I), ``w_hh`` (3H, H), ``b_ih`` (3H,),
-    ``b_hh`` (3H,), ``h0`` (L, B, H); setting ``layer``. Output: (T, B, H).
+    ``b_hh`` (3H,), ``h0`` (L, B, H); setting ``layer``. Outputs: the hidden states
+    (T, B, H) and :math:`h_T` (1, B, H).
     """
 
     __slots__ = ()
@@ -170,8 +178,9 @@ class FusedGRU(_FusedLayer):
     def forward(self, x, w_ih, w_hh, b_ih, b_hh, h0, layer=0):
         (h0_l,) = self._begin((h0,), layer)
         out, self.cache = self.impl.gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0_l)
-        return out  # (T, B, H)
+        return out, out[-1:]  # (T, B, H), (1, B, H)
 
-    def backward(self, grad_out):
+    def backward(self, grad_out, grad_hT=None):
+        grad_out = self._merge_final_h(grad_out, grad_hT)
         g = self.impl.gru_layer_backward(grad_out, self.cache, self.needs_input_grad[0])
         return self._grads(g, 1)

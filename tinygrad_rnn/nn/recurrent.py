@@ -329,22 +329,18 @@ class _Recurrent(Module):
 
     def _fused_direction(self, seq: Tensor, layer: int, direction: int, states, row: int):
         """One fused op over ``seq`` (T, B, I): ``(T, B, H)`` outputs and the final state."""
-        n_steps = seq.shape[0]
-        last = slice(n_steps - 1, n_steps)  # out[last] is the final h, (1, B, H)
         w_ih, w_hh, b_ih, b_hh = self.layer_weights(layer, reverse=direction == 1)
         if b_ih is None:
             b_ih = b_hh = self._zero_bias(seq.dtype)
         args = (seq, w_ih, w_hh, b_ih, b_hh, *states)
+        # each op's outputs: (T, B, H) hidden states, then the final state's fields (1, B, H)
         if self.kind == "lstm":
-            both = FusedLSTM.apply(*args, layer=row)  # (T + 1, B, H): h_1 .. h_T, c_T
-            out = GetItem.apply(both, index=slice(0, n_steps))  # (T, B, H)
-            c_last = GetItem.apply(both, index=slice(n_steps, n_steps + 1))  # (1, B, H)
-            return out, (GetItem.apply(both, index=last), c_last)  # (1, B, H) each
-        if self.kind == "gru":
-            out = FusedGRU.apply(*args, layer=row)  # (T, B, H)
+            out, *final = FusedLSTM.apply(*args, layer=row)
+        elif self.kind == "gru":
+            out, *final = FusedGRU.apply(*args, layer=row)
         else:
-            out = FusedRNN.apply(*args, layer=row, nonlinearity=self.nonlinearity)
-        return out, (GetItem.apply(out, index=last),)  # (1, B, H)
+            out, *final = FusedRNN.apply(*args, layer=row, nonlinearity=self.nonlinearity)
+        return out, tuple(final)
 
     def _stack_finals(self, finals: list[tuple[Tensor, ...]]) -> Any:
         """Final states, (1, B, H) each, into one state of (num_layers * directions, B, H)."""
