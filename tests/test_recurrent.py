@@ -99,7 +99,8 @@ def test_fused_equals_unrolled(kernels, kind, num_layers, with_state, batch_firs
 
 
 @pytest.mark.parametrize(
-    "kind, used", [(k, u) for k in ("lstm", "gru", "rnn_tanh") for u in ("h", "out")] + [("lstm", "c")]
+    "kind, used",
+    [(k, u) for k in ("lstm", "gru", "rnn_tanh") for u in ("h", "out")] + [("lstm", "c")],
 )
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_fused_equals_unrolled_when_the_loss_uses_one_output(kernels, kind, used, num_layers):

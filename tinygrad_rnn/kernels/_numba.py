@@ -34,7 +34,6 @@ if not os.environ.get("NUMBA_CACHE_DIR") and not os.access(_HERE, os.W_OK):
 import numba  # noqa: E402  (after the cache location is settled)
 from numba import njit  # noqa: E402
 
-
 #: the file beside the cached kernels holding the digest of the sources they came from
 STAMP_NAME = "tinygrad_rnn_kernels.sha256"
 
