@@ -404,7 +404,12 @@ def test_a_function_with_two_outputs_gets_the_gradient_of_each(shape, seed):
     a, b = random_array(seed, shape), random_array(seed + 1, shape)
     check(lambda x, y: _SumAndProduct.apply(x, y)[0], a, b)  # the second output unused
     check(lambda x, y: _SumAndProduct.apply(x, y)[1], a, b)  # only the second one used
-    check(lambda x, y: _SumAndProduct.apply(x, y)[0] * _SumAndProduct.apply(x, y)[1], a, b)
+
+    def both(x, y):  # the two outputs of ONE call, one of them used twice
+        total, product = _SumAndProduct.apply(x, y)
+        return total * product + product
+
+    check(both, a, b)
 
 
 def test_a_second_output_is_a_node_after_the_first_and_none_when_unused():
@@ -427,3 +432,26 @@ def test_a_second_output_is_a_node_after_the_first_and_none_when_unused():
         plain = _SumAndProduct.apply(x, y)
     assert [t.requires_grad for t in plain] == [False, False]
     assert all(t._prev == () for t in plain)
+
+
+def test_two_backward_passes_add_and_an_aborted_pass_leaves_nothing_behind():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Tensor([3.0, 5.0], requires_grad=True)
+    total, product = _SumAndProduct.apply(x, y)
+    loss = total.sum() + product.sum()
+    loss.backward()
+    loss.backward()  # the same graph again: leaves get exactly twice the gradient
+    np.testing.assert_array_equal(x.grad, 2 * (1 + y.data))
+    # a pass that fails after the product handed its gradient over, before the first
+    # output's turn: an input of another op was changed in place
+    w = Tensor([1.0, 1.0], requires_grad=True)
+    total, product = _SumAndProduct.apply(x, y)
+    scaled = total * w
+    w.data[:] = 2.0
+    w.mark_modified()
+    with pytest.raises(RuntimeError, match="changed in place"):
+        (product.sum() + scaled.sum()).backward()
+    x.grad = y.grad = None
+    total.sum().backward()  # the product's gradient from the failed pass must not come back
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(y.grad, [1.0, 1.0])

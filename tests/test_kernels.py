@@ -212,6 +212,11 @@ def test_an_edited_kernel_source_drops_the_cached_kernels_and_nothing_else(tmp_p
     (sources / "helpers.py").write_text("y = 3\n")  # an inlined helper changes...
     assert drop_stale_kernels(str(sources), str(cache)) == 3  # ...so its callers' code goes too
     assert left() == kept
+    stamp = (cache / STAMP_NAME).read_text()
+    (sources / "helpers.py").write_text("y = 4\n")
+    (cache / "loops.step-10.py311.nbi").mkdir()  # a file that cannot be removed (os.remove fails)
+    drop_stale_kernels(str(sources), str(cache))
+    assert (cache / STAMP_NAME).read_text() == stamp  # not marked fresh: the next import retries
 
 
 def test_the_kernel_cache_folder_is_where_numba_writes(tmp_path):
@@ -230,6 +235,13 @@ def test_the_kernel_cache_folder_is_where_numba_writes(tmp_path):
     folder = Path(out.stdout.split()[-1])
     assert folder.parent == tmp_path
     assert any(p.name.startswith("elementwise_jit.relu_forward") for p in folder.iterdir())
+    env.pop("NUMBA_CACHE_DIR")  # the package's own folder (writable here): beside the kernels
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    from tinygrad_rnn.kernels import _numba
+
+    assert out.stdout.split()[-1] == os.path.join(os.path.dirname(_numba.__file__), "__pycache__")
 
 
 def test_warmup_compiles_every_kernel_and_names_the_cache(capsys):

@@ -21,8 +21,9 @@ tuples: a tuple per node is one more object for the garbage collector to track, 
 million-node chain that doubles the time of the walk.
 
 The backward driver :func:`backward` is shared too. Each node carries ``grad`` and
-``_backward``: a plain function (not a closure) that reads ``node.grad`` and adds the
-node's contribution into ``grad`` of each input in ``node._prev``; leaves have ``None``.
+``_backward``: a function of the node (shared by all nodes of a kind, not a closure per
+node) that reads ``node.grad`` and adds the node's contribution into ``grad`` of each input
+in ``node._prev``; leaves have ``None``.
 
 Gradient semantics, the same for both engines:
 

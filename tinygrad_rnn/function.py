@@ -13,7 +13,8 @@ gets one gradient per output, ``None`` for a later output that nothing used.
 :meth:`Function.apply` turns a forward call into a graph node: a
 :class:`~tinygrad_rnn.tensor.Tensor` whose ``_prev`` are the inputs that require a gradient,
 whose ``_ctx`` is the ``Function`` instance and whose ``_backward`` is
-:func:`backward_through_function`. That one driver calls ``ctx.backward`` and hands each
+:func:`backward_through_function` (:func:`backward_through_outputs` for the first output of a
+Function with several). The driver calls ``ctx.backward`` and hands each
 input its gradient through :func:`unbroadcast`: **the only place** where a gradient that was
 broadcast in the forward pass is summed back to the input's shape. Primitives never sum for
 broadcasting themselves; they return a gradient of the *output's* shape and let the driver
@@ -82,6 +83,7 @@ Example:
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from itertools import compress, repeat
 from operator import attrgetter
@@ -96,6 +98,7 @@ __all__ = [
     "unbroadcast",
     "backward_through_function",
     "backward_through_outputs",
+    "begin_backward_pass",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",
@@ -278,11 +281,15 @@ def backward_through_outputs(node: Any) -> None:
     The other outputs' nodes run first (each is made from the first one, so it comes later
     in the graph) and leave their gradients in ``ctx.extra_grads``; this calls
     ``ctx.backward(grad_first, *extra_grads)``, ``None`` standing for an output nothing
-    flowed into, and zeros for the first output when only the others were used.
+    flowed into, and zeros for the first output when only the others were used. Gradients
+    left there by an earlier backward pass (one that stopped with an error before reaching
+    this node) are not used: each is stamped with the pass that parked it.
     """
     ctx = node._ctx
     extra = ctx.extra_grads
-    ctx.extra_grads = [None] * len(extra)  # ready for another backward pass
+    if ctx.extra_pass != _current_pass():
+        extra = [None] * len(extra)
+    ctx.extra_pass = None  # used up: a later pass parks its own
     grad_out = node.grad
     if grad_out is None:
         if all(g is None for g in extra):
@@ -298,13 +305,32 @@ def _extra_output_backward(index: int) -> Any:
     first output's driver (:func:`backward_through_outputs`), which runs after it."""
 
     def hand_over(node: Any) -> None:
-        if node.grad is not None:
-            node._ctx.extra_grads[index] = node.grad
+        if node.grad is None:
+            return
+        ctx, current = node._ctx, _current_pass()
+        if ctx.extra_pass != current:  # the first gradient parked in this pass
+            ctx.extra_pass = current
+            ctx.extra_grads = [None] * len(ctx.extra_grads)
+        ctx.extra_grads[index] = node.grad
 
     return hand_over
 
 
-_EXTRA_OUTPUT_BACKWARDS: list[Any] = []
+# index -> the _backward of that extra output (dict.setdefault is atomic: threads may race)
+_EXTRA_OUTPUT_BACKWARDS: dict[int, Any] = {}
+
+# Each thread numbers its backward passes, so that a Function with several outputs can tell
+# this pass's parked gradients from an aborted earlier pass's.
+_passes = threading.local()
+
+
+def _current_pass() -> int:
+    return getattr(_passes, "number", 0)
+
+
+def begin_backward_pass() -> None:
+    """Start a new backward pass in this thread (``Tensor.backward`` calls it first)."""
+    _passes.number = _current_pass() + 1
 
 
 def _hand_out(ctx: Function, grads: Any, grad_out: np.ndarray) -> None:
@@ -386,10 +412,18 @@ class Function:
         versions: each input's ``_version`` at forward time; backward refuses to run if one
             has changed since (the input was edited in place, e.g. by an optimizer).
         extra_grads: for a Function with several outputs, the gradients of outputs 2, 3, ...
-            collected during a backward pass (see :meth:`apply`).
+            collected during a backward pass (see :meth:`apply`), and ``extra_pass`` the
+            number of that pass.
     """
 
-    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "versions", "extra_grads")
+    __slots__ = (
+        "parents",
+        "needs_input_grad",
+        "saved_tensors",
+        "versions",
+        "extra_grads",
+        "extra_pass",
+    )
 
     #: The op's name, cached from :meth:`op_name` when the subclass is defined.
     op_label = "function"
@@ -405,7 +439,9 @@ class Function:
     def backward(self, grad_out: np.ndarray) -> Any:
         """Return the gradient for each input (a tuple, or one array for one input).
 
-        ``grad_out`` may be a read-only view: never modify it in place.
+        ``grad_out`` may be a read-only view: never modify it in place. A Function whose
+        ``forward`` returns several outputs gets one gradient per output (``None`` for a
+        later output nothing used): ``backward(self, grad_first, grad_second=None, ...)``.
         """
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
@@ -491,15 +527,17 @@ def _extra_outputs(cls: type, ctx: Function, first: Any, outputs: list, in_array
         extra = _new_tensor(array)
         extra._op = f"{cls.op_label}[{k + 1}]"
         if first.requires_grad:
-            while len(_EXTRA_OUTPUT_BACKWARDS) <= k:
-                _EXTRA_OUTPUT_BACKWARDS.append(_extra_output_backward(len(_EXTRA_OUTPUT_BACKWARDS)))
+            hand_over = _EXTRA_OUTPUT_BACKWARDS.get(k)
+            if hand_over is None:
+                hand_over = _EXTRA_OUTPUT_BACKWARDS.setdefault(k, _extra_output_backward(k))
             extra.requires_grad = True
             extra._ctx = ctx
             extra._prev = (first,)
-            extra._backward = _EXTRA_OUTPUT_BACKWARDS[k]
+            extra._backward = hand_over
         nodes.append(extra)
     if first.requires_grad:
         ctx.extra_grads = [None] * len(outputs)
+        ctx.extra_pass = None
         first._backward = backward_through_outputs
     return nodes
 

@@ -314,6 +314,7 @@ class Tensor(TensorFactories):
                     f"backward(): grad of shape {seed.shape} does not match the tensor's "
                     f"shape {self.shape}"
                 )
+        function.begin_backward_pass()
         autograd.backward(self, seed, None)
 
     # --------------------------------------------------------------------- arithmetic

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 
 __all__ = ["njit", "numba", "cache_location", "kernel_cache_dir", "drop_stale_kernels"]
 
@@ -54,8 +55,12 @@ def drop_stale_kernels(kernel_dir: str = _HERE, cache_dir: str | None = None) ->
     One SHA-256 over every ``.py`` file of ``kernel_dir`` is kept in :data:`STAMP_NAME` in
     ``cache_dir`` (default :func:`kernel_cache_dir`). When it differs from the sources', the
     ``<module>.*.nbi`` / ``.nbc`` files of those modules are removed (nothing else in the
-    folder is touched) and numba compiles afresh on first use. A folder that cannot be
-    written is left as it is.
+    folder is touched) and numba compiles afresh on first use; the new digest is written only
+    once every one of them is gone. A folder that cannot be written is left as it is.
+
+    What this cannot see: a process that was already running when a source changed still
+    compiles from the code it imported, and may cache that under the new digest. Restart
+    long-lived processes (a notebook kernel) after editing a kernel.
     """
     cache_dir = cache_dir or kernel_cache_dir()
     names = sorted(name for name in os.listdir(kernel_dir) if name.endswith(".py"))
@@ -75,22 +80,25 @@ def drop_stale_kernels(kernel_dir: str = _HERE, cache_dir: str | None = None) ->
         entries = os.listdir(cache_dir)
     except OSError:
         entries = []
-    removed = 0
+    removed, all_gone = 0, True
     for entry in entries:
         if entry.startswith(prefixes) and entry.endswith((".nbi", ".nbc")):
             try:
                 os.remove(os.path.join(cache_dir, entry))
                 removed += 1
-            except OSError:
+            except FileNotFoundError:  # another process removed it first
                 pass
-    try:  # written whole, then renamed: a reader never sees half a stamp
-        os.makedirs(cache_dir, exist_ok=True)
-        partial = f"{path}.{os.getpid()}"
-        with open(partial, "w", encoding="ascii") as new:
-            new.write(stamp + "\n")
-        os.replace(partial, path)
-    except OSError:
-        pass
+            except OSError:
+                all_gone = False
+    if all_gone:
+        try:  # written whole under a unique name, then renamed: no reader sees half a stamp
+            os.makedirs(cache_dir, exist_ok=True)
+            handle, partial = tempfile.mkstemp(dir=cache_dir, prefix=STAMP_NAME)
+            with os.fdopen(handle, "w", encoding="ascii") as new:
+                new.write(stamp + "\n")
+            os.replace(partial, path)
+        except OSError:
+            pass
     return removed
 
 
