@@ -271,10 +271,15 @@ def gru_backward_sequence(grad_out, h, gates, hn, w_hh, loops, grad_xw, dhw, dh,
 
 @njit(**_JIT)
 def project_inputs(x, w_ih, b_ih, xw):
-    """``xw`` (T, B, G*H) = ``x @ W_ih.T + b_ih`` for all steps: one product, then the bias."""
+    """``xw`` (T, B, G*H) = ``x @ W_ih.T + b_ih`` for all steps: one product, then the bias
+    unless ``b_ih`` is empty (the RNN and the LSTM add both biases in the step instead: they
+    enter one sum, and a pass over all of ``xw`` cost 0.1 ms at the medium LSTM, 5 at the
+    large one)."""
     n_rows = x.shape[0] * x.shape[1]
     xw2 = xw.reshape(n_rows, xw.shape[2])
     gemm(x.reshape(n_rows, x.shape[2]), w_ih, xw2, False, True, False)
+    if b_ih.size == 0:
+        return
     for r in range(n_rows):
         row = xw2[r]
         for k in range(row.shape[0]):
@@ -334,8 +339,9 @@ def rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, relu, approx, loops, buf):
     """A whole RNN layer: every hidden state into ``buf`` (see :func:`rnn_layer_views`)."""
     h, xw = rnn_layer_views(buf, x.shape[0], x.shape[1], w_hh.shape[1])
     h[0] = h0
-    project_inputs(x, w_ih, b_ih, xw)
-    rnn_forward_sequence(xw, np.ascontiguousarray(w_hh.T), b_hh, relu, approx, loops, h)
+    project_inputs(x, w_ih, b_ih[:0], xw)  # without the bias: both are added in the step
+    w_t = np.ascontiguousarray(w_hh.T)
+    rnn_forward_sequence(xw, w_t, b_ih + b_hh, relu, approx, loops, h)
 
 
 @njit(**_JIT)
@@ -365,9 +371,9 @@ def lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx, loops, buf):
     """A whole LSTM layer: states and gates into ``buf`` (see :func:`lstm_layer_views`)."""
     h, c, gates, tanh_c, xw = lstm_layer_views(buf, x.shape[0], x.shape[1], w_hh.shape[1])
     h[0], c[0] = h0, c0
-    project_inputs(x, w_ih, b_ih, xw)
+    project_inputs(x, w_ih, b_ih[:0], xw)  # without the bias: both are added in the step
     w_t = np.ascontiguousarray(w_hh.T)
-    lstm_forward_sequence(xw, w_t, b_hh, approx, loops, h, c, gates, tanh_c)
+    lstm_forward_sequence(xw, w_t, b_ih + b_hh, approx, loops, h, c, gates, tanh_c)
 
 
 @njit(**_JIT)
