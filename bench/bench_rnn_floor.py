@@ -37,6 +37,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_rnn as common  # noqa: E402  (sets one thread everywhere before numpy loads)
+import bench_rnn_kernels as kernel_bench  # noqa: E402
 
 SIZES = {name: common.SIZES[name] for name in ("medium", "large")}
 TARGETS = {  # (size, cell): (what the issue asks, how to turn it into a time)
@@ -95,7 +96,7 @@ def product_floor(np, cell, size, repeats):
     rows_b, cols_b = np.empty((batch, hidden), np.float32), np.empty((hidden, batch), np.float32)
     xw, dx = np.empty((n_steps * batch, gh), np.float32), np.empty_like(x2)
     dw_hh, dw_ih = np.empty_like(w_hh), np.empty_like(w_ih)
-    per_step = max(repeats, 200 if batch * gh * hidden < 2**22 else repeats)
+    per_step = repeats if batch * gh * hidden >= 2**22 else max(repeats, 200)  # us each: more
     forward = {
         "rows": median_ms(lambda: np.matmul(h, w_hh_t, out=rows_f), per_step),
         "columns": median_ms(lambda: np.matmul(w_hh, h_t, out=cols_f), per_step),
@@ -117,54 +118,19 @@ def product_floor(np, cell, size, repeats):
 
 
 def layer_steps(np, torch, cell, size):
-    """Closures for one training step of the fused layer (kernel level) and of torch.nn."""
-    from tinygrad_rnn.kernels import recurrent_jit as rj
+    """Closures for one training step of the fused layer (kernel level, bench_rnn_kernels'
+    step) and of torch.nn with the same weights (bench_rnn's given loop: ``zero_grad``, an
+    initial state, ``backward`` with ``dX``)."""
+    from tinygrad_rnn.kernels import recurrent_jit
 
-    n_steps, batch, n_in, hidden = size
-    gh = common.GATES[cell] * hidden
-    rng = np.random.default_rng(1)
-    bound = 1.0 / hidden**0.5
-    w_ih, w_hh = (
-        rng.uniform(-bound, bound, s).astype(np.float32) for s in [(gh, n_in), (gh, hidden)]
-    )
-    b_ih, b_hh = (rng.uniform(-bound, bound, gh).astype(np.float32) for _ in range(2))
-    x = rng.standard_normal((n_steps, batch, n_in)).astype(np.float32)
-    h0 = (0.1 * rng.standard_normal((batch, hidden))).astype(np.float32)
-    grad_out = rng.standard_normal((n_steps, batch, hidden)).astype(np.float32)
-
-    def ours():
-        if cell == "lstm":
-            _, _, cache = rj.lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, h0)
-            rj.lstm_layer_backward(grad_out, None, cache, True)
-        else:
-            forward = getattr(rj, f"{cell}_layer_forward")
-            _, cache = forward(x, w_ih, w_hh, b_ih, b_hh, h0)
-            getattr(rj, f"{cell}_layer_backward")(grad_out, cache, True)
-
-    steps = {"fused": ours}
+    problem = kernel_bench.make_problem(cell, size, seed=1)
+    steps = {"fused": lambda: kernel_bench.ours_step(recurrent_jit, cell, problem)}
     if torch is not None:
-        layer = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell](
-            n_in, hidden
-        )
-        weights = {
-            "weight_ih_l0": w_ih,
-            "weight_hh_l0": w_hh,
-            "bias_ih_l0": b_ih,
-            "bias_hh_l0": b_hh,
-        }
-        layer.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
-        tx = torch.from_numpy(x).requires_grad_(True)
-        th0 = torch.from_numpy(h0[None].copy())
-        state = (th0, th0) if cell == "lstm" else th0
-        tg = torch.from_numpy(grad_out)
-
-        def theirs():
-            layer.zero_grad(set_to_none=True)
-            tx.grad = None
-            out, _ = layer(tx, state)
-            out.backward(tg)
-
-        steps["torch"] = theirs
+        names = {"w_ih": "weight_ih_l0", "w_hh": "weight_hh_l0"}
+        names.update(b_ih="bias_ih_l0", b_hh="bias_hh_l0")
+        weights = {torch_name: problem[ours] for ours, torch_name in names.items()}
+        data = common.make_inputs(np, cell, size)
+        steps["torch"] = common.torch_step(torch, cell, size, data, weights, "given")
     return steps
 
 

@@ -270,20 +270,23 @@ def gru_backward_sequence(grad_out, h, gates, hn, w_hh, loops, grad_xw, dhw, dh,
 
 
 @njit(**_JIT)
-def project_inputs(x, w_ih, b_ih, xw):
-    """``xw`` (T, B, G*H) = ``x @ W_ih.T + b_ih`` for all steps: one product, then the bias
-    unless ``b_ih`` is empty (the RNN and the LSTM add both biases in the step instead: they
-    enter one sum, and a pass over all of ``xw`` cost 0.1 ms at the medium LSTM, 5 at the
-    large one)."""
+def project_inputs(x, w_ih, xw):
+    """``xw`` (T, B, G*H) = ``x @ W_ih.T`` for all steps as one product, no bias: the RNN and
+    the LSTM add ``b_ih + b_hh`` in the step (both enter one sum; a separate pass over all of
+    ``xw`` cost 0.1 ms at the medium LSTM, 5 at the large one), the GRU calls
+    :func:`add_bias_rows`."""
     n_rows = x.shape[0] * x.shape[1]
-    xw2 = xw.reshape(n_rows, xw.shape[2])
-    gemm(x.reshape(n_rows, x.shape[2]), w_ih, xw2, False, True, False)
-    if b_ih.size == 0:
-        return
-    for r in range(n_rows):
+    gemm(x.reshape(n_rows, x.shape[2]), w_ih, xw.reshape(n_rows, xw.shape[2]), False, True, False)
+
+
+@njit(**_JIT)
+def add_bias_rows(xw, b):
+    """``xw[t, i] += b`` for every step ``t`` and sample ``i`` of a (T, B, K) array."""
+    xw2 = xw.reshape(xw.shape[0] * xw.shape[1], xw.shape[2])
+    for r in range(xw2.shape[0]):
         row = xw2[r]
         for k in range(row.shape[0]):
-            row[k] += b_ih[k]
+            row[k] += b[k]
 
 
 @njit(**_JIT)
@@ -339,7 +342,7 @@ def rnn_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, relu, approx, loops, buf):
     """A whole RNN layer: every hidden state into ``buf`` (see :func:`rnn_layer_views`)."""
     h, xw = rnn_layer_views(buf, x.shape[0], x.shape[1], w_hh.shape[1])
     h[0] = h0
-    project_inputs(x, w_ih, b_ih[:0], xw)  # without the bias: both are added in the step
+    project_inputs(x, w_ih, xw)  # the biases are added in the step
     w_t = np.ascontiguousarray(w_hh.T)
     rnn_forward_sequence(xw, w_t, b_ih + b_hh, relu, approx, loops, h)
 
@@ -371,7 +374,7 @@ def lstm_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, c0, approx, loops, buf):
     """A whole LSTM layer: states and gates into ``buf`` (see :func:`lstm_layer_views`)."""
     h, c, gates, tanh_c, xw = lstm_layer_views(buf, x.shape[0], x.shape[1], w_hh.shape[1])
     h[0], c[0] = h0, c0
-    project_inputs(x, w_ih, b_ih[:0], xw)  # without the bias: both are added in the step
+    project_inputs(x, w_ih, xw)  # the biases are added in the step
     w_t = np.ascontiguousarray(w_hh.T)
     lstm_forward_sequence(xw, w_t, b_ih + b_hh, approx, loops, h, c, gates, tanh_c)
 
@@ -402,7 +405,8 @@ def gru_layer_forward(x, w_ih, w_hh, b_ih, b_hh, h0, approx, loops, buf):
     """A whole GRU layer: states and gates into ``buf`` (see :func:`gru_layer_views`)."""
     h, gates, hn, xw = gru_layer_views(buf, x.shape[0], x.shape[1], w_hh.shape[1])
     h[0] = h0
-    project_inputs(x, w_ih, b_ih, xw)
+    project_inputs(x, w_ih, xw)
+    add_bias_rows(xw, b_ih)  # b_hh's n part is scaled by the reset gate: added in the step
     hw = np.empty((x.shape[1], w_hh.shape[0]), x.dtype)  # scratch: h_{t-1} @ W_hh.T
     w_t = np.ascontiguousarray(w_hh.T)
     gru_forward_sequence(xw, w_t, b_hh, approx, loops, h, gates, hn, hw)
